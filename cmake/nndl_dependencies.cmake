@@ -1,0 +1,9 @@
+# The packages nndl::nndl needs, found the same way at build time and by nndlConfig.cmake.
+include(GNUInstallDirs)
+find_package(xtensor REQUIRED)
+find_package(xtensor-blas REQUIRED)   # its target does not link xtensor: nndl links both
+if(NOT BLA_VENDOR)
+  set(BLA_VENDOR OpenBLAS)
+endif()
+find_package(BLAS REQUIRED)
+find_package(ZLIB REQUIRED)

@@ -1,0 +1,117 @@
+// Activation policies: stateless structs applied to a {batch, units} matrix of weighted inputs z.
+//   forward(z, a):     a = σ(z)                                        (1.3, 1.7)
+//   backward(z, a, g): g ← g ⊙ σ'(z), i.e. dC/da into dC/dz            (BP1, BP2)
+// For softmax, backward is the product with the Jacobian of each row instead of a ⊙.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+#include "detail/xtensor.hpp"
+
+namespace nndl {
+
+/// What the network asks of an activation policy.
+template <class A>
+concept activation_policy = requires {
+  { A::name } -> std::convertible_to<std::string_view>;
+  { A::elementwise } -> std::convertible_to<bool>;
+};
+
+namespace detail {
+template <class E>
+using value_of = typename std::decay_t<E>::value_type;
+}
+
+/// σ(z) = 1 / (1 + e^{−z}) (3); σ' = σ(1 − σ). Saturates to 0 or 1 for |z| ≫ 1, never NaN.
+struct sigmoid {
+  static constexpr std::string_view name = "sigmoid";
+  static constexpr bool elementwise = true;
+  template <class Z, class A>
+  static void forward(const Z& z, A&& a) {
+    using T = detail::value_of<Z>;
+    xt::noalias(a) = T(1) / (T(1) + xt::exp(-z));
+  }
+  template <class Z, class A, class G>
+  static void backward(const Z&, const A& a, G&& g) {
+    using T = detail::value_of<A>;
+    xt::noalias(g) = g * a * (T(1) - a);
+  }
+};
+
+/// tanh(z); tanh' = 1 − tanh². (Named nndl::tanh: write it qualified.)
+struct tanh {
+  static constexpr std::string_view name = "tanh";
+  static constexpr bool elementwise = true;
+  template <class Z, class A>
+  static void forward(const Z& z, A&& a) {
+    xt::noalias(a) = xt::tanh(z);
+  }
+  template <class Z, class A, class G>
+  static void backward(const Z&, const A& a, G&& g) {
+    using T = detail::value_of<A>;
+    xt::noalias(g) = g * (T(1) - a * a);
+  }
+};
+
+/// max(0, z); derivative 1 for z > 0, else 0.
+struct relu {
+  static constexpr std::string_view name = "relu";
+  static constexpr bool elementwise = true;
+  template <class Z, class A>
+  static void forward(const Z& z, A&& a) {
+    using T = detail::value_of<Z>;
+    xt::noalias(a) = xt::maximum(z, T(0));
+  }
+  template <class Z, class A, class G>
+  static void backward(const Z& z, const A&, G&& g) {
+    using T = detail::value_of<Z>;
+    xt::noalias(g) = xt::where(z > T(0), g, T(0));
+  }
+};
+
+/// The identity, a = z (a linear output layer).
+struct identity {
+  static constexpr std::string_view name = "identity";
+  static constexpr bool elementwise = true;
+  template <class Z, class A>
+  static void forward(const Z& z, A&& a) {
+    xt::noalias(a) = z;
+  }
+  template <class Z, class A, class G>
+  static void backward(const Z&, const A&, G&&) {}
+};
+
+/// Softmax over each row (3.78): a_j = e^{z_j} / Σ_k e^{z_k}, computed with the row maximum
+/// subtracted so that z = ±1000 stays finite. Backward: g_j ← a_j (g_j − Σ_k g_k a_k).
+struct softmax {
+  static constexpr std::string_view name = "softmax";
+  static constexpr bool elementwise = false;
+  template <class Z, class A>
+  static void forward(const Z& z, A&& a) {
+    using T = detail::value_of<Z>;
+    const std::size_t rows = z.shape()[0], cols = z.shape()[1];
+    for (std::size_t i = 0; i < rows; ++i) {
+      T m = z(i, 0);
+      for (std::size_t j = 1; j < cols; ++j) m = std::max(m, z(i, j));
+      T s = 0;
+      for (std::size_t j = 0; j < cols; ++j) s += (a(i, j) = std::exp(z(i, j) - m));
+      for (std::size_t j = 0; j < cols; ++j) a(i, j) /= s;
+    }
+  }
+  template <class Z, class A, class G>
+  static void backward(const Z&, const A& a, G&& g) {
+    using T = detail::value_of<A>;
+    const std::size_t rows = a.shape()[0], cols = a.shape()[1];
+    for (std::size_t i = 0; i < rows; ++i) {
+      T dot = 0;
+      for (std::size_t j = 0; j < cols; ++j) dot += g(i, j) * a(i, j);
+      for (std::size_t j = 0; j < cols; ++j) g(i, j) = a(i, j) * (g(i, j) - dot);
+    }
+  }
+};
+
+}  // namespace nndl

@@ -1,0 +1,60 @@
+// A numerical gradient check: central differences of net.objective() against the gradient that
+// backpropagation gives (net.compute_gradient), for every parameter or an even sample of them.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace nndl {
+
+struct gradient_check_result {
+  double max_relative_error = 0;  ///< |a − d| / max(|a| + |d|, floor) over the checked parameters
+  double max_absolute_error = 0;
+  std::size_t checked = 0;
+  std::string worst;              ///< "layer 1 weights[37]: backprop 0.1234 numeric 0.1235"
+};
+
+/// Checks at most `per_tensor` parameters of each weight and bias tensor (0: all of them).
+template <class Net>
+gradient_check_result check_gradient(Net& net, const typename Net::scalar* x, std::span<const std::uint8_t> labels,
+                                     double lambda = 0.0, std::size_t n = 1, std::size_t per_tensor = 0,
+                                     double h = sizeof(typename Net::scalar) == 4 ? 1e-2 : 1e-5,
+                                     double floor = 1e-6) {
+  using T = typename Net::scalar;
+  net.compute_gradient(x, labels, lambda, n);
+  gradient_check_result r;
+  net.for_each_layer([&](auto& layer, std::size_t li) {
+    layer.for_each_parameter([&](const char* name, auto& p, const auto& g) {
+      const std::vector<T> analytic(g.begin(), g.end());
+      const std::size_t count = p.size();
+      const std::size_t stride = per_tensor == 0 || count <= per_tensor ? 1 : count / per_tensor;
+      for (std::size_t k = 0; k < count; k += stride) {
+        T* v = p.data() + k;
+        const T saved = *v;
+        *v = T(saved + h);
+        const double up = net.objective(x, labels, lambda, n);
+        *v = T(saved - h);
+        const double down = net.objective(x, labels, lambda, n);
+        *v = saved;
+        const double numeric = (up - down) / (2 * h);
+        const double a = analytic[k];
+        const double abs_err = std::abs(a - numeric);
+        const double rel = abs_err / std::max(std::abs(a) + std::abs(numeric), floor);
+        ++r.checked;
+        r.max_absolute_error = std::max(r.max_absolute_error, abs_err);
+        if (rel > r.max_relative_error) {
+          r.max_relative_error = rel;
+          r.worst = "layer " + std::to_string(li + 1) + " " + name + "[" + std::to_string(k) +
+                    "]: backprop " + std::to_string(a) + " numeric " + std::to_string(numeric);
+        }
+      }
+    });
+  });
+  return r;
+}
+
+}  // namespace nndl

@@ -1,0 +1,108 @@
+// A fully connected layer (the book's only layer before chapter 6).
+//
+// Row form of the book's equations, for a mini-batch X {m, n_in} with one sample per row:
+//   forward   Z = X Wᵀ + 1 bᵀ,  A = σ(Z)                               (1.7, 25)
+//   backward  Δ = ∂C/∂Z = ∂C/∂A ⊙ σ'(Z)                                 (BP1, BP2)
+//             ∂C/∂X = Δ W           (passed to the layer below)         (BP2)
+//             ∂C/∂b = Σ_rows Δ,  ∂C/∂W = Δᵀ X                           (BP3, BP4)
+// W is {n_out, n_in} as in network.py (w[j][k]: from neuron k below to neuron j here). Every
+// product is one GEMM into a buffer allocated before training; the SGD step is fused into the
+// weight-gradient GEMM: W ← β W − (η/m) Δᵀ X, with β = 1 − ηλ/n under L2 (3.93).
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+#include "../activation.hpp"
+#include "../detail/xtensor.hpp"
+#include "../rng.hpp"
+#include "input.hpp"
+
+namespace nndl {
+
+/// What one backward pass does with the parameter gradient.
+template <class T>
+struct param_step {
+  bool update = false;  ///< false: store the mean gradient in gw/gb; true: take an SGD step
+  T alpha = 1;          ///< gradient: 1/m; step: −η/m
+  T decay = 0;          ///< step: ηλ/n for the regulariser's shrink; gradient: λ/n
+};
+
+template <class T, std::size_t In, std::size_t Out, class Act>
+class dense_layer {
+ public:
+  using activation = Act;
+  using output_shape = shape<1, 1, Out>;
+  static constexpr std::size_t in_size = In, out_size = Out;
+  static constexpr std::string_view kind_name = "dense";
+
+  matrix<T> w = matrix<T>::from_shape({Out, In});
+  vector<T> b = vector<T>::from_shape({Out});
+  matrix<T> gw = xt::zeros<T>({Out, In});  ///< ∂C/∂w after a gradient pass (mean over the batch)
+  vector<T> gb = xt::zeros<T>({Out});
+
+  static constexpr std::size_t parameter_count() { return Out * In + Out; }
+  static std::string describe() { return "dense " + std::to_string(Out) + " " + std::string(Act::name); }
+
+  template <class Init>
+  void initialize(rng& r) {
+    Init::init(r, w, b, In, Out);
+  }
+
+  /// Calls f(name, parameter, gradient) for each parameter tensor.
+  template <class F>
+  void for_each_parameter(F&& f) {
+    f("weights", w, gw);
+    f("biases", b, gb);
+  }
+
+  void forward(detail::cview<T> x, detail::mview<T> z, detail::mview<T> a) const {
+    const std::size_t m = x.shape()[0];
+    for (std::size_t i = 0; i < m; ++i) std::memcpy(z.data() + i * Out, b.data(), Out * sizeof(T));
+    detail::gemm(x, w, z, false, true, T(1), T(1));  // Z = X Wᵀ + 1 bᵀ
+    Act::forward(z, a);
+  }
+
+  /// g holds ∂C/∂A on entry (∂C/∂Z already when dz_given) and Δ = ∂C/∂Z on exit. When din is not
+  /// null it receives ∂C/∂X = Δ W, computed before W changes.
+  template <class Reg>
+  void backward(detail::cview<T> x, detail::cview<T> z, detail::cview<T> a, detail::mview<T> g, bool dz_given,
+                detail::mview<T>* din, const param_step<T>& s) {
+    if (!dz_given) Act::backward(z, a, g);                             // BP2: ⊙ σ'(z)
+    if (din) detail::gemm(g, w, *din, false, false, T(1), T(0));       // BP2: Δ W
+    const std::size_t m = g.shape()[0];
+    if (s.update) {
+      const T beta = Reg::shrink(w, s.decay);                          // 3.93 / 3.97
+      detail::gemm(g, x, w, true, false, s.alpha, beta);               // BP4 fused with the step
+      add_row_sums(g, m, s.alpha, b.data());                           // BP3 fused with the step
+    } else {
+      detail::gemm(g, x, gw, true, false, s.alpha, T(0));              // BP4
+      gb.fill(0);
+      add_row_sums(g, m, s.alpha, gb.data());                          // BP3
+      Reg::add_gradient(gw, w, s.decay);
+    }
+  }
+
+ private:
+  static void add_row_sums(const detail::mview<T>& g, std::size_t m, T alpha, T* out) {
+    const T* p = g.data();
+    for (std::size_t i = 0; i < m; ++i, p += Out)
+      for (std::size_t j = 0; j < Out; ++j) out[j] += alpha * p[j];
+  }
+};
+
+/// A fully connected layer of N neurons with activation Act, as a part of network<...>.
+template <std::size_t N, class Act = sigmoid>
+struct dense {
+  static constexpr part_kind kind = part_kind::layer;
+  static_assert(N > 0, "nndl: dense<N, Act> needs N > 0 neurons");
+  static_assert(activation_policy<Act>,
+                "nndl: dense<N, Act>: Act must be an activation: nndl::sigmoid, nndl::tanh, nndl::relu, "
+                "nndl::identity or nndl::softmax");
+  using activation = Act;
+  template <class T, class InShape>
+  using impl = dense_layer<T, InShape::size, N, Act>;
+};
+
+}  // namespace nndl

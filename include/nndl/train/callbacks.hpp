@@ -1,0 +1,125 @@
+// Callbacks for nndl::sgd: plain objects with any of these hooks (each optional, found at compile
+// time):
+//   void on_train_begin(const Net&, const sgd_options&)
+//   bool on_epoch_end(const Net&, epoch_record&)      // true stops training after this epoch
+//   void on_train_end(const Net&, const train_history&)
+// They run in the order given, so a monitor (evaluate_on) must come before what reads its figures
+// (early_stopping, csv_metrics).
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "../data/dataset.hpp"
+#include "history.hpp"
+
+namespace nndl {
+
+/// Accuracy on a data set after each epoch (network.py's test_data; network2.py's
+/// monitor_evaluation_accuracy). Also its cost when with_cost is set.
+template <class T>
+struct evaluate_on {
+  const dataset<T>* data;
+  bool with_cost = false;
+  double lambda = 0;  ///< for the regulariser's term of the cost
+  explicit evaluate_on(const dataset<T>& d, bool cost = false, double lam = 0)
+      : data(&d), with_cost(cost), lambda(lam) {}
+
+  template <class Net>
+  bool on_epoch_end(const Net& net, epoch_record& r) const {
+    r.evaluation_correct = net.evaluate(*data);
+    r.evaluation_total = data->size();
+    if (with_cost) r.evaluation_cost = net.total_cost(*data, lambda);
+    return false;
+  }
+};
+
+/// Accuracy (and cost) on the training data after each epoch (network2.py's monitor_training_*).
+template <class T>
+struct monitor_training {
+  const dataset<T>* data;
+  bool accuracy = true, cost = true;
+  double lambda = 0;
+  explicit monitor_training(const dataset<T>& d, double lam = 0) : data(&d), lambda(lam) {}
+
+  template <class Net>
+  bool on_epoch_end(const Net& net, epoch_record& r) const {
+    if (accuracy) {
+      r.training_correct = net.evaluate(*data);
+      r.training_total = data->size();
+    }
+    if (cost) r.training_cost = net.total_cost(*data, lambda);
+    return false;
+  }
+};
+
+/// Stops when the evaluation accuracy has not improved for `patience` epochs ("no-improvement-in-n").
+struct early_stopping {
+  std::size_t patience = 10;
+  double best = -1;
+  std::size_t since_best = 0;
+
+  template <class Net>
+  bool on_epoch_end(const Net&, epoch_record& r) {
+    const auto acc = r.evaluation_accuracy();
+    if (!acc) throw std::logic_error("nndl: early_stopping needs evaluate_on(...) before it in the callbacks");
+    if (*acc > best) {
+      best = *acc;
+      since_best = 0;
+      return false;
+    }
+    if (++since_best < patience) return false;
+    r.note = "early stopping: no improvement in " + std::to_string(patience) + " epochs";
+    return true;
+  }
+};
+
+/// Writes the history so far as CSV after each epoch. The file is replaced atomically (written to
+/// a temporary file, then renamed), so a crash never leaves half a file.
+struct csv_metrics {
+  std::filesystem::path path;
+  std::vector<epoch_record> rows;
+
+  explicit csv_metrics(std::filesystem::path p) : path(std::move(p)) {}
+
+  template <class Net>
+  bool on_epoch_end(const Net&, epoch_record& r) {
+    rows.push_back(r);
+    write();
+    return false;
+  }
+
+  void write() const {
+    const auto tmp = std::filesystem::path(path.string() + ".tmp-" + std::to_string(::getpid()));
+    {
+      std::ofstream f(tmp);
+      if (!f) throw std::runtime_error("nndl: cannot write metrics file " + tmp.string());
+      f << "epoch,eta,train_seconds,elapsed_seconds,evaluation_correct,evaluation_total,evaluation_accuracy,"
+           "evaluation_cost,training_correct,training_total,training_accuracy,training_cost\n";
+      auto opt = [&](const auto& v) {
+        if (v) f << *v;
+        f << ',';
+      };
+      for (const auto& e : rows) {
+        f << e.epoch << ',' << e.eta << ',' << e.train_seconds << ',' << e.elapsed_seconds << ',';
+        opt(e.evaluation_correct), opt(e.evaluation_total), opt(e.evaluation_accuracy()), opt(e.evaluation_cost);
+        opt(e.training_correct), opt(e.training_total), opt(e.training_accuracy());
+        if (e.training_cost) f << *e.training_cost;
+        f << '\n';
+      }
+      f.flush();
+      if (!f) {
+        std::filesystem::remove(tmp);
+        throw std::runtime_error("nndl: failed writing metrics file " + tmp.string());
+      }
+    }
+    std::filesystem::rename(tmp, path);
+  }
+};
+
+}  // namespace nndl

@@ -1,0 +1,48 @@
+// What training records per epoch, for callbacks to fill and programs to read back.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nndl {
+
+/// The figures of one epoch. Monitors (callbacks) fill the optional ones.
+struct epoch_record {
+  std::size_t epoch = 0;          ///< 0-based, as the book prints it
+  double eta = 0;                 ///< learning rate used in this epoch
+  double train_seconds = 0;       ///< time spent in the mini-batch updates of this epoch
+  double elapsed_seconds = 0;     ///< since training began, monitors included
+  std::optional<std::size_t> evaluation_correct, evaluation_total;
+  std::optional<double> evaluation_cost;
+  std::optional<std::size_t> training_correct, training_total;
+  std::optional<double> training_cost;
+  std::string note;               ///< e.g. why training stops after this epoch
+
+  std::optional<double> evaluation_accuracy() const {
+    if (!evaluation_correct || !evaluation_total || *evaluation_total == 0) return std::nullopt;
+    return double(*evaluation_correct) / double(*evaluation_total);
+  }
+  std::optional<double> training_accuracy() const {
+    if (!training_correct || !training_total || *training_total == 0) return std::nullopt;
+    return double(*training_correct) / double(*training_total);
+  }
+};
+
+struct train_history {
+  std::vector<epoch_record> epochs;
+  double train_seconds = 0;  ///< mini-batch updates only, summed over the epochs
+  double total_seconds = 0;  ///< with evaluation and callbacks
+  std::string stop_reason;   ///< empty when all epochs ran
+
+  /// The epoch with the highest evaluation accuracy (the first of equals), if any was evaluated.
+  std::optional<epoch_record> best_evaluation() const {
+    std::optional<epoch_record> best;
+    for (const auto& e : epochs)
+      if (e.evaluation_accuracy() && (!best || *e.evaluation_accuracy() > *best->evaluation_accuracy())) best = e;
+    return best;
+  }
+};
+
+}  // namespace nndl
