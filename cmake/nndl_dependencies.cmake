@@ -2,6 +2,7 @@
 include(GNUInstallDirs)
 find_package(xtensor REQUIRED)
 find_package(xtensor-blas REQUIRED)   # its target does not link xtensor: nndl links both
+find_package(xsimd REQUIRED)
 if(NOT BLA_VENDOR)
   set(BLA_VENDOR OpenBLAS)
 endif()

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "detail/simd.hpp"
 #include "detail/xtensor.hpp"
 
 namespace nndl {
@@ -33,7 +34,10 @@ struct sigmoid {
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
     using T = detail::value_of<Z>;
-    xt::noalias(a) = T(1) / (T(1) + xt::exp(-z));
+    if constexpr (detail::contiguous_expression<const Z> && detail::contiguous_expression<A>)
+      detail::simd_map(z.data(), a.data(), z.size(), [](auto v) { return decltype(v)(T(1)) / (T(1) + xsimd::exp(-v)); });
+    else
+      xt::noalias(a) = T(1) / (T(1) + xt::exp(-z));
   }
   template <class Z, class A, class G>
   static void backward(const Z&, const A& a, G&& g) {
@@ -48,7 +52,10 @@ struct tanh {
   static constexpr bool elementwise = true;
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
-    xt::noalias(a) = xt::tanh(z);
+    if constexpr (detail::contiguous_expression<const Z> && detail::contiguous_expression<A>)
+      detail::simd_map(z.data(), a.data(), z.size(), [](auto v) { return xsimd::tanh(v); });
+    else
+      xt::noalias(a) = xt::tanh(z);
   }
   template <class Z, class A, class G>
   static void backward(const Z&, const A& a, G&& g) {

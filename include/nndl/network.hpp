@@ -192,14 +192,20 @@ class network {
     set_targets(labels);
     backward(x, m, {true, T(-s.eta / double(m)), T(s.eta * s.lambda / double(s.n))});
   }
-  /// The same for the samples of `data` at `indices` (gathered into the workspace: no allocation).
-  void update_mini_batch(const dataset<T>& data, std::span<const std::size_t> indices, const sgd_step& s) {
+  /// The same for the samples of `data` at `indices`, gathered into the workspace (no allocation).
+  /// Shuffled rows come from main memory one by one; when the indices of the next mini-batch are
+  /// given, their rows are prefetched into the cache while this step computes.
+  void update_mini_batch(const dataset<T>& data, std::span<const std::size_t> indices, const sgd_step& s,
+                         std::span<const std::size_t> next = {}) {
     const std::size_t m = indices.size();
     reserve(m);
     for (std::size_t i = 0; i < m; ++i) {
       std::memcpy(ws_.x + i * input_size, data.row(indices[i]), input_size * sizeof(T));
       ws_.labels[i] = data.labels[indices[i]];
     }
+    constexpr std::size_t line = 64 / sizeof(T);
+    for (std::size_t i : next)
+      for (std::size_t k = 0; k < input_size; k += line) __builtin_prefetch(data.row(i) + k);
     update_mini_batch(ws_.x, std::span<const std::uint8_t>(ws_.labels.data(), m), s);
   }
 

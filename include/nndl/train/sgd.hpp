@@ -87,8 +87,11 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
     const auto t0 = clock::now();
     if (o.shuffle) shuffler.shuffle(order.begin(), order.end());
     const sgd_step step{o.eta, o.lambda, n};
-    for (std::size_t k = 0; k < n; k += o.mini_batch)
-      net.update_mini_batch(training, std::span(order).subspan(k, std::min(o.mini_batch, n - k)), step);
+    for (std::size_t k = 0; k < n; k += o.mini_batch) {
+      const std::size_t next = std::min(k + o.mini_batch, n);
+      net.update_mini_batch(training, std::span(order).subspan(k, next - k), step,
+                            std::span(order).subspan(next, std::min(o.mini_batch, n - next)));
+    }
     epoch_record r;
     r.epoch = epoch;
     r.eta = o.eta;

@@ -1,0 +1,130 @@
+// One SGD step of the chapter-1 network [784, 30, 10] at mini-batch 1, 10 and 100, float and
+// double, one BLAS thread:
+//   step/...       nndl's batched step (gather of shuffled rows + BP1–BP4 + fused update)
+//   reference/...  the per-sample path of network.py (nndl::reference)
+//   gemm/...       only the five GEMM calls the step makes, on the same shapes: the floor
+//   epoch/...      a whole epoch of nndl::sgd over 50,000 images
+// Counters: samples/s, and GFLOP/s for the step's 2·m·(2·784·30 + 2·30·10 + 30·10) flops.
+#include <benchmark/benchmark.h>
+
+#include <nndl/blas.hpp>
+#include <nndl/reference.hpp>
+
+#include <numeric>
+
+namespace {
+
+template <class T>
+using ch1 = nndl::network<T, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
+                          nndl::quadratic_cost, nndl::large_weight_init>;
+
+constexpr double flops_per_sample = 2.0 * (2 * 784 * 30 + 2 * 30 * 10 + 30 * 10);
+
+template <class T>
+const nndl::dataset<T>& training_set() {  // 50,000 random images: timing does not depend on pixels
+  static const nndl::dataset<T> d = [] {
+    nndl::dataset<T> d;
+    nndl::rng r(1);
+    d.x = nndl::matrix<T>::from_shape({50000, 784});
+    for (auto& v : d.x) v = T(r.uniform());
+    d.labels.resize(50000);
+    for (auto& l : d.labels) l = static_cast<std::uint8_t>(r.below(10));
+    d.name = "random";
+    return d;
+  }();
+  return d;
+}
+
+std::vector<std::size_t> shuffled(std::size_t n) {
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  nndl::rng(2).shuffle(idx.begin(), idx.end());
+  return idx;
+}
+
+void counters(benchmark::State& s, std::size_t m) {
+  const double samples = double(s.iterations()) * double(m);
+  s.counters["samples/s"] = benchmark::Counter(samples, benchmark::Counter::kIsRate);
+  s.counters["GFLOP/s"] = benchmark::Counter(samples * flops_per_sample * 1e-9, benchmark::Counter::kIsRate);
+}
+
+template <class T>
+void step(benchmark::State& s) {
+  const std::size_t m = std::size_t(s.range(0));
+  const auto& d = training_set<T>();
+  const auto idx = shuffled(d.size());
+  ch1<T> net{1};
+  const nndl::sgd_step st{.eta = 3.0, .lambda = 0, .n = d.size()};
+  std::size_t k = 0;
+  for (auto _ : s) {
+    if (k + 2 * m > d.size()) k = 0;
+    net.update_mini_batch(d, std::span(idx).subspan(k, m), st, std::span(idx).subspan(k + m, m));  // as sgd does
+    k += m;
+  }
+  counters(s, m);
+}
+
+template <class T>
+void reference(benchmark::State& s) {
+  const std::size_t m = std::size_t(s.range(0));
+  const auto& d = training_set<T>();
+  const auto idx = shuffled(d.size());
+  ch1<T> net{1};
+  const nndl::sgd_step st{.eta = 3.0, .lambda = 0, .n = d.size()};
+  std::size_t k = 0;
+  for (auto _ : s) {
+    if (k + m > d.size()) k = 0;
+    nndl::reference::update_mini_batch(net, d, std::span(idx).subspan(k, m), st);
+    k += m;
+  }
+  counters(s, m);
+}
+
+template <class T>
+void gemm(benchmark::State& s) {
+  const std::size_t m = std::size_t(s.range(0));
+  using nndl::detail::gemm;
+  nndl::matrix<T> x = xt::ones<T>({m, std::size_t{784}}), w1 = xt::ones<T>({30, 784}), w2 = xt::ones<T>({10, 30});
+  nndl::matrix<T> z1 = xt::zeros<T>({m, std::size_t{30}}), z2 = xt::zeros<T>({m, std::size_t{10}});
+  nndl::matrix<T> d1 = xt::zeros<T>({m, std::size_t{30}}), d2 = xt::zeros<T>({m, std::size_t{10}});
+  const T a = T(-1e-9);
+  for (auto _ : s) {
+    gemm(x, w1, z1, false, true, T(1), T(1));   // Z1 = X W1ᵀ
+    gemm(z1, w2, z2, false, true, T(1), T(1));  // Z2 = A1 W2ᵀ
+    gemm(d2, w2, d1, false, false, T(1), T(0)); // Δ2 W2
+    gemm(d2, z1, w2, true, false, a, T(1));     // W2 += α Δ2ᵀ A1
+    gemm(d1, x, w1, true, false, a, T(1));      // W1 += α Δ1ᵀ X
+    benchmark::DoNotOptimize(w1.data());
+  }
+  counters(s, m);
+}
+
+template <class T>
+void epoch(benchmark::State& s) {
+  const auto& d = training_set<T>();
+  ch1<T> net{1};
+  for (auto _ : s)
+    nndl::sgd(net, d, {.epochs = 1, .mini_batch = std::size_t(s.range(0)), .eta = 3.0, .verbose = false});
+  s.counters["samples/s"] = benchmark::Counter(double(s.iterations()) * double(d.size()), benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+BENCHMARK(step<double>)->Name("step/double")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(gemm<double>)->Name("gemm/double")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(reference<double>)->Name("reference/double")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(step<float>)->Name("step/float")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(gemm<float>)->Name("gemm/float")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(reference<float>)->Name("reference/float")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(epoch<double>)->Name("epoch/double")->Arg(10)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+BENCHMARK(epoch<float>)->Name("epoch/float")->Arg(10)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+
+int main(int argc, char** argv) {
+  nndl::select_blas_kernels(argv);
+  nndl::set_blas_threads(1);
+  benchmark::AddCustomContext("blas", nndl::blas_summary());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

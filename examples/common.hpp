@@ -1,0 +1,89 @@
+// What the example programs share: the usual flags, loading MNIST with a clear message when it is
+// missing, and the closing summary.
+#pragma once
+
+#include <nndl/blas.hpp>
+#include <nndl/data/mnist.hpp>
+#include <nndl/network.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace examples {
+
+struct common_flags {
+  std::string data;        ///< empty: NNDL_DATA, then the default folder
+  std::size_t epochs = 30;
+  std::size_t mini_batch = 10;
+  double eta = 3.0;
+  std::uint64_t seed = 1;
+  std::string metrics;     ///< CSV of per-epoch figures, empty for none
+  int threads = 1;         ///< OpenBLAS threads
+};
+
+inline void add_common_flags(CLI::App& app, common_flags& f) {
+  app.add_option("--data", f.data, "Folder with the four MNIST .gz files (default: $NNDL_DATA, then " +
+                                        nndl::default_data_dir() + ")");
+  app.add_option("--epochs", f.epochs, "Training epochs")->capture_default_str();
+  app.add_option("--mini-batch", f.mini_batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--eta", f.eta, "Learning rate")->capture_default_str();
+  app.add_option("--seed", f.seed, "Seed for the weights and the shuffles")->capture_default_str();
+  app.add_option("--metrics", f.metrics, "Write per-epoch figures to this CSV file");
+  app.add_option("--threads", f.threads, "OpenBLAS threads (1 is fastest for small mini-batches)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+}
+
+/// Parses the flags, then fixes OpenBLAS's kernels and threads (see nndl/blas.hpp).
+inline void setup_blas(char** argv, const common_flags& f) {
+  nndl::select_blas_kernels(argv);
+  nndl::set_blas_threads(f.threads);
+  std::cout << nndl::blas_summary() << '\n';
+}
+
+/// Loads the book's MNIST split, or prints what to do and exits with status 2.
+template <class T>
+nndl::mnist_data<T> load_data(const common_flags& f) {
+  try {
+    const auto dir = nndl::find_data_dir(f.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(f.data));
+    auto d = nndl::load_mnist<T>(dir);
+    std::cout << "Data: " << dir.string() << " (" << d.training.size() << " training, " << d.validation.size()
+              << " validation, " << d.test.size() << " test images)\n";
+    return d;
+  } catch (const nndl::data_error& e) {
+    std::cerr << e.what() << '\n';
+    std::exit(2);
+  }
+}
+
+/// "Best: 9534 / 10000 (95.34%) at epoch 28; training 4.10 s (0.137 s per epoch)".
+inline void print_summary(const nndl::train_history& h, const std::string& what = "test") {
+  if (const auto best = h.best_evaluation())
+    std::printf("Best %s accuracy: %zu / %zu (%.2f%%) at epoch %zu\n", what.c_str(), *best->evaluation_correct,
+                *best->evaluation_total, 100.0 * *best->evaluation_accuracy(), best->epoch);
+  const double per = h.epochs.empty() ? 0 : h.train_seconds / double(h.epochs.size());
+  std::printf("Training time: %.2f s (%.3f s per epoch, %zu epochs); with evaluation %.2f s\n", h.train_seconds, per,
+              h.epochs.size(), h.total_seconds);
+}
+
+/// A small text chart of accuracy per epoch, for a look at the learning curve in the terminal.
+inline void print_curve(const nndl::train_history& h) {
+  double lo = 1, hi = 0;
+  for (const auto& e : h.epochs)
+    if (auto a = e.evaluation_accuracy()) lo = std::min(lo, *a), hi = std::max(hi, *a);
+  if (hi <= lo) return;
+  std::printf("Accuracy per epoch (%.2f%% .. %.2f%%):\n", 100 * lo, 100 * hi);
+  for (const auto& e : h.epochs) {
+    const auto a = e.evaluation_accuracy();
+    if (!a) continue;
+    const int bar = 1 + int(50 * (*a - lo) / (hi - lo));
+    std::printf("  %3zu %6.2f%% %s\n", e.epoch, 100 * *a, std::string(std::size_t(bar), '#').c_str());
+  }
+}
+
+}  // namespace examples

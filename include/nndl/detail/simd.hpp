@@ -1,0 +1,31 @@
+// Vectorised element-wise loops over contiguous buffers (xsimd), for the transcendental functions
+// that the compiler cannot vectorise by itself (std::exp, std::tanh).
+#pragma once
+
+#include <cstddef>
+
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+#include <xtensor/xlayout.hpp>
+
+namespace nndl::detail {
+
+/// out[i] = f(in[i]) for i < n, with f called on xsimd batches and, for the tail, on scalars.
+template <class T, class F>
+void simd_map(const T* in, T* out, std::size_t n, F&& f) {
+  using batch = xsimd::batch<T>;
+  constexpr std::size_t w = batch::size;
+  std::size_t i = 0;
+  for (; i + w <= n; i += w) f(batch::load_unaligned(in + i)).store_unaligned(out + i);
+  for (; i < n; ++i) out[i] = f(in[i]);
+}
+
+/// True for xtensor containers and adaptors whose elements are contiguous and row-major.
+template <class E>
+concept contiguous_expression = requires(E& e) {
+  { e.data() };
+  { e.size() };
+} && (std::decay_t<E>::static_layout == xt::layout_type::row_major);
+
+}  // namespace nndl::detail
