@@ -1,3 +1,32 @@
 # Allocation counting: wrap the C allocation functions of the test executable at link time.
 target_link_options(test_allocation PRIVATE
   -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=posix_memalign -Wl,--wrap=aligned_alloc)
+
+# A wrong composition fails to compile with exactly one static_assert in plain words.
+file(GLOB nndl_compile_fail_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/*.cpp)
+foreach(src IN LISTS nndl_compile_fail_sources)
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME compile_fail.${name}
+           COMMAND ${CMAKE_COMMAND} -DCXX=${CMAKE_CXX_COMPILER} -DSRC=${src}
+                   "-DFLAGS=-I${PROJECT_SOURCE_DIR}/include"
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/check.cmake)
+endforeach()
+
+# Another project uses nndl: through find_package(nndl) after an install, and through add_subdirectory.
+set(nndl_consumer_work ${CMAKE_CURRENT_BINARY_DIR}/consumer)
+add_test(NAME consumer.install
+         COMMAND ${CMAKE_COMMAND} --install ${PROJECT_BINARY_DIR} --prefix ${nndl_consumer_work}/prefix)
+add_test(NAME consumer.find_package
+         COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer
+                 ${nndl_consumer_work}/find_package --build-generator ${CMAKE_GENERATOR}
+                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=Release
+                 --test-command nndl_consumer)
+set_tests_properties(consumer.find_package PROPERTIES DEPENDS consumer.install
+                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters")
+add_test(NAME consumer.add_subdirectory
+         COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer
+                 ${nndl_consumer_work}/add_subdirectory --build-generator ${CMAKE_GENERATOR}
+                 --build-options -DNNDL_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release
+                 --test-command nndl_consumer)
+set_tests_properties(consumer.add_subdirectory PROPERTIES
+                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters")

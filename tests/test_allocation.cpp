@@ -4,6 +4,8 @@
 
 #include <nndl/network.hpp>
 
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // the replacements pair new with free on purpose
+
 #include <atomic>
 #include <cstdlib>
 #include <new>

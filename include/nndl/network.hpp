@@ -82,9 +82,11 @@ class network {
   static constexpr std::size_t depth = std::tuple_size_v<layers_type>;
   template <std::size_t I>
   using layer_type = std::tuple_element_t<I, layers_type>;
-  using output_activation = typename layer_type<depth - 1>::activation;
+  using output_layer_type = std::tuple_element_t<  // (a stand-in when there is no layer: one message only)
+      depth == 0 ? 0 : depth - 1, std::conditional_t<depth == 0, std::tuple<dense_layer<T, 1, 1, sigmoid>>, layers_type>>;
+  using output_activation = typename output_layer_type::activation;
   static constexpr std::size_t input_size = input_shape::size;
-  static constexpr std::size_t output_size = layer_type<depth - 1>::out_size;
+  static constexpr std::size_t output_size = output_layer_type::out_size;
 
  private:
   static_assert(!well_formed || !std::is_same_v<cost, log_likelihood_cost> || std::is_same_v<output_activation, softmax>,

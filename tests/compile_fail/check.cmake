@@ -1,0 +1,23 @@
+# Compiles one file that must fail with exactly one error: the static_assert named on its first
+# line ("// expect: <text>"). A file that expects "(compiles)" must compile.
+file(STRINGS ${SRC} first LIMIT_COUNT 1)
+string(REGEX REPLACE "^// expect: " "" expected "${first}")
+separate_arguments(flags UNIX_COMMAND "${FLAGS}")
+execute_process(COMMAND ${CXX} -std=c++20 -fsyntax-only ${flags} ${SRC}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(expected STREQUAL "(compiles)")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "expected ${SRC} to compile, got:\n${err}")
+  endif()
+  return()
+endif()
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${SRC} compiled, but it should fail with: ${expected}")
+endif()
+string(REGEX MATCHALL "error:" errors "${err}")
+list(LENGTH errors n)
+string(FIND "${err}" "${expected}" at)
+if(at EQUAL -1 OR NOT n EQUAL 1)
+  message(FATAL_ERROR "expected exactly one error saying \"${expected}\", got ${n}:\n${err}")
+endif()
+message(STATUS "one error, as expected: ${expected}")

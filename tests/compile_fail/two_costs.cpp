@@ -1,0 +1,5 @@
+// expect: a network needs exactly one cost
+#include <nndl/network.hpp>
+using namespace nndl;
+using net_t = network<double, input<784>, dense<10>, quadratic_cost, cross_entropy_cost>;
+int main() { net_t net{1}; return static_cast<int>(net.parameter_count() % 2); }

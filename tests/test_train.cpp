@@ -1,0 +1,134 @@
+// Training: callbacks, early stopping, metrics files, divergence, the L2 step.
+#include <catch2/catch.hpp>
+
+#include <nndl/network.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+using net_t = nndl::network<double, nndl::input<4>, nndl::dense<5, nndl::sigmoid>, nndl::dense<2, nndl::sigmoid>,
+                            nndl::cross_entropy_cost, nndl::l2_regularizer>;
+
+nndl::dataset<double> toy(std::size_t n) {
+  nndl::rng r(4);
+  nndl::dataset<double> d;
+  d.x = nndl::matrix<double>::from_shape({n, 4});
+  d.labels.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    d.labels[i] = static_cast<std::uint8_t>(i % 2);
+    for (std::size_t j = 0; j < 4; ++j) d.x(i, j) = d.labels[i] + 0.3 * r.normal();
+  }
+  d.classes = 2;
+  d.name = "toy";
+  return d;
+}
+
+/// A callback that replays scripted accuracies, as if evaluate_on had measured them.
+struct scripted {
+  std::vector<std::size_t> correct;
+  std::size_t calls = 0;
+  template <class Net>
+  void on_epoch_end(const Net&, nndl::epoch_record& r) {
+    r.evaluation_correct = correct.at(calls++);
+    r.evaluation_total = 100;
+  }
+};
+}  // namespace
+
+TEST_CASE("early stopping stops after patience epochs without improvement", "[train]") {
+  net_t net{1};
+  const auto d = toy(20);
+  scripted s{{50, 60, 60, 59, 58, 70, 71}};
+  const auto h = nndl::sgd(net, d, {.epochs = 7, .verbose = false}, s, nndl::early_stopping{.patience = 3});
+  REQUIRE(h.epochs.size() == 5);  // best at epoch 1; epochs 2, 3, 4 without improvement
+  CHECK(h.stop_reason == "early stopping: no improvement in 3 epochs");
+  CHECK(h.best_evaluation()->epoch == 1);
+  scripted s2{{50, 60, 61, 62, 63}};
+  CHECK(nndl::sgd(net, d, {.epochs = 5, .verbose = false}, s2, nndl::early_stopping{.patience = 1}).epochs.size() == 5);
+}
+
+TEST_CASE("early stopping without an evaluation is a usage error", "[train]") {
+  net_t net{1};
+  CHECK_THROWS_WITH(nndl::sgd(net, toy(10), {.epochs = 2, .verbose = false}, nndl::early_stopping{}),
+                    Catch::Contains("needs evaluate_on"));
+}
+
+TEST_CASE("sgd prints the book's epoch lines and records a history", "[train]") {
+  net_t net{1};
+  const auto d = toy(40);
+  std::ostringstream out;
+  const auto h = nndl::sgd(net, d, {.epochs = 3, .mini_batch = 4, .eta = 0.5, .out = &out}, nndl::evaluate_on(d, true),
+                           nndl::monitor_training(d));
+  CHECK_THAT(out.str(), Catch::Contains("Epoch 0: ") && Catch::Contains(" / 40") && Catch::Contains("Epoch 2: "));
+  REQUIRE(h.epochs.size() == 3);
+  for (const auto& e : h.epochs) {
+    CHECK(e.evaluation_total == 40u);
+    CHECK(e.evaluation_cost.has_value());
+    CHECK(e.training_cost.has_value());
+    CHECK(e.training_correct.has_value());
+    CHECK(e.train_seconds > 0);
+  }
+  CHECK(h.epochs[2].evaluation_cost < h.epochs[0].evaluation_cost);
+  std::ostringstream none;
+  nndl::sgd(net, d, {.epochs = 1, .out = &none});
+  CHECK_THAT(none.str(), Catch::Contains("Epoch 0 complete"));
+}
+
+TEST_CASE("csv_metrics writes every epoch, atomically", "[train]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("nndl_csv_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "m.csv";
+  {
+    std::ofstream(path) << "an older file that must be replaced whole\n";
+  }
+  net_t net{1};
+  const auto d = toy(20);
+  nndl::sgd(net, d, {.epochs = 4, .verbose = false}, nndl::evaluate_on(d), nndl::csv_metrics(path));
+  std::ifstream f(path);
+  std::string header, line;
+  std::getline(f, header);
+  CHECK_THAT(header, Catch::StartsWith("epoch,eta,train_seconds"));
+  int rows = 0;
+  while (std::getline(f, line)) {
+    ++rows;
+    CHECK_THAT(line, Catch::Contains(",20,"));
+  }
+  CHECK(rows == 4);
+  CHECK(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);  // no temporary file left
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a diverging run stops with a clear error", "[train]") {
+  net_t net{1};
+  net.layer<0>().w(0, 0) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_AS(nndl::sgd(net, toy(10), {.epochs = 2, .verbose = false}), nndl::training_diverged);
+  net_t net2{1};
+  net2.layer<0>().w(0, 0) = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(nndl::sgd(net2, toy(10), {.epochs = 2, .verbose = false}),
+                    Catch::Contains("diverged in epoch 0") && Catch::Contains("smaller eta"));
+}
+
+TEST_CASE("the L2 step is network2.py's formula", "[train]") {
+  // w -> (1 - eta lambda / n) w - (eta / m) sum dC/dw  (3.93); biases are not decayed
+  net_t net{3};
+  const auto d = toy(8);
+  const double eta = 0.5, lambda = 2.0;
+  const std::size_t n = 1000;
+  net.compute_gradient(d.x.data(), d.labels);  // mean gradient of C0 (lambda 0)
+  const nndl::matrix<double> w0 = net.layer<0>().w, g0 = net.layer<0>().gw;
+  const nndl::vector<double> b0 = net.layer<0>().b, gb0 = net.layer<0>().gb;
+  net.update_mini_batch(d.x.data(), d.labels, {.eta = eta, .lambda = lambda, .n = n});
+  const nndl::matrix<double> expected = (1 - eta * lambda / double(n)) * w0 - eta * g0;
+  CHECK(xt::allclose(net.layer<0>().w, expected, 1e-13, 1e-14));
+  CHECK(xt::allclose(net.layer<0>().b, b0 - eta * gb0, 1e-13, 1e-14));
+}
+
+TEST_CASE("total_cost adds the regulariser's term with n = the evaluated set's size", "[train]") {
+  net_t net{3};
+  const auto d = toy(50);
+  double sq = 0;
+  net.for_each_layer([&](const auto& l, std::size_t) { sq += xt::sum(l.w * l.w)(); });
+  CHECK(net.total_cost(d, 5.0) - net.total_cost(d, 0.0) == Approx(0.5 * 5.0 / 50 * sq).epsilon(1e-12));
+}
