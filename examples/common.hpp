@@ -71,6 +71,13 @@ inline void print_summary(const nndl::train_history& h, const std::string& what 
               h.epochs.size(), h.total_seconds);
 }
 
+/// "m.csv" for a single run, "m-run2.csv" for the second of several.
+inline std::string numbered(const std::string& path, std::size_t run, std::size_t runs) {
+  if (runs == 1) return path;
+  const std::filesystem::path p(path);
+  return (p.parent_path() / (p.stem().string() + "-run" + std::to_string(run + 1) + p.extension().string())).string();
+}
+
 /// A small text chart of accuracy per epoch, for a look at the learning curve in the terminal.
 inline void print_curve(const nndl::train_history& h) {
   double lo = 1, hi = 0;

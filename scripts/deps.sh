@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages nndl needs (only those missing). Run as root, or with sudo at hand.
+set -euo pipefail
+packages=(
+  cmake g++ make
+  xtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev zlib1g-dev   # the library
+  libcli11-dev libsvm-dev                                                   # the examples
+  catch2 libbenchmark-dev                                                   # tests and benchmarks
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} Debian packages present"
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
