@@ -1,8 +1,10 @@
 // One SGD step of the chapter-1 network [784, 30, 10] at mini-batch 1, 10 and 100, float and
 // double, one BLAS thread:
-//   step/...       nndl's batched step (gather of shuffled rows + BP1–BP4 + fused update)
+//   step/...       nndl's batched step as sgd runs it: gather of shuffled rows + BP1–BP4 + update
+//   step_block/... the same step on rows already in one block (streamed from memory, no gather)
 //   reference/...  the per-sample path of network.py (nndl::reference)
-//   gemm/...       only the five GEMM calls the step makes, on the same shapes: the floor
+//   gemm/...       only the five GEMM calls the step makes, on the same shapes and the same
+//                  streamed rows: the floor (gemm_hot: on one X that stays in cache)
 //   epoch/...      a whole epoch of nndl::sgd over 50,000 images
 // Counters: samples/s, and GFLOP/s for the step's 2·m·(2·784·30 + 2·30·10 + 30·10) flops.
 #include <benchmark/benchmark.h>
@@ -64,6 +66,23 @@ void step(benchmark::State& s) {
   counters(s, m);
 }
 
+/// The step on rows that already lie in one block (a pre-shuffled copy of the data, streamed
+/// through): the step's own overhead over its GEMMs, without the gather of shuffled rows.
+template <class T>
+void step_block(benchmark::State& s) {
+  const std::size_t m = std::size_t(s.range(0));
+  const auto& d = training_set<T>();
+  ch1<T> net{1};
+  const nndl::sgd_step st{.eta = 3.0, .lambda = 0, .n = d.size()};
+  std::size_t k = 0;
+  for (auto _ : s) {
+    if (k + m > d.size()) k = 0;
+    net.update_mini_batch(d.row(k), std::span(d.labels).subspan(k, m), st);
+    k += m;
+  }
+  counters(s, m);
+}
+
 template <class T>
 void reference(benchmark::State& s) {
   const std::size_t m = std::size_t(s.range(0));
@@ -80,15 +99,22 @@ void reference(benchmark::State& s) {
   counters(s, m);
 }
 
-template <class T>
+/// Only the five GEMM calls of the step, on the same shapes. Streamed: X is the next block of rows
+/// of the 50,000-row data set, as in step_block; hot: the same X every time, in cache.
+template <class T, bool Streamed>
 void gemm(benchmark::State& s) {
   const std::size_t m = std::size_t(s.range(0));
   using nndl::detail::gemm;
-  nndl::matrix<T> x = xt::ones<T>({m, std::size_t{784}}), w1 = xt::ones<T>({30, 784}), w2 = xt::ones<T>({10, 30});
+  const auto& d = training_set<T>();
+  nndl::matrix<T> hot = xt::ones<T>({m, std::size_t{784}}), w1 = xt::ones<T>({30, 784}), w2 = xt::ones<T>({10, 30});
   nndl::matrix<T> z1 = xt::zeros<T>({m, std::size_t{30}}), z2 = xt::zeros<T>({m, std::size_t{10}});
   nndl::matrix<T> d1 = xt::zeros<T>({m, std::size_t{30}}), d2 = xt::zeros<T>({m, std::size_t{10}});
   const T a = T(-1e-9);
+  std::size_t k = 0;
   for (auto _ : s) {
+    if (k + m > d.size()) k = 0;
+    const auto x = nndl::detail::rows_view(Streamed ? d.row(k) : static_cast<const T*>(hot.data()), m, 784);
+    k += m;
     gemm(x, w1, z1, false, true, T(1), T(1));   // Z1 = X W1ᵀ
     gemm(z1, w2, z2, false, true, T(1), T(1));  // Z2 = A1 W2ᵀ
     gemm(d2, w2, d1, false, false, T(1), T(0)); // Δ2 W2
@@ -111,10 +137,14 @@ void epoch(benchmark::State& s) {
 }  // namespace
 
 BENCHMARK(step<double>)->Name("step/double")->Arg(1)->Arg(10)->Arg(100);
-BENCHMARK(gemm<double>)->Name("gemm/double")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(step_block<double>)->Name("step_block/double")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(gemm<double, true>)->Name("gemm/double")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(gemm<double, false>)->Name("gemm_hot/double")->Arg(1)->Arg(10)->Arg(100);
 BENCHMARK(reference<double>)->Name("reference/double")->Arg(1)->Arg(10)->Arg(100);
 BENCHMARK(step<float>)->Name("step/float")->Arg(1)->Arg(10)->Arg(100);
-BENCHMARK(gemm<float>)->Name("gemm/float")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(step_block<float>)->Name("step_block/float")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(gemm<float, true>)->Name("gemm/float")->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(gemm<float, false>)->Name("gemm_hot/float")->Arg(1)->Arg(10)->Arg(100);
 BENCHMARK(reference<float>)->Name("reference/float")->Arg(1)->Arg(10)->Arg(100);
 BENCHMARK(epoch<double>)->Name("epoch/double")->Arg(10)->Unit(benchmark::kMillisecond)->MinTime(3.0);
 BENCHMARK(epoch<float>)->Name("epoch/float")->Arg(10)->Unit(benchmark::kMillisecond)->MinTime(3.0);
