@@ -2,6 +2,8 @@
 // checked to name the file and the problem. Files are written into a fresh temporary folder.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -51,21 +53,7 @@ namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
 using Catch::Matchers::Contains;
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("nndl-test-idx-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path / name; }
-};
+using test_support::temp_dir;
 
 /// An IDX header by hand: {0, 0, type, ndims} then big-endian dims.
 bytes header(std::uint8_t type, std::uint8_t ndims, const std::vector<std::uint32_t>& dims) {

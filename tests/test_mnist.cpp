@@ -3,6 +3,8 @@
 // is reported with WARN, and NNDL_DATA set but unusable is a failure.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <unistd.h>
 
 #include <array>
@@ -18,20 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("nndl-test-mnist-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using test_support::temp_dir;
 
 /// Sets (or unsets, with nullopt) an environment variable and restores it on scope exit.
 struct env_guard {

@@ -1,6 +1,8 @@
 // Training: callbacks, early stopping, metrics files, divergence, the L2 step.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <nndl/network.hpp>
 
 #include <filesystem>
@@ -77,8 +79,8 @@ TEST_CASE("sgd prints the book's epoch lines and records a history", "[train]") 
 }
 
 TEST_CASE("csv_metrics writes every epoch, atomically", "[train]") {
-  const auto dir = std::filesystem::temp_directory_path() / ("nndl_csv_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const test_support::temp_dir tmp("csv");
+  const auto& dir = tmp.path;
   const auto path = dir / "m.csv";
   {
     std::ofstream(path) << "an older file that must be replaced whole\n";
@@ -97,7 +99,6 @@ TEST_CASE("csv_metrics writes every epoch, atomically", "[train]") {
   }
   CHECK(rows == 4);
   CHECK(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);  // no temporary file left
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a diverging run stops with a clear error", "[train]") {

@@ -1,0 +1,31 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+namespace test_support {
+
+/// A fresh folder under the system's temporary directory, removed with everything in it at scope end.
+struct temp_dir {
+  std::filesystem::path path;
+  explicit temp_dir(const std::string& tag = "tmp") {
+    static int counter = 0;
+    path = std::filesystem::temp_directory_path() /
+           ("nndl-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  std::filesystem::path operator/(const std::string& name) const { return path / name; }
+};
+
+}  // namespace test_support
