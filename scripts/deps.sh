@@ -4,8 +4,8 @@ set -euo pipefail
 packages=(
   cmake g++ make
   xtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev zlib1g-dev   # the library
-  libcli11-dev libsvm-dev                                                   # the examples
-  catch2 libbenchmark-dev                                                   # tests and benchmarks
+  libcli11-dev libsvm-dev nlohmann-json3-dev gnuplot-nox                    # examples, model files, plots
+  catch2 libbenchmark-dev python3-numpy                                     # tests and benchmarks
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -44,11 +44,14 @@ std::string describe(const Net& net) {
   return s;
 }
 
-/// The sizes in network2.py's JSON form: [784, 30, 10].
+/// The sizes in network2.py's JSON form, [784, 30, 10]: the input and each layer with parameters.
 template <class Net>
 std::vector<std::size_t> layer_sizes(const Net& net) {
   std::vector<std::size_t> v{Net::input_size};
-  net.for_each_layer([&](const auto& layer, std::size_t) { v.push_back(std::decay_t<decltype(layer)>::out_size); });
+  net.for_each_layer([&](const auto& layer, std::size_t) {
+    using L = std::decay_t<decltype(layer)>;
+    if constexpr (L::has_parameters) v.push_back(L::out_size);
+  });
   return v;
 }
 

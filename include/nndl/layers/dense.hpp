@@ -35,7 +35,7 @@ class dense_layer {
   using activation = Act;
   using output_shape = shape<1, 1, Out>;
   static constexpr std::size_t in_size = In, out_size = Out;
-  static constexpr std::string_view kind_name = "dense";
+  static constexpr bool has_parameters = true;  ///< weights w {Out, In} and biases b {Out}
 
   matrix<T> w = matrix<T>::from_shape({Out, In});
   vector<T> b = vector<T>::from_shape({Out});
