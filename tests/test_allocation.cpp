@@ -57,7 +57,7 @@ void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::f
 
 namespace {
 template <class Net>
-long allocations_in_steps(std::size_t batch) {
+long allocations_in_steps(std::size_t batch, double momentum = 0) {
   using T = typename Net::scalar;
   Net net{1};
   nndl::dataset<T> d;
@@ -65,7 +65,7 @@ long allocations_in_steps(std::size_t batch) {
   d.labels.assign(200, 3);
   std::vector<std::size_t> idx(200);
   std::iota(idx.begin(), idx.end(), std::size_t{0});
-  const nndl::sgd_step s{.eta = 0.5, .lambda = 1.0, .n = 200};
+  const nndl::sgd_step s{.eta = 0.5, .lambda = 1.0, .n = 200, .momentum = momentum};
   net.update_mini_batch(d, std::span(idx).subspan(0, batch), s);  // the workspace grows here, once
   allocations = 0;
   counting = true;
@@ -97,10 +97,14 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
   using ch1 = network<double, input<784>, dense<30, sigmoid>, dense<10, sigmoid>, quadratic_cost, large_weight_init>;
   using ch3 = network<float, input<784>, dense<100, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
   using l1 = network<double, input<784>, dense<30, nndl::tanh>, dense<10, sigmoid>, cross_entropy_cost, l1_regularizer>;
+  using dropped = network<double, input<784>, dense<100, relu>, dropout<0.5>, dense<10, softmax>, log_likelihood_cost,
+                          l2_regularizer>;
   for (std::size_t batch : {1u, 10u, 100u}) {
     INFO("mini-batch " << batch);
     CHECK(allocations_in_steps<ch1>(batch) == 0);
     CHECK(allocations_in_steps<ch3>(batch) == 0);
     CHECK(allocations_in_steps<l1>(batch) == 0);
+    CHECK(allocations_in_steps<ch1>(batch, 0.9) == 0);       // momentum SGD
+    CHECK(allocations_in_steps<dropped>(batch, 0.5) == 0);   // dropout, momentum
   }
 }

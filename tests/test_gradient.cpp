@@ -22,7 +22,7 @@ void check(double lambda = 0.0, std::size_t n = 1) {
   // float: differences of a float network's cost are noisy at ~1e-7, so tiny gradients are
   // compared absolutely (floor 1e-3) rather than relatively
   const double floor = sizeof(T) == 8 ? 1e-6 : 1e-3;
-  const auto res = nndl::check_gradient(net, x.data(), labels, lambda, n, 0, sizeof(T) == 8 ? 1e-5 : 1e-2, floor);
+  const auto res = nndl::check_gradient(net, x.data(), labels, {.lambda = lambda, .n = n, .floor = floor});
   INFO(nndl::describe(net) << "worst: " << res.worst);
   CHECK(res.checked == Net::parameter_count());
   if constexpr (sizeof(T) == 8)
@@ -86,4 +86,20 @@ TEST_CASE("the gradient check notices a wrong gradient", "[gradient]") {
   const double numeric = (up - down) / (2 * h);
   CHECK(numeric == Approx(gw).epsilon(1e-6));
   CHECK(numeric != Approx(1.1 * gw).epsilon(1e-3));
+}
+
+TEST_CASE("backprop through dropout matches the numerical gradient with a fixed mask", "[gradient][dropout]") {
+  using net_t = nndl::network<double, nndl::input<6>, nndl::dense<8, nndl::tanh>, nndl::dropout<0.5>,
+                              nndl::dense<3, nndl::softmax>, nndl::log_likelihood_cost>;
+  net_t net{2};
+  std::vector<double> x(4 * 6);
+  nndl::rng r(1);
+  for (auto& v : x) v = r.uniform();
+  const std::vector<std::uint8_t> labels{0, 2, 1, 2};
+  net.compute_gradient(x.data(), labels, 0, 1, true);  // draws a mask ...
+  net.layer<1>().frozen = true;                        // ... that the differences then reuse
+  const auto res = nndl::check_gradient(net, x.data(), labels, {.training = true});
+  INFO("worst: " << res.worst);
+  CHECK(res.max_relative_error < 1e-6);
+  CHECK(res.checked == net_t::parameter_count());
 }

@@ -133,3 +133,33 @@ TEST_CASE("total_cost adds the regulariser's term with n = the evaluated set's s
   net.for_each_layer([&](const auto& l, std::size_t) { sq += xt::sum(l.w * l.w)(); });
   CHECK(net.total_cost(d, 5.0) - net.total_cost(d, 0.0) == Approx(0.5 * 5.0 / 50 * sq).epsilon(1e-12));
 }
+
+TEST_CASE("the learning-rate schedule halves eta after no improvement, stops at eta/128", "[train]") {
+  net_t net{1};
+  const auto d = toy(20);
+  // improvement only in epoch 0; with patience 2 eta halves after epochs 2, 4, 6, ... until 1/128
+  scripted s{std::vector<std::size_t>(40, 50)};
+  const auto h = nndl::sgd(net, d, {.epochs = 40, .eta = 1.0, .verbose = false}, s,
+                           nndl::eta_schedule{.patience = 2});
+  std::vector<double> etas;
+  for (const auto& e : h.epochs) etas.push_back(e.eta);
+  const std::vector<double> expected{1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 1.0 / 16, 1.0 / 16, 1.0 / 32,
+                                     1.0 / 32, 1.0 / 64, 1.0 / 64};
+  CHECK(etas == expected);
+  CHECK_THAT(h.stop_reason, Catch::Contains("1/128"));
+}
+
+TEST_CASE("momentum SGD follows v <- mu v - eta grad, w <- w + v", "[train]") {
+  net_t net{3};
+  const auto d = toy(8);
+  const double eta = 0.5, lambda = 2.0, mu = 0.9;
+  const std::size_t n = 100;
+  nndl::matrix<double> v = xt::zeros<double>({5, 4});
+  for (int step = 0; step < 3; ++step) {
+    net.compute_gradient(d.x.data(), d.labels, lambda, n);  // ∇C including (λ/n) w
+    const nndl::matrix<double> w0 = net.layer<0>().w, g = net.layer<0>().gw;
+    v = mu * v - eta * g;
+    net.update_mini_batch(d.x.data(), d.labels, {.eta = eta, .lambda = lambda, .n = n, .momentum = mu});
+    CHECK(xt::allclose(net.layer<0>().w, w0 + v, 1e-12, 1e-13));
+  }
+}

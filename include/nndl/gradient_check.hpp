@@ -18,14 +18,24 @@ struct gradient_check_result {
   std::string worst;              ///< "layer 1 weights[37]: backprop 0.1234 numeric 0.1235"
 };
 
-/// Checks at most `per_tensor` parameters of each weight and bias tensor (0: all of them).
+struct gradient_check_options {
+  double lambda = 0.0;         ///< regularisation parameter λ ...
+  std::size_t n = 1;           ///< ... and the training-set size n of λ/n
+  std::size_t per_tensor = 0;  ///< check at most this many parameters per tensor, evenly spread (0: all)
+  double h = 0;                ///< the difference step (0: 1e-5 for double, 1e-2 for float)
+  double floor = 1e-6;         ///< smallest denominator of the relative error
+  bool training = false;       ///< run dropout layers as in training (freeze their masks first)
+};
+
+/// Compares backpropagation's gradient with central differences of net.objective().
 template <class Net>
 gradient_check_result check_gradient(Net& net, const typename Net::scalar* x, std::span<const std::uint8_t> labels,
-                                     double lambda = 0.0, std::size_t n = 1, std::size_t per_tensor = 0,
-                                     double h = sizeof(typename Net::scalar) == 4 ? 1e-2 : 1e-5,
-                                     double floor = 1e-6) {
+                                     const gradient_check_options& o = {}) {
   using T = typename Net::scalar;
-  net.compute_gradient(x, labels, lambda, n);
+  const double lambda = o.lambda, floor = o.floor;
+  const std::size_t n = o.n, per_tensor = o.per_tensor;
+  const double h = o.h > 0 ? o.h : (sizeof(T) == 4 ? 1e-2 : 1e-5);
+  net.compute_gradient(x, labels, lambda, n, o.training);
   gradient_check_result r;
   net.for_each_layer([&](auto& layer, std::size_t li) {
     layer.for_each_parameter([&](const char* name, auto& p, const auto& g) {
@@ -36,9 +46,9 @@ gradient_check_result check_gradient(Net& net, const typename Net::scalar* x, st
         T* v = p.data() + k;
         const T saved = *v;
         *v = T(saved + h);
-        const double up = net.objective(x, labels, lambda, n);
+        const double up = net.objective(x, labels, lambda, n, o.training);
         *v = T(saved - h);
-        const double down = net.objective(x, labels, lambda, n);
+        const double down = net.objective(x, labels, lambda, n, o.training);
         *v = saved;
         const double numeric = (up - down) / (2 * h);
         const double a = analytic[k];

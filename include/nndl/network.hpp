@@ -30,6 +30,7 @@
 #include "detail/xtensor.hpp"
 #include "init.hpp"
 #include "layers/dense.hpp"
+#include "layers/dropout.hpp"
 #include "layers/input.hpp"
 #include "regularizer.hpp"
 #include "rng.hpp"
@@ -41,6 +42,7 @@ struct sgd_step {
   double eta = 3.0;     ///< learning rate η
   double lambda = 0.0;  ///< regularisation parameter λ
   std::size_t n = 1;    ///< size of the whole training set (the n of λ/n)
+  double momentum = 0;  ///< μ of momentum SGD (3.107); 0 is plain SGD
 };
 
 template <class T, class... Parts>
@@ -190,9 +192,11 @@ class network {
     const std::size_t m = labels.size();
     if (m == 0) return;
     reserve(m);
-    forward(x, m);
+    forward(x, m, true);
     set_targets(labels);
-    backward(x, m, {true, T(-s.eta / double(m)), T(s.eta * s.lambda / double(s.n))});
+    using ps = param_step<T>;
+    backward(x, m, {s.momentum != 0 ? ps::momentum : ps::sgd, T(-s.eta / double(m)),
+                    T(s.eta * s.lambda / double(s.n)), T(s.momentum)});
   }
   /// The same for the samples of `data` at `indices`, gathered into the workspace (no allocation).
   /// Shuffled rows come from main memory one by one; when the indices of the next mini-batch are
@@ -212,21 +216,23 @@ class network {
   }
 
   /// Stores in each layer's gw/gb the gradient of objective(): the mean of ∂C_x/∂θ over the rows
-  /// plus the regulariser's ∂R/∂w with λ/n. The parameters do not change.
+  /// plus the regulariser's ∂R/∂w with λ/n. The parameters do not change. `training` runs dropout
+  /// layers as in training (with masks) rather than as at inference.
   void compute_gradient(const T* x, std::span<const std::uint8_t> labels, double lambda = 0.0,
-                        std::size_t n = 1) {
+                        std::size_t n = 1, bool training = false) {
     const std::size_t m = labels.size();
     reserve(m);
-    forward(x, m);
+    forward(x, m, training);
     set_targets(labels);
-    backward(x, m, {false, T(1.0 / double(m)), T(lambda / double(n))});
+    backward(x, m, {param_step<T>::gradient, T(1.0 / double(m)), T(lambda / double(n))});
   }
 
   /// (1/m) Σ_x C_x over the rows plus R(w) with λ/n: the function compute_gradient differentiates.
   double objective(const T* x, std::span<const std::uint8_t> labels, double lambda = 0.0,
-                   std::size_t n = 1) const {
+                   std::size_t n = 1, bool training = false) const {
     const std::size_t m = labels.size();
-    feedforward(x, m);
+    reserve(m);
+    forward(x, m, training);
     set_targets(labels);
     return output_cost(m) / double(m) + regularizer_cost(lambda / double(n));
   }
@@ -283,10 +289,10 @@ class network {
     return detail::rows_view(static_cast<const T*>(b[I]), rows, layer_type<I>::out_size);
   }
 
-  void forward(const T* x, std::size_t rows) const {
+  void forward(const T* x, std::size_t rows, bool training = false) const {
     detail::static_for<depth>([&](auto i) {
       std::get<i()>(layers_).forward(layer_input<i()>(x, rows), buf<i()>(ws_.z[i()], rows),
-                                     buf<i()>(ws_.a[i()], rows));
+                                     buf<i()>(ws_.a[i()], rows), training);
     });
   }
 
@@ -331,7 +337,9 @@ class network {
   double regularizer_cost(double lambda_over_n) const {
     double r = 0;
     if (lambda_over_n != 0)
-      detail::static_for<depth>([&](auto i) { r += regularizer::cost(std::get<i()>(layers_).w, lambda_over_n); });
+      detail::static_for<depth>([&](auto i) {
+        if constexpr (layer_type<i()>::has_parameters) r += regularizer::cost(std::get<i()>(layers_).w, lambda_over_n);
+      });
     return r;
   }
 

@@ -24,9 +24,11 @@ namespace nndl {
 /// What one backward pass does with the parameter gradient.
 template <class T>
 struct param_step {
-  bool update = false;  ///< false: store the mean gradient in gw/gb; true: take an SGD step
-  T alpha = 1;          ///< gradient: 1/m; step: −η/m
-  T decay = 0;          ///< step: ηλ/n for the regulariser's shrink; gradient: λ/n
+  enum mode_t { gradient, sgd, momentum };
+  mode_t mode = gradient;  ///< gradient: store the mean gradient in gw/gb; sgd, momentum: take a step
+  T alpha = 1;             ///< gradient: 1/m; step: −η/m
+  T decay = 0;             ///< step: ηλ/n for the regulariser; gradient: λ/n
+  T mu = 0;                ///< momentum coefficient μ (3.107)
 };
 
 template <class T, std::size_t In, std::size_t Out, class Act>
@@ -41,6 +43,8 @@ class dense_layer {
   vector<T> b = vector<T>::from_shape({Out});
   matrix<T> gw = xt::zeros<T>({Out, In});  ///< ∂C/∂w after a gradient pass (mean over the batch)
   vector<T> gb = xt::zeros<T>({Out});
+  matrix<T> vw = xt::zeros<T>({Out, In});  ///< velocities of momentum SGD (3.107)
+  vector<T> vb = xt::zeros<T>({Out});
 
   static constexpr std::size_t parameter_count() { return Out * In + Out; }
   static std::string describe() { return "dense " + std::to_string(Out) + " " + std::string(Act::name); }
@@ -57,7 +61,7 @@ class dense_layer {
     f("biases", b, gb);
   }
 
-  void forward(detail::cview<T> x, detail::mview<T> z, detail::mview<T> a) const {
+  void forward(detail::cview<T> x, detail::mview<T> z, detail::mview<T> a, bool /*training*/ = false) const {
     const std::size_t m = x.shape()[0];
     for (std::size_t i = 0; i < m; ++i) std::memcpy(z.data() + i * Out, b.data(), Out * sizeof(T));
     detail::gemm(x, w, z, false, true, T(1), T(1));  // Z = X Wᵀ + 1 bᵀ
@@ -72,10 +76,18 @@ class dense_layer {
     if (!dz_given) Act::backward(z, a, g);                             // BP2: ⊙ σ'(z)
     if (din) detail::gemm(g, w, *din, false, false, T(1), T(0));       // BP2: Δ W
     const std::size_t m = g.shape()[0];
-    if (s.update) {
+    if (s.mode == param_step<T>::sgd) {
       const T beta = Reg::shrink(w, s.decay);                          // 3.93 / 3.97
       detail::gemm(g, x, w, true, false, s.alpha, beta);               // BP4 fused with the step
       add_row_sums(g, m, s.alpha, b.data());                           // BP3 fused with the step
+    } else if (s.mode == param_step<T>::momentum) {
+      // v ← μv − η∇C (3.107), with ∇C = (1/m) Σ ∂C_x/∂w + ∂R/∂w; w ← w + v (3.108)
+      detail::gemm(g, x, vw, true, false, s.alpha, s.mu);
+      Reg::add_gradient(vw, w, T(-s.decay));
+      xt::noalias(w) = w + vw;
+      xt::noalias(vb) = s.mu * vb;
+      add_row_sums(g, m, s.alpha, vb.data());
+      xt::noalias(b) = b + vb;
     } else {
       detail::gemm(g, x, gw, true, false, s.alpha, T(0));              // BP4
       gb.fill(0);

@@ -79,6 +79,41 @@ struct early_stopping {
   }
 };
 
+/// Chapter 3's learning-rate schedule: when the evaluation accuracy has not improved for `patience`
+/// epochs, multiply η by `factor` (halve it); stop once η has fallen to `stop_ratio` of its first
+/// value (1/128). Needs evaluate_on(...) before it.
+struct eta_schedule {
+  std::size_t patience = 10;
+  double factor = 0.5;
+  double stop_ratio = 1.0 / 128;
+  double best = -1, first_eta = 0;
+  std::size_t since_best = 0;
+
+  template <class Net>
+  bool on_epoch_end(const Net&, epoch_record& r) {
+    const auto acc = r.evaluation_accuracy();
+    if (!acc) throw std::logic_error("nndl: eta_schedule needs evaluate_on(...) before it in the callbacks");
+    if (first_eta == 0) first_eta = r.eta;
+    if (*acc > best) {
+      best = *acc;
+      since_best = 0;
+      return false;
+    }
+    if (++since_best < patience) return false;
+    since_best = 0;
+    const double next = r.eta * factor;
+    if (next <= first_eta * stop_ratio * (1 + 1e-12)) {
+      r.note = "learning-rate schedule: eta would fall to " + std::to_string(next) + ", 1/" +
+               std::to_string(static_cast<long>(1 / stop_ratio + 0.5)) + " of its first value; stopping";
+      return true;
+    }
+    r.next_eta = next;
+    r.note = "learning-rate schedule: no improvement in " + std::to_string(patience) + " epochs, eta -> " +
+             std::to_string(next);
+    return false;
+  }
+};
+
 /// Writes the history so far as CSV after each epoch. The file is replaced atomically (written to
 /// a temporary file, then renamed), so a crash never leaves half a file.
 struct csv_metrics {

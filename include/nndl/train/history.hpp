@@ -19,6 +19,7 @@ struct epoch_record {
   std::optional<std::size_t> training_correct, training_total;
   std::optional<double> training_cost;
   std::string note;               ///< e.g. why training stops after this epoch
+  std::optional<double> next_eta; ///< set by a callback (eta_schedule): η for the next epoch
 
   std::optional<double> evaluation_accuracy() const {
     if (!evaluation_correct || !evaluation_total || *evaluation_total == 0) return std::nullopt;

@@ -24,6 +24,7 @@ struct sgd_options {
   std::size_t mini_batch = 10;
   double eta = 3.0;
   double lambda = 0.0;          ///< for the network's regulariser (ignored without one)
+  double momentum = 0.0;        ///< μ of momentum SGD (3.107); 0 is plain SGD
   std::uint64_t seed = 1;       ///< for the shuffles
   bool shuffle = true;          ///< reshuffle the training data every epoch (network.py does)
   bool verbose = true;          ///< print the book's "Epoch k: correct / total" lines
@@ -51,8 +52,10 @@ template <class Net>
 bool all_finite(const Net& net) {
   bool ok = true;
   net.for_each_layer([&](const auto& l, std::size_t) {
-    for (auto v : l.w) ok = ok && std::isfinite(v);
-    for (auto v : l.b) ok = ok && std::isfinite(v);
+    if constexpr (std::decay_t<decltype(l)>::has_parameters) {
+      for (auto v : l.w) ok = ok && std::isfinite(v);
+      for (auto v : l.b) ok = ok && std::isfinite(v);
+    }
   });
   return ok;
 }
@@ -81,12 +84,13 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
   rng shuffler(o.seed);
+  double eta = o.eta;  // callbacks may change it between epochs (eta_schedule)
   train_history h;
   const auto begin = clock::now();
   for (std::size_t epoch = 0; epoch < o.epochs; ++epoch) {
     const auto t0 = clock::now();
     if (o.shuffle) shuffler.shuffle(order.begin(), order.end());
-    const sgd_step step{o.eta, o.lambda, n};
+    const sgd_step step{eta, o.lambda, n, o.momentum};
     for (std::size_t k = 0; k < n; k += o.mini_batch) {
       const std::size_t next = std::min(k + o.mini_batch, n);
       net.update_mini_batch(training, std::span(order).subspan(k, next - k), step,
@@ -94,12 +98,12 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
     }
     epoch_record r;
     r.epoch = epoch;
-    r.eta = o.eta;
+    r.eta = eta;
     r.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
     h.train_seconds += r.train_seconds;
     if (!detail::all_finite(net))
       throw training_diverged("nndl: training diverged in epoch " + std::to_string(epoch) + " (eta = " +
-                              std::to_string(o.eta) + "): a weight is no longer a finite number; try a smaller eta");
+                              std::to_string(eta) + "): a weight is no longer a finite number; try a smaller eta");
     bool stop = false;
     ((stop = detail::call_epoch_end(callbacks, net, r) || stop), ...);
     r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();
@@ -114,6 +118,7 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
       os << t << '\n' << std::flush;
       if (!r.note.empty()) os << r.note << '\n';
     }
+    if (r.next_eta) eta = *r.next_eta;
     h.epochs.push_back(r);
     if (stop) {
       h.stop_reason = r.note.empty() ? "stopped by a callback" : r.note;
