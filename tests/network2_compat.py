@@ -6,7 +6,7 @@
     network2_compat.py write MODEL SEED SIZE...       a Network(sizes) with network2's default weight
                                                       initialisation from SEED, saved by network2's save()
 
-The code below is network2.py's own (Python 3, numpy), trimmed to what these two commands need.
+The code below follows network2.py line for line (Python 3, numpy), trimmed to what these commands need.
 """
 import json
 import sys

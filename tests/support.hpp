@@ -3,11 +3,19 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
 
 namespace test_support {
+
+/// True when the outside tools some tests use (python3-numpy, gnuplot) must be there: a missing
+/// one is then a failure, not a warning. scripts/test.sh, which installs them, sets NNDL_REQUIRE_TOOLS.
+inline bool tools_required() {
+  const char* v = std::getenv("NNDL_REQUIRE_TOOLS");
+  return v && *v && std::string(v) != "0";
+}
 
 /// A fresh folder under the system's temporary directory, removed with everything in it at scope end.
 struct temp_dir {

@@ -240,7 +240,8 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
   }
   SECTION("NaN and Infinity, as Python's json.dump writes them") {
     for (const char* bad : {"NaN", "Infinity", "-Infinity"})
-      CHECK_THAT(load_text(with(good, "0.25", bad)), names_file && Contains("NaN/Infinity values are not allowed"));
+      CHECK_THAT(load_text(with(good, "0.25", bad)),
+                 names_file && Contains("NaN/Infinity values are not allowed (one at line 2, column 45)"));
   }
   SECTION("a number too large for a double or a float") {
     CHECK_THAT(load_text(with(good, "0.25", "1e400")), names_file && Contains("invalid JSON number") && Contains("1e400"));
@@ -249,7 +250,7 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
     tiny_float f{1};
     write_text(file, with(good, "0.25", "1e39"));
     CHECK_THAT(error_of([&] { nndl::load_json(f, file); }),
-               names_file && Contains("weights[0] (4 -> 3) row 1 column 1 = ") && Contains("does not fit in a float"));
+               names_file && Contains("weights[0] (4 -> 3) row 1 column 1 = 1e+39 does not fit in a float"));
   }
   SECTION("not an object") { CHECK_THAT(load_text("[1, 2]"), names_file && Contains("top level must be an object")); }
   SECTION("missing fields") {
@@ -346,7 +347,8 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
 // ---- the same numbers as network2.py ---------------------------------------------------------
 
 namespace {
-const std::string python = "/usr/bin/python3";
+// Debian's python3 (python3-numpy); NNDL_PYTHON overrides it (the first python3 on PATH may lack numpy).
+const std::string python = std::getenv("NNDL_PYTHON") ? std::getenv("NNDL_PYTHON") : "/usr/bin/python3";
 const std::string script = std::string(NNDL_SOURCE_DIR) + "/tests/network2_compat.py";
 
 bool have_numpy() { return std::system((python + " -c 'import numpy' >/dev/null 2>&1").c_str()) == 0; }
@@ -391,8 +393,10 @@ void check_same_as_python(const Net& net, const fs::path& model, const test_supp
 
 TEST_CASE("network2.py loads nndl's files and nndl loads network2.py's", "[json][python]") {
   if (!have_numpy()) {
-    WARN("NOT TESTED: " + python + " with numpy is missing, so the network2.py compatibility checks did not run "
-         "(apt-get install python3-numpy)");
+    const std::string why = "NOT TESTED: " + python + " with numpy is missing, so the network2.py compatibility "
+                            "checks did not run (apt-get install python3-numpy, or set NNDL_PYTHON to a python with numpy)";
+    if (test_support::tools_required()) FAIL(why + "; NNDL_REQUIRE_TOOLS is set");
+    WARN(why);
     return;
   }
   test_support::temp_dir dir("json-py");
@@ -415,4 +419,20 @@ TEST_CASE("network2.py loads nndl's files and nndl loads network2.py's", "[json]
     nndl::load_json(net, model);
     check_same_as_python(net, model, dir);
   }
+}
+
+TEST_CASE("dropout is part of the architecture a model file records", "[json]") {
+  using with = nndl::network<double, nndl::input<20>, nndl::dense<8, nndl::sigmoid>, nndl::dropout<0.5>,
+                             nndl::dense<3, nndl::sigmoid>, nndl::cross_entropy_cost>;
+  using without = nndl::network<double, nndl::input<20>, nndl::dense<8, nndl::sigmoid>, nndl::dense<3, nndl::sigmoid>,
+                                nndl::cross_entropy_cost>;
+  test_support::temp_dir dir("json-dropout");
+  const auto file = dir / "d.json";
+  nndl::save_json(with{1}, file);
+  with back{2};
+  nndl::load_json(back, file);
+  CHECK((back.layer<0>().w == with{1}.layer<0>().w));
+  without other{3};
+  CHECK_THROWS_WITH(nndl::load_json(other, file),
+                    Catch::Contains("sigmoid/dropout p=0.5 > sigmoid") && Catch::Contains("this network is"));
 }

@@ -40,6 +40,7 @@ nndl::train_history scripted(std::size_t n = 30, bool training = true) {
 
 bool have_gnuplot() {
   if (nndl::find_gnuplot()) return true;
+  if (test_support::tools_required()) FAIL("gnuplot is not installed (apt-get install gnuplot-nox); NNDL_REQUIRE_TOOLS is set");
   WARN("gnuplot is NOT installed, so plotting was NOT tested: apt-get install gnuplot-nox");
   return false;
 }
@@ -71,18 +72,19 @@ struct path_env {
   ~path_env() { saved ? ::setenv("PATH", saved->c_str(), 1) : ::unsetenv("PATH"); }
 };
 
-// A stand-in gnuplot: writes half a PNG to its output, says something and exits with `status`.
-fs::path fake_gnuplot(const fs::path& dir, int status) {
+// A stand-in gnuplot: writes half a PNG to its output (and the file `wrote` beside itself to show it
+// did), says something and exits with `status`. The folder goes first on PATH.
+std::string fake_gnuplot(const fs::path& dir, int status) {
   fs::create_directories(dir);
   const auto exe = dir / "gnuplot";
-  std::ofstream(exe) << "#!/bin/sh\n"
+  std::ofstream(exe) << "#!/bin/sh\nPATH=/usr/bin:/bin\n"
                         "out=$(printf '%s' \"$2\" | sed \"s/^out = '\\(.*\\)'$/\\1/\")\n"
-                        "printf 'half a png' > \"$out\"\n"
+                        "printf 'half a png' > \"$out\" && touch \"$(dirname \"$0\")/wrote\"\n"
                         "echo 'fake gnuplot: it went wrong' >&2\n"
                         "exit "
                      << status << "\n";
   fs::permissions(exe, fs::perms::owner_all);
-  return dir;
+  return dir.string() + ":" + std::getenv("PATH");
 }
 
 std::vector<std::string> names_in(const fs::path& dir) {
@@ -208,8 +210,8 @@ TEST_CASE("without gnuplot on PATH: the CSV is written, the message says what to
       FAIL("no plot_error");
     } catch (const nndl::plot_error& e) {
       const std::string msg = e.what();
-      CHECK(msg == "gnuplot not found: apt-get install gnuplot-nox (the figures are in " + (dir / "curves.csv").string() +
-                       ")");
+      CHECK(msg == "gnuplot not found: apt-get install gnuplot-nox (the figures are in " +
+                       (dir / "curves.csv").string() + ")");
     }
   }
   CHECK(std::getenv("PATH") != nullptr);
@@ -233,15 +235,16 @@ TEST_CASE("a failing gnuplot leaves the good PNG and no half-written file", "[pl
   const auto before = slurp(png);
 
   SECTION("exit status 1") {
-    path_env path(fake_gnuplot(dir / "bin", 1).string());
+    path_env path(fake_gnuplot(dir / "bin", 1));
     CHECK_THROWS_WITH(nndl::plot_history(scripted(), png),
                       Catch::Contains("gnuplot failed on") && Catch::Contains("curves.gp") &&
                           Catch::Contains("exit status 1") && Catch::Contains("fake gnuplot: it went wrong"));
   }
   SECTION("exit status 0 but no PNG") {
-    path_env path(fake_gnuplot(dir / "bin", 0).string());
+    path_env path(fake_gnuplot(dir / "bin", 0));
     CHECK_THROWS_WITH(nndl::plot_history(scripted(), png), Catch::Contains("it wrote no PNG"));
   }
+  CHECK(fs::exists(dir / "bin" / "wrote"));  // the fake did write half a PNG
   CHECK(slurp(png) == before);
   CHECK(names_in(dir.path) == std::vector<std::string>{"bin", "curves.csv", "curves.gp", "curves.png"});
 }
@@ -255,7 +258,8 @@ TEST_CASE("plot errors name the file and the problem", "[plot]") {
   CHECK_THROWS_WITH(nndl::plot_history(bare, png), Catch::Contains("no accuracy or cost"));
   CHECK_THROWS_WITH(nndl::plot_history(scripted(), png, {.first_epoch = 30}), Catch::Contains("first_epoch 30"));
   CHECK_THROWS_WITH(nndl::plot_histories({}, png), Catch::Contains("no runs"));
-  CHECK_THROWS_WITH(nndl::plot_histories({{"bare", bare}}, png), Catch::Contains("run 'bare' has no evaluation accuracy"));
+  CHECK_THROWS_WITH(nndl::plot_histories({{"bare", bare}}, png),
+                    Catch::Contains("run 'bare' has no evaluation accuracy"));
   CHECK_THROWS_WITH(nndl::plot_history(scripted(), dir / "x.csv"), Catch::Contains("overwritten"));
   CHECK_THROWS_WITH(nndl::plot_history(scripted(), dir / "no such folder" / "x.png"),
                     Catch::Contains("cannot write") && Catch::Contains("x.csv"));

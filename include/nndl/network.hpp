@@ -109,10 +109,13 @@ class network {
   /// A network with weights drawn by its initialisation policy from a seeded generator.
   explicit network(std::uint64_t seed = 0) { initialize(seed); }
 
+  /// Draws new weights from a seeded generator, by the network's initialisation policy or another.
+  template <class Init = init>
   void initialize(std::uint64_t seed) {
+    static_assert(init_policy<Init>, "nndl: initialize<Init>: Init must be a weight initialisation policy");
     seed_ = seed;
     rng r(seed);
-    detail::static_for<depth>([&](auto i) { std::get<i()>(layers_).template initialize<init>(r); });
+    detail::static_for<depth>([&](auto i) { std::get<i()>(layers_).template initialize<Init>(r); });
   }
   std::uint64_t seed() const { return seed_; }
 

@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -67,11 +68,20 @@ void for_each_dense(Net& net, F&& f) {
   });
 }
 
+/// The activation of each dense layer; a parameterless layer before it (dropout) is named in
+/// front, "dropout p=0.5 > sigmoid", because it changes what the weights mean at inference.
 template <class Net>
 std::vector<std::string> activation_names(const Net& net) {
   std::vector<std::string> v;
-  for_each_dense(net, [&](const auto& layer, std::size_t) {
-    v.emplace_back(std::decay_t<decltype(layer)>::activation::name);
+  std::string before;
+  net.for_each_layer([&](const auto& layer, std::size_t) {
+    using L = std::decay_t<decltype(layer)>;
+    if constexpr (L::has_parameters) {
+      v.push_back(before + std::string(L::activation::name));
+      before.clear();
+    } else {
+      before += L::describe() + " > ";
+    }
   });
   return v;
 }
@@ -90,9 +100,10 @@ inline std::string layer_name(const std::vector<std::size_t>& sizes, std::size_t
   return "[" + std::to_string(k) + "] (" + std::to_string(sizes[k]) + " -> " + std::to_string(sizes[k + 1]) + ")";
 }
 
-/// A parse error at a literal NaN, Infinity or -Infinity (what Python's json.dump writes for them)?
-inline bool at_non_finite_literal(const std::string& text, std::size_t byte) {
-  if (byte == 0 || byte > text.size()) return false;
+/// Where a literal NaN, Infinity or -Infinity (what Python's json.dump writes for them) starts, if the
+/// parse error at `byte` (1-based, as nlohmann counts) is one; otherwise npos.
+inline std::size_t non_finite_literal_at(const std::string& text, std::size_t byte) {
+  if (byte == 0 || byte > text.size()) return std::string::npos;
   auto part = [&](std::size_t i) { return std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-' || text[i] == '+'; };
   std::size_t b = byte - 1, e = byte - 1;
   while (b > 0 && part(b - 1)) --b;
@@ -100,7 +111,7 @@ inline bool at_non_finite_literal(const std::string& text, std::size_t byte) {
   std::string token = text.substr(b, e - b);
   if (!token.empty() && (token[0] == '-' || token[0] == '+')) token.erase(0, 1);
   for (char& c : token) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return token == "nan" || token == "infinity" || token == "inf";
+  return token == "nan" || token == "infinity" || token == "inf" ? b : std::string::npos;
 }
 
 inline std::string strip_json_prefix(const std::string& what) {  // drop "[json.exception.parse_error.101] "
@@ -121,9 +132,12 @@ inline nlohmann::json read_json_file(const std::filesystem::path& file) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    if (at_non_finite_literal(text, e.byte))
-      throw model_error(file, "NaN/Infinity values are not allowed (found one at byte " + std::to_string(e.byte) +
-                                  "): the network was saved with non-finite weights");
+    if (const std::size_t at = non_finite_literal_at(text, e.byte); at != std::string::npos) {
+      const std::size_t line_start = at == 0 ? 0 : text.rfind('\n', at - 1) + 1;  // npos + 1 = 0
+      const auto line = std::count(text.begin(), text.begin() + std::ptrdiff_t(at), '\n') + 1;
+      throw model_error(file, "NaN/Infinity values are not allowed (one at line " + std::to_string(line) + ", column " +
+                                  std::to_string(at - line_start + 1) + "): the weights in the file are not finite");
+    }
     throw model_error(file, "malformed JSON (byte " + std::to_string(e.byte) + "): " + strip_json_prefix(e.what()));
   } catch (const nlohmann::json::exception& e) {  // e.g. 1e400: number overflow
     throw model_error(file, "invalid JSON number: " + strip_json_prefix(e.what()));
@@ -154,7 +168,7 @@ T number(const std::filesystem::path& file, const nlohmann::json& v, Where&& whe
   const double d = v.get<double>();
   if (!std::isfinite(d)) throw model_error(file, where() + " is not finite");
   const T t = static_cast<T>(d);
-  if (!std::isfinite(t)) throw model_error(file, where() + " = " + std::to_string(d) + " does not fit in a float");
+  if (!std::isfinite(t)) throw model_error(file, where() + " = " + v.dump() + " does not fit in a float");
   return t;
 }
 
@@ -331,6 +345,8 @@ void load_json(Net& net, const std::filesystem::path& file) {
   detail::for_each_dense(net, [&](auto& layer, std::size_t k) {
     layer.w = std::move(ws[k]);  // same shapes: moves that cannot fail
     layer.b = std::move(bs[k]);
+    layer.vw.fill(0);            // momentum belongs to the weights it was gathered on
+    layer.vb.fill(0);
   });
 }
 

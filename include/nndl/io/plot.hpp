@@ -19,7 +19,6 @@
 #include <fstream>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -67,17 +66,13 @@ inline std::string number(double v) {
   return std::string(buf, r.ptr);
 }
 
-inline void put(std::string& s, const std::optional<double>& v) {
-  if (v) s += number(*v);
-}
+inline std::string number(const std::optional<double>& v) { return v ? number(*v) : std::string(); }
 
 /// A gnuplot string literal: single quotes, '' for a quote, control characters as spaces.
-inline std::string quote(std::string s) {
+inline std::string quote(const std::string& s) {
   std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "''";
-    else out += (static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  }
+  for (char c : s)
+    out += c == '\'' ? std::string("''") : std::string(1, static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
   return out + "'";
 }
 
@@ -96,16 +91,12 @@ inline std::filesystem::path temp_name(const std::filesystem::path& p) {
 /// Writes text to path through a temporary file and a rename.
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
   const auto tmp = temp_name(path);
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (f) f << text << std::flush;
-    if (!f) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw plot_error("cannot write " + path.string() + ": " + std::strerror(errno));
-    }
-  }
   std::error_code ec;
+  if (!(std::ofstream(tmp, std::ios::binary) << text << std::flush)) {
+    const std::string why = std::strerror(errno);
+    std::filesystem::remove(tmp, ec);
+    throw plot_error("cannot write " + path.string() + ": " + why);
+  }
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
@@ -159,7 +150,8 @@ inline std::string script(const std::filesystem::path& png, const std::filesyste
 inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::path& png,
                         const std::filesystem::path& csv) {
   const auto exe = find_gnuplot();
-  if (!exe) throw plot_error("gnuplot not found: apt-get install gnuplot-nox (the figures are in " + csv.string() + ")");
+  if (!exe)
+    throw plot_error("gnuplot not found: apt-get install gnuplot-nox (the figures are in " + csv.string() + ")");
   const auto tmp = temp_name(png);
   std::error_code ec;
   auto fail = [&](const std::string& why) {
@@ -245,7 +237,7 @@ inline std::filesystem::path plot_history(const train_history& h, const std::fil
                                         e.training_cost};
     text += std::to_string(e.epoch);
     for (int i = 0; i < 4; ++i) {
-      text += ',', d::put(text, v[i]);
+      text += ',', text += d::number(v[i]);
       if (e.epoch >= o.first_epoch) has[i] = has[i] || v[i].has_value();
     }
     text += '\n';
@@ -304,9 +296,9 @@ inline std::filesystem::path plot_histories(const std::vector<std::pair<std::str
       const auto it = std::find_if(r.second.epochs.begin(), r.second.epochs.end(),
                                    [&](const epoch_record& e) { return e.epoch == ep; });
       text += ',';
-      if (it != r.second.epochs.end()) d::put(text, it->evaluation_accuracy());
+      if (it != r.second.epochs.end()) text += d::number(it->evaluation_accuracy());
       text += ',';
-      if (it != r.second.epochs.end()) d::put(text, it->evaluation_cost);
+      if (it != r.second.epochs.end()) text += d::number(it->evaluation_cost);
     }
     text += '\n';
   }

@@ -52,6 +52,8 @@ class dense_layer {
   template <class Init>
   void initialize(rng& r) {
     Init::init(r, w, b, In, Out);
+    vw.fill(0);
+    vb.fill(0);
   }
 
   /// Calls f(name, parameter, gradient) for each parameter tensor.

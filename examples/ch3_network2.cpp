@@ -1,0 +1,228 @@
+// Chapter 3: network2.py on MNIST. Cross-entropy or quadratic cost (or log-likelihood with a
+// softmax output), L2 or L1 regularisation, default or large weight initialisation, the four
+// monitors, early stopping, the halving learning-rate schedule, momentum, dropout, model files in
+// network2.py's JSON format and plots of the learning curves.
+//   ch3_network2 --preset ce30          # the book's runs, see --help for the list
+//   ch3_network2 --cost cross-entropy --lambda 5 --eta 0.1 --epochs 30 --monitor all --plot ch3.png
+#include "common.hpp"
+
+#include <nndl/io/json.hpp>
+#include <nndl/io/plot.hpp>
+
+#include <map>
+
+namespace {
+
+struct options {
+  examples::common_flags common;
+  std::string cost = "cross-entropy", init = "default", reg = "l2", evaluate = "test", monitor = "eval-acc";
+  std::string save, load, plot, preset;
+  double lambda = 0, momentum = 0;
+  std::size_t hidden = 30, train_size = 50000, early_stop = 0, schedule_patience = 10;
+  bool schedule = false, dropout = false;
+};
+
+/// The book's chapter-3 experiments (../shared/reference/nielsen-results.md).
+struct preset {
+  const char* what;
+  std::size_t hidden, train_size, epochs;
+  double eta, lambda;
+  const char* init;
+  const char* evaluate;
+  const char* monitor;
+  double book;
+};
+const std::map<std::string, preset> presets{
+    {"ce30", {"cross-entropy [784,30,10]", 30, 50000, 30, 0.5, 0, "large", "test", "eval-acc", 95.49}},
+    {"ce100", {"cross-entropy [784,100,10]", 100, 50000, 30, 0.5, 0, "large", "test", "eval-acc", 96.82}},
+    {"overfit", {"overfitting: 1,000 images, 400 epochs", 30, 1000, 400, 0.5, 0, "large", "test", "all", 82.27}},
+    {"l2-small", {"L2 lambda=0.1 on 1,000 images, 400 epochs", 30, 1000, 400, 0.5, 0.1, "large", "test", "all", 87.1}},
+    {"l2-full", {"L2 lambda=5.0 on 50,000 images", 30, 50000, 30, 0.5, 5.0, "large", "test", "all", 96.49}},
+    {"l2-100", {"[784,100,10] lambda=5.0 eta=0.1, 60 epochs (validation)", 100, 50000, 60, 0.1, 5.0, "large",
+                "validation", "eval-acc", 98.04}},
+    {"init-default", {"default init, lambda=5.0 eta=0.1 (validation; book: 92.70 after epoch 1)", 30, 50000, 30, 0.1,
+                      5.0, "default", "validation", "eval-acc", 96.50}},
+    {"init-large", {"large init, lambda=5.0 eta=0.1 (validation; book: 86.43 after epoch 1)", 30, 50000, 30, 0.1, 5.0,
+                    "large", "validation", "eval-acc", 96.37}},
+};
+
+/// All callbacks of this program in one object, chosen at run time.
+template <class T>
+struct monitors {
+  std::optional<nndl::evaluate_on<T>> eval;
+  std::optional<nndl::monitor_training<T>> train;
+  std::optional<nndl::early_stopping> early;
+  std::optional<nndl::eta_schedule> schedule;
+  std::optional<nndl::csv_metrics> csv;
+  template <class Net>
+  bool on_epoch_end(const Net& net, nndl::epoch_record& r) {
+    bool stop = false;
+    if (eval) stop |= eval->on_epoch_end(net, r);
+    if (train) stop |= train->on_epoch_end(net, r);
+    if (early) stop |= early->on_epoch_end(net, r);
+    if (schedule) stop |= schedule->on_epoch_end(net, r);
+    if (csv) stop |= csv->on_epoch_end(net, r);
+    return stop;
+  }
+};
+
+template <class Net>
+int run(const options& o) {
+  const auto data = examples::load_data<double>(o.common);
+  const auto training = o.train_size < data.training.size() ? data.training.slice(0, o.train_size) : data.training;
+  const auto& evaluation = o.evaluate == "validation" ? data.validation : data.test;
+  Net net{o.common.seed};
+  if (o.init == "large") net.template initialize<nndl::large_weight_init>(o.common.seed);
+  if (!o.load.empty()) {
+    nndl::load_json(net, o.load);
+    std::cout << "Loaded " << o.load << '\n';
+  }
+  std::cout << nndl::describe(net);
+  std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, lambda %g, momentum %g, %s init, %zu training images, "
+              "evaluated on %s data, seed %llu\n",
+              o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, o.momentum, o.init.c_str(),
+              training.size(), o.evaluate.c_str(), static_cast<unsigned long long>(o.common.seed));
+
+  const bool all = o.monitor == "all";
+  auto has = [&](const char* m) { return all || o.monitor.find(m) != std::string::npos; };
+  monitors<double> cb;
+  cb.eval.emplace(evaluation, has("eval-cost"), o.lambda);
+  if (has("train-acc") || has("train-cost")) {
+    cb.train.emplace(training, o.lambda);
+    cb.train->accuracy = has("train-acc");
+    cb.train->cost = has("train-cost");
+  }
+  if (o.early_stop > 0) cb.early = nndl::early_stopping{.patience = o.early_stop};
+  if (o.schedule) cb.schedule = nndl::eta_schedule{.patience = o.schedule_patience};
+  if (!o.common.metrics.empty()) cb.csv.emplace(o.common.metrics);
+
+  const auto h = nndl::sgd(net, training,
+                           {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
+                            .lambda = o.lambda, .momentum = o.momentum, .seed = o.common.seed},
+                           cb);
+  if (!h.stop_reason.empty()) std::cout << "Stopped: " << h.stop_reason << '\n';
+  examples::print_summary(h, o.evaluate);
+  if (const auto first = h.epochs.empty() ? std::nullopt : h.epochs.front().evaluation_accuracy())
+    std::printf("After epoch 0: %.2f%% on %s data\n", 100 * *first, o.evaluate.c_str());
+  double best_train = 0;
+  for (const auto& e : h.epochs)
+    if (auto a = e.training_accuracy()) best_train = std::max(best_train, *a);
+  if (best_train > 0) std::printf("Best training accuracy: %.2f%%\n", 100 * best_train);
+  if (!o.preset.empty()) {
+    const auto& p = presets.at(o.preset);
+    if (const auto best = h.best_evaluation())
+      std::printf("Preset %s (%s): nndl %.2f%%, book %.2f%%\n", o.preset.c_str(), p.what,
+                  100 * *best->evaluation_accuracy(), p.book);
+  }
+  if (!o.common.metrics.empty()) std::cout << "Per-epoch figures: " << o.common.metrics << '\n';
+  if (!o.save.empty()) {
+    nndl::save_json(net, o.save);
+    std::cout << "Saved the model (network2.py's JSON format): " << o.save << '\n';
+  }
+  if (!o.plot.empty()) {
+    try {
+      nndl::plot_history(h, o.plot, {.title = o.preset.empty() ? "ch3_network2" : presets.at(o.preset).what,
+                                     .evaluation_name = o.evaluate});
+      std::cout << "Plot: " << o.plot << '\n';
+    } catch (const nndl::plot_error& e) {
+      std::cerr << e.what() << '\n';
+      return 1;
+    }
+  }
+  return 0;
+}
+
+// The network types this program offers: cost × regulariser × hidden size × dropout.
+template <class Cost, class Reg, std::size_t Hidden, bool Dropout>
+struct net_of {
+  using out = std::conditional_t<std::is_same_v<Cost, nndl::log_likelihood_cost>, nndl::softmax, nndl::sigmoid>;
+  using type = std::conditional_t<
+      Dropout,
+      nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>, nndl::dropout<0.5>,
+                    nndl::dense<10, out>, Cost, Reg, nndl::default_weight_init>,
+      nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>, nndl::dense<10, out>, Cost, Reg,
+                    nndl::default_weight_init>>;
+};
+
+template <class Cost, class Reg, std::size_t Hidden>
+int pick_dropout(const options& o) {
+  return o.dropout ? run<typename net_of<Cost, Reg, Hidden, true>::type>(o)
+                   : run<typename net_of<Cost, Reg, Hidden, false>::type>(o);
+}
+template <class Cost, class Reg>
+int pick_hidden(const options& o) {
+  if (o.hidden == 30) return pick_dropout<Cost, Reg, 30>(o);
+  if (o.hidden == 100) return pick_dropout<Cost, Reg, 100>(o);
+  std::cerr << "ch3_network2: --hidden " << o.hidden
+            << " is not built in; layer sizes are compile-time, and this program offers 30 and 100.\n";
+  return 2;
+}
+template <class Cost>
+int pick_reg(const options& o) {
+  return o.reg == "l1" ? pick_hidden<Cost, nndl::l1_regularizer>(o) : pick_hidden<Cost, nndl::l2_regularizer>(o);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Chapter 3: network2.py on MNIST (cross-entropy, regularisation, better initialisation, monitors)"};
+  options o;
+  o.common.eta = 0.5;
+  examples::add_common_flags(app, o.common);
+  std::string preset_help = "One of the book's runs (sets the flags below; later flags override):";
+  for (const auto& [name, p] : presets) preset_help += "\n  " + name + ": " + p.what;
+  app.add_option("--preset", o.preset, preset_help)->check(CLI::IsMember([] {
+    std::vector<std::string> v;
+    for (const auto& [n, p] : presets) v.push_back(n);
+    return v;
+  }()));
+  app.add_option("--cost", o.cost, "quadratic, cross-entropy or log-likelihood (softmax output)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"quadratic", "cross-entropy", "log-likelihood"}));
+  app.add_option("--lambda", o.lambda, "Regularisation parameter lambda")->capture_default_str();
+  app.add_option("--regularizer", o.reg, "l2 or l1")->capture_default_str()->check(CLI::IsMember({"l2", "l1"}));
+  app.add_option("--init", o.init, "Weights: default N(0,1/n_in) or large N(0,1)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"default", "large"}));
+  app.add_option("--monitor", o.monitor,
+                 "Comma-separated: eval-acc, eval-cost, train-acc, train-cost, or all (network2.py's monitors)")
+      ->capture_default_str();
+  app.add_option("--evaluate", o.evaluate, "Evaluate on test or validation data")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"test", "validation"}));
+  app.add_option("--early-stop", o.early_stop, "Stop after N epochs without improvement (0: off)");
+  app.add_flag("--schedule", o.schedule, "Halve eta after --schedule-patience epochs without improvement; stop at eta/128");
+  app.add_option("--schedule-patience", o.schedule_patience, "Patience of --schedule")->capture_default_str();
+  app.add_option("--momentum", o.momentum, "Momentum coefficient mu (0: plain SGD)")->capture_default_str();
+  app.add_flag("--dropout", o.dropout, "Dropout with p = 0.5 on the hidden layer");
+  app.add_option("--hidden", o.hidden, "Hidden neurons: 30 or 100 (compile-time sizes)")->capture_default_str();
+  app.add_option("--train-size", o.train_size, "Use the first N training images")->capture_default_str();
+  app.add_option("--save", o.save, "Save the trained model (network2.py's JSON format)");
+  app.add_option("--load", o.load, "Load a model (network2.py's JSON format) before training");
+  app.add_option("--plot", o.plot, "Write the learning curves as a PNG (gnuplot)");
+  // A preset fills in the flags the user did not give.
+  app.parse_complete_callback([&] {
+    if (o.preset.empty()) return;
+    const auto& p = presets.at(o.preset);
+    auto unset = [&](const char* flag) { return app.count(flag) == 0; };
+    if (unset("--hidden")) o.hidden = p.hidden;
+    if (unset("--train-size")) o.train_size = p.train_size;
+    if (unset("--epochs")) o.common.epochs = p.epochs;
+    if (unset("--eta")) o.common.eta = p.eta;
+    if (unset("--lambda")) o.lambda = p.lambda;
+    if (unset("--init")) o.init = p.init;
+    if (unset("--evaluate")) o.evaluate = p.evaluate;
+    if (unset("--monitor")) o.monitor = p.monitor;
+    if (unset("--cost")) o.cost = "cross-entropy";
+  });
+  CLI11_PARSE(app, argc, argv);
+  examples::setup_blas(argv, o.common);
+  try {
+    if (o.cost == "quadratic") return pick_reg<nndl::quadratic_cost>(o);
+    if (o.cost == "log-likelihood") return pick_reg<nndl::log_likelihood_cost>(o);
+    return pick_reg<nndl::cross_entropy_cost>(o);
+  } catch (const nndl::model_error& e) {
+    std::cerr << e.what() << '\n';
+    return 2;
+  }
+}
