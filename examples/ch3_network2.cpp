@@ -15,10 +15,10 @@ namespace {
 
 struct options {
   examples::common_flags common;
-  std::string cost = "cross-entropy", init = "default", reg = "l2", evaluate = "test", monitor = "eval-acc";
+  std::string cost = "cross-entropy", init = "default", evaluate = "test", monitor = "eval-acc";
   std::string save, load, plot, preset;
   double lambda = 0, momentum = 0;
-  std::size_t hidden = 30, train_size = 50000, early_stop = 0, schedule_patience = 10;
+  std::size_t hidden = 30, train_size = 50000, early_stop = 0, schedule_patience = 10, runs = 1;
   bool schedule = false, dropout = false;
 };
 
@@ -66,22 +66,23 @@ struct monitors {
   }
 };
 
+/// One training run with the given seed; returns its history, leaves the trained network in `net`.
 template <class Net>
-int run(const options& o) {
-  const auto data = examples::load_data<double>(o.common);
-  const auto training = o.train_size < data.training.size() ? data.training.slice(0, o.train_size) : data.training;
+nndl::train_history train_once(Net& net, const options& o, const nndl::mnist_data<double>& data,
+                               const nndl::dataset<double>& training, std::uint64_t seed, std::size_t run) {
   const auto& evaluation = o.evaluate == "validation" ? data.validation : data.test;
-  Net net{o.common.seed};
-  if (o.init == "large") net.template initialize<nndl::large_weight_init>(o.common.seed);
+  net.initialize(seed);
+  if (o.init == "large") net.template initialize<nndl::large_weight_init>(seed);
   if (!o.load.empty()) {
     nndl::load_json(net, o.load);
     std::cout << "Loaded " << o.load << '\n';
   }
   std::cout << nndl::describe(net);
   std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, lambda %g, momentum %g, %s init, %zu training images, "
-              "evaluated on %s data, seed %llu\n",
+              "evaluated on %s data, seed %llu%s\n",
               o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, o.momentum, o.init.c_str(),
-              training.size(), o.evaluate.c_str(), static_cast<unsigned long long>(o.common.seed));
+              training.size(), o.evaluate.c_str(), static_cast<unsigned long long>(seed),
+              o.runs > 1 ? (" (run " + std::to_string(run + 1) + " of " + std::to_string(o.runs) + ")").c_str() : "");
 
   const bool all = o.monitor == "all";
   auto has = [&](const char* m) { return all || o.monitor.find(m) != std::string::npos; };
@@ -94,11 +95,11 @@ int run(const options& o) {
   }
   if (o.early_stop > 0) cb.early = nndl::early_stopping{.patience = o.early_stop};
   if (o.schedule) cb.schedule = nndl::eta_schedule{.patience = o.schedule_patience};
-  if (!o.common.metrics.empty()) cb.csv.emplace(o.common.metrics);
+  if (!o.common.metrics.empty()) cb.csv.emplace(examples::numbered(o.common.metrics, run, o.runs));
 
   const auto h = nndl::sgd(net, training,
                            {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                            .lambda = o.lambda, .momentum = o.momentum, .seed = o.common.seed},
+                            .lambda = o.lambda, .momentum = o.momentum, .seed = seed},
                            cb);
   if (!h.stop_reason.empty()) std::cout << "Stopped: " << h.stop_reason << '\n';
   examples::print_summary(h, o.evaluate);
@@ -108,13 +109,34 @@ int run(const options& o) {
   for (const auto& e : h.epochs)
     if (auto a = e.training_accuracy()) best_train = std::max(best_train, *a);
   if (best_train > 0) std::printf("Best training accuracy: %.2f%%\n", 100 * best_train);
-  if (!o.preset.empty()) {
-    const auto& p = presets.at(o.preset);
-    if (const auto best = h.best_evaluation())
-      std::printf("Preset %s (%s): nndl %.2f%%, book %.2f%%\n", o.preset.c_str(), p.what,
-                  100 * *best->evaluation_accuracy(), p.book);
+  if (!o.common.metrics.empty())
+    std::cout << "Per-epoch figures: " << examples::numbered(o.common.metrics, run, o.runs) << '\n';
+  return h;
+}
+
+template <class Net>
+int run(const options& o) {
+  const auto data = examples::load_data<double>(o.common);
+  const auto training = o.train_size < data.training.size() ? data.training.slice(0, o.train_size) : data.training;
+  Net net{o.common.seed}, best_net = net;
+  nndl::train_history h;
+  double best = -1;
+  std::vector<double> each;
+  for (std::size_t r = 0; r < o.runs; ++r) {
+    auto hr = train_once(net, o, data, training, o.common.seed + r, r);
+    const auto b = hr.best_evaluation();
+    each.push_back(b ? 100 * *b->evaluation_accuracy() : 0);
+    if (b && *b->evaluation_accuracy() > best) best = *b->evaluation_accuracy(), h = std::move(hr), best_net = net;
   }
-  if (!o.common.metrics.empty()) std::cout << "Per-epoch figures: " << o.common.metrics << '\n';
+  if (o.runs > 1) {
+    std::printf("Best of %zu runs: %.2f%% (runs:", o.runs, 100 * best);
+    for (double a : each) std::printf(" %.2f", a);
+    std::printf(")\n");
+  }
+  if (!o.preset.empty() && best >= 0)
+    std::printf("Preset %s (%s): nndl %.2f%%%s, book %.2f%%\n", o.preset.c_str(), presets.at(o.preset).what,
+                100 * best, o.runs > 1 ? " (best of runs)" : "", presets.at(o.preset).book);
+  net = best_net;
   if (!o.save.empty()) {
     nndl::save_json(net, o.save);
     std::cout << "Saved the model (network2.py's JSON format): " << o.save << '\n';
@@ -132,7 +154,7 @@ int run(const options& o) {
   return 0;
 }
 
-// The network types this program offers: cost × regulariser × hidden size × dropout.
+// The network types this program offers: cost × hidden size × dropout (12 types).
 template <class Cost, class Reg, std::size_t Hidden, bool Dropout>
 struct net_of {
   using out = std::conditional_t<std::is_same_v<Cost, nndl::log_likelihood_cost>, nndl::softmax, nndl::sigmoid>;
@@ -157,10 +179,6 @@ int pick_hidden(const options& o) {
             << " is not built in; layer sizes are compile-time, and this program offers 30 and 100.\n";
   return 2;
 }
-template <class Cost>
-int pick_reg(const options& o) {
-  return o.reg == "l1" ? pick_hidden<Cost, nndl::l1_regularizer>(o) : pick_hidden<Cost, nndl::l2_regularizer>(o);
-}
 
 }  // namespace
 
@@ -179,8 +197,7 @@ int main(int argc, char** argv) {
   app.add_option("--cost", o.cost, "quadratic, cross-entropy or log-likelihood (softmax output)")
       ->capture_default_str()
       ->check(CLI::IsMember({"quadratic", "cross-entropy", "log-likelihood"}));
-  app.add_option("--lambda", o.lambda, "Regularisation parameter lambda")->capture_default_str();
-  app.add_option("--regularizer", o.reg, "l2 or l1")->capture_default_str()->check(CLI::IsMember({"l2", "l1"}));
+  app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda")->capture_default_str();
   app.add_option("--init", o.init, "Weights: default N(0,1/n_in) or large N(0,1)")
       ->capture_default_str()
       ->check(CLI::IsMember({"default", "large"}));
@@ -199,7 +216,11 @@ int main(int argc, char** argv) {
   app.add_option("--train-size", o.train_size, "Use the first N training images")->capture_default_str();
   app.add_option("--save", o.save, "Save the trained model (network2.py's JSON format)");
   app.add_option("--load", o.load, "Load a model (network2.py's JSON format) before training");
-  app.add_option("--plot", o.plot, "Write the learning curves as a PNG (gnuplot)");
+  app.add_option("--plot", o.plot, "Write the learning curves as a PNG (gnuplot); with --runs, of the best run");
+  app.add_option("--runs", o.runs, "Independent runs with seeds seed, seed+1, ...; reports each and the best "
+                                   "(--save and --plot take the best)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   // A preset fills in the flags the user did not give.
   app.parse_complete_callback([&] {
     if (o.preset.empty()) return;
@@ -218,9 +239,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(argv, o.common);
   try {
-    if (o.cost == "quadratic") return pick_reg<nndl::quadratic_cost>(o);
-    if (o.cost == "log-likelihood") return pick_reg<nndl::log_likelihood_cost>(o);
-    return pick_reg<nndl::cross_entropy_cost>(o);
+    // L2 with lambda = 0 is no regularisation; L1 (nndl::l1_regularizer) is left out of this program
+    // to keep its compile time down: every network type it offers is compiled.
+    if (o.cost == "quadratic") return pick_hidden<nndl::quadratic_cost, nndl::l2_regularizer>(o);
+    if (o.cost == "log-likelihood") return pick_hidden<nndl::log_likelihood_cost, nndl::l2_regularizer>(o);
+    return pick_hidden<nndl::cross_entropy_cost, nndl::l2_regularizer>(o);
   } catch (const nndl::model_error& e) {
     std::cerr << e.what() << '\n';
     return 2;
