@@ -6,6 +6,8 @@ packages=(
   xtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev zlib1g-dev   # the library
   libcli11-dev libsvm-dev nlohmann-json3-dev gnuplot-nox                    # examples, model files, plots
   catch2 libbenchmark-dev python3-numpy                                     # tests and benchmarks
+  libstb-dev libzip-dev                                                     # image files, .npz model files
+  libnlopt-cxx-dev libopenmpi-dev openmpi-bin                               # hyperparameter search
 )
 missing=()
 for p in "${packages[@]}"; do
