@@ -97,6 +97,8 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
   using ch1 = network<double, input<784>, dense<30, sigmoid>, dense<10, sigmoid>, quadratic_cost, large_weight_init>;
   using ch3 = network<float, input<784>, dense<100, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
   using l1 = network<double, input<784>, dense<30, nndl::tanh>, dense<10, sigmoid>, cross_entropy_cost, l1_regularizer>;
+  using convnet = network<float, input<1, 28, 28>, conv<6, 5, relu>, max_pool<2>, conv<8, 5, relu>, max_pool<2>,
+                          dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
   using dropped = network<double, input<784>, dense<100, relu>, dropout<0.5>, dense<10, softmax>, log_likelihood_cost,
                           l2_regularizer>;
   for (std::size_t batch : {1u, 10u, 100u}) {
@@ -106,5 +108,6 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
     CHECK(allocations_in_steps<l1>(batch) == 0);
     CHECK(allocations_in_steps<ch1>(batch, 0.9) == 0);       // momentum SGD
     CHECK(allocations_in_steps<dropped>(batch, 0.5) == 0);   // dropout, momentum
+    CHECK(allocations_in_steps<convnet>(batch) == 0);        // convolution, pooling
   }
 }

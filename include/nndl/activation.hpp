@@ -71,12 +71,24 @@ struct relu {
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
     using T = detail::value_of<Z>;
-    xt::noalias(a) = xt::maximum(z, T(0));
+    if constexpr (detail::contiguous_expression<const Z> && detail::contiguous_expression<A>) {
+      const T* zp = z.data();
+      T* ap = a.data();
+      for (std::size_t i = 0, n = z.size(); i < n; ++i) ap[i] = zp[i] > T(0) ? zp[i] : T(0);
+    } else {
+      xt::noalias(a) = xt::maximum(z, T(0));
+    }
   }
   template <class Z, class A, class G>
   static void backward(const Z& z, const A&, G&& g) {
     using T = detail::value_of<Z>;
-    xt::noalias(g) = xt::where(z > T(0), g, T(0));
+    if constexpr (detail::contiguous_expression<const Z> && detail::contiguous_expression<G>) {
+      const T* zp = z.data();
+      T* gp = g.data();
+      for (std::size_t i = 0, n = z.size(); i < n; ++i) gp[i] = zp[i] > T(0) ? gp[i] : T(0);
+    } else {
+      xt::noalias(g) = xt::where(z > T(0), g, T(0));
+    }
   }
 };
 

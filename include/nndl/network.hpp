@@ -30,7 +30,9 @@
 #include "detail/xtensor.hpp"
 #include "init.hpp"
 #include "layers/dense.hpp"
+#include "layers/conv.hpp"
 #include "layers/dropout.hpp"
+#include "layers/pool.hpp"
 #include "layers/input.hpp"
 #include "regularizer.hpp"
 #include "rng.hpp"
@@ -82,6 +84,8 @@ class network {
   using layers_type = typename detail::build_layers<T, input_shape, detail::layer_specs<Parts...>>::type;
 
   static constexpr std::size_t depth = std::tuple_size_v<layers_type>;
+  /// False when a layer did not fit its input (that layer's static_assert said so; the rest were not built).
+  static constexpr bool layers_fit = depth == n_layers;
   template <std::size_t I>
   using layer_type = std::tuple_element_t<I, layers_type>;
   using output_layer_type = std::tuple_element_t<  // (a stand-in when there is no layer: one message only)
@@ -91,9 +95,9 @@ class network {
   static constexpr std::size_t output_size = output_layer_type::out_size;
 
  private:
-  static_assert(!well_formed || !std::is_same_v<cost, log_likelihood_cost> || std::is_same_v<output_activation, softmax>,
+  static_assert(!well_formed || !layers_fit || !std::is_same_v<cost, log_likelihood_cost> || std::is_same_v<output_activation, softmax>,
                 "nndl: log_likelihood_cost needs a softmax output layer, e.g. dense<10, softmax>");
-  static_assert(!well_formed || !std::is_same_v<cost, cross_entropy_cost> || std::is_same_v<output_activation, sigmoid>,
+  static_assert(!well_formed || !layers_fit || !std::is_same_v<cost, cross_entropy_cost> || std::is_same_v<output_activation, sigmoid>,
                 "nndl: cross_entropy_cost needs a sigmoid output layer, e.g. dense<10, sigmoid>; "
                 "with a softmax output layer use log_likelihood_cost");
   static constexpr bool softmax_only_last = [] {
@@ -103,7 +107,7 @@ class network {
     });
     return ok;
   }();
-  static_assert(!well_formed || softmax_only_last, "nndl: softmax can only be the activation of the output layer");
+  static_assert(!well_formed || !layers_fit || softmax_only_last, "nndl: softmax can only be the activation of the output layer");
 
  public:
   /// A network with weights drawn by its initialisation policy from a seeded generator.

@@ -61,12 +61,20 @@ template <class T, class In>
 struct build_layers<T, In, std::tuple<>> {
   using type = std::tuple<>;
 };
+template <class L>
+constexpr bool layer_fits_input() {  // conv and max_pool say whether their window fits
+  if constexpr (requires { L::fits; })
+    return L::fits;
+  else
+    return true;
+}
 template <class T, class In, class S, class... Rest>
 struct build_layers<T, In, std::tuple<S, Rest...>> {
   using head = typename S::template impl<T, In>;
-  using type = decltype(std::tuple_cat(
-      std::declval<std::tuple<head>>(),
-      std::declval<typename build_layers<T, typename head::output_shape, std::tuple<Rest...>>::type>()));
+  // After a layer that does not fit its input (one static_assert), the rest is not built: no cascade.
+  using rest = std::conditional_t<layer_fits_input<head>(), std::tuple<Rest...>, std::tuple<>>;
+  using type = decltype(std::tuple_cat(std::declval<std::tuple<head>>(),
+                                       std::declval<typename build_layers<T, typename head::output_shape, rest>::type>()));
 };
 
 /// Calls f(std::integral_constant<size_t, I>) for I = 0 .. N-1, or N-1 .. 0 when reverse.
