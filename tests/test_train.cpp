@@ -71,6 +71,7 @@ TEST_CASE("sgd prints the book's epoch lines and records a history", "[train]") 
     CHECK(e.training_cost.has_value());
     CHECK(e.training_correct.has_value());
     CHECK(e.train_seconds > 0);
+    CHECK(e.elapsed_seconds >= e.train_seconds);
   }
   CHECK(h.epochs[2].evaluation_cost < h.epochs[0].evaluation_cost);
   std::ostringstream none;

@@ -104,6 +104,7 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
     if (!detail::all_finite(net))
       throw training_diverged("nndl: training diverged in epoch " + std::to_string(epoch) + " (eta = " +
                               std::to_string(eta) + "): a weight is no longer a finite number; try a smaller eta");
+    r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();  // as callbacks see it
     bool stop = false;
     ((stop = detail::call_epoch_end(callbacks, net, r) || stop), ...);
     r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();

@@ -1,0 +1,161 @@
+// Chapter 6: network3.py's convolutional networks on MNIST, float32, mini-batch 10, softmax output
+// with log-likelihood. Reports, as the book does, the test accuracy at the epoch of the best
+// validation accuracy.
+//   ch6_convnet --preset conv20-40            # see --help for the book's table
+//   ch6_convnet --preset dropout --ensemble 5 # plurality vote of five networks, trained in parallel
+#include "common.hpp"
+
+#include <nndl/data/expand.hpp>
+
+#include <map>
+#include <thread>
+
+namespace {
+
+using namespace nndl;
+using T = float;
+
+// The book's networks (../shared/reference/nielsen-results.md, chapter 6).
+using fc100 = network<T, input<784>, dense<100, sigmoid>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+using conv20 = network<T, input<1, 28, 28>, conv<20, 5, sigmoid>, max_pool<2>, dense<100, sigmoid>, dense<10, softmax>,
+                       log_likelihood_cost, l2_regularizer>;
+template <class Act>
+using conv20_40 = network<T, input<1, 28, 28>, conv<20, 5, Act>, max_pool<2>, conv<40, 5, Act>, max_pool<2>,
+                          dense<100, Act>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+template <std::size_t FC>
+using conv_fc = network<T, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>,
+                        dense<100, relu>, dense<FC, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+using dropout_net = network<T, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>,
+                            dropout<0.5>, dense<1000, relu>, dropout<0.5>, dense<1000, relu>, dropout<0.5>,
+                            dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+
+struct preset {
+  const char* what;
+  std::size_t epochs;
+  double eta, lambda;
+  bool expanded;
+  double book;
+};
+const std::map<std::string, preset> presets{
+    {"fc100", {"FC100 + softmax, sigmoid", 60, 0.1, 0, false, 97.80}},
+    {"conv20", {"conv20 + FC100 + softmax, sigmoid", 60, 0.1, 0, false, 98.78}},
+    {"conv20-40", {"conv20 + conv40 + FC100 + softmax, sigmoid", 60, 0.1, 0, false, 99.06}},
+    {"relu", {"conv20 + conv40 + FC100 + softmax, ReLU, lambda 0.1", 60, 0.03, 0.1, false, 99.23}},
+    {"expanded", {"the ReLU network on the expanded data", 60, 0.03, 0.1, true, 99.37}},
+    {"fc300", {"ReLU network + a second FC layer of 300, expanded data", 60, 0.03, 0.1, true, 99.48}},
+    {"fc1000", {"ReLU network + a second FC layer of 1000, expanded data", 60, 0.03, 0.1, true, 99.47}},
+    {"dropout", {"conv20 + conv40 + FC1000 + FC1000 + softmax, dropout 0.5, expanded data", 40, 0.03, 0, true, 99.60}},
+};
+
+struct options {
+  examples::common_flags common;
+  std::string preset = "conv20-40", cache;
+  double lambda = 0;
+  std::size_t ensemble = 1;
+};
+
+/// Test accuracy at the epoch with the best validation accuracy (network3.py's report).
+struct test_at_best_validation {
+  const dataset<T>* test;
+  double best_validation = -1;
+  std::size_t test_correct = 0, epoch = 0;
+  template <class Net>
+  bool on_epoch_end(const Net& net, epoch_record& r) {
+    if (*r.evaluation_accuracy() >= best_validation) {
+      best_validation = *r.evaluation_accuracy();
+      test_correct = net.evaluate(*test);
+      epoch = r.epoch;
+    }
+    return false;
+  }
+};
+
+template <class Net>
+int run(const options& o, const preset& p) {
+  const auto data = examples::load_data<T>(o.common);
+  dataset<T> expanded;
+  if (p.expanded) {
+    const auto dir = find_data_dir(o.common.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.common.data));
+    std::cout << "Expanded training data (made once, then read from " << o.cache << ")\n";
+    expanded = load_expanded_mnist<T>(dir, o.cache, o.common.seed);
+  }
+  const auto& training = p.expanded ? expanded : data.training;
+  std::cout << describe(Net{o.common.seed});
+  const std::size_t k = o.ensemble;
+  std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, lambda %g, %zu training images, %zu network(s)\n",
+              o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, training.size(), k);
+  std::vector<Net> nets;
+  for (std::size_t i = 0; i < k; ++i) nets.emplace_back(o.common.seed + i);
+  std::vector<test_at_best_validation> reports(k, test_at_best_validation{&data.test});
+  std::vector<train_history> histories(k);
+  auto train = [&](std::size_t i) {
+    const sgd_options so{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
+                         .lambda = o.lambda, .seed = o.common.seed + i, .verbose = k == 1};
+    if (o.common.metrics.empty())
+      histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i]);
+    else
+      histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i],
+                         csv_metrics(examples::numbered(o.common.metrics, i, k)));
+  };
+  if (k == 1) {
+    train(0);
+  } else {  // the networks train in parallel, one per core, one BLAS thread each
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < k; ++i) threads.emplace_back(train, i);
+    for (auto& t : threads) t.join();
+  }
+  for (std::size_t i = 0; i < k; ++i)
+    std::printf("Network %zu: best validation %.2f%% at epoch %zu, test then %.2f%% (%.1f s training)\n", i + 1,
+                100 * reports[i].best_validation, reports[i].epoch, reports[i].test_correct / 100.0,
+                histories[i].train_seconds);
+  if (k > 1) {  // plurality vote of the networks' predictions
+    std::size_t correct = 0;
+    for (std::size_t s = 0; s < data.test.size(); ++s) {
+      std::array<std::size_t, 10> votes{};
+      for (auto& net : nets) ++votes[net.predict(data.test.row(s))];
+      correct += std::size_t(std::max_element(votes.begin(), votes.end()) - votes.begin()) == data.test.labels[s];
+    }
+    std::printf("Ensemble of %zu (plurality vote): %zu / %zu (%.2f%%) on test data\n", k, correct, data.test.size(),
+                correct / 100.0);
+  }
+  std::printf("Preset %s (%s): book %.2f%%%s\n", o.preset.c_str(), p.what, p.book,
+              k > 1 ? " (the book's ensemble of five: 99.67%)" : "");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Chapter 6: convolutional networks (network3.py) on MNIST, float32"};
+  options o;
+  o.cache = nndl::default_data_dir() + "/../mnist-expanded";
+  examples::add_common_flags(app, o.common);
+  std::string help = "The book's run (sets epochs, eta, lambda and the data; later flags override):";
+  for (const auto& [n, p] : presets) help += "\n  " + n + ": " + p.what;
+  app.add_option("--preset", o.preset, help)->capture_default_str()->check(CLI::IsMember([] {
+    std::vector<std::string> v;
+    for (const auto& [n, p] : presets) v.push_back(n);
+    return v;
+  }()));
+  app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda");
+  app.add_option("--ensemble", o.ensemble, "Train this many networks (seeds seed, seed+1, ...) in parallel and vote")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--expanded-cache", o.cache, "Folder for the expanded training data")->capture_default_str();
+  app.parse_complete_callback([&] {
+    const auto& p = presets.at(o.preset);
+    if (app.count("--epochs") == 0) o.common.epochs = p.epochs;
+    if (app.count("--eta") == 0) o.common.eta = p.eta;
+    if (app.count("--lambda") == 0) o.lambda = p.lambda;
+  });
+  CLI11_PARSE(app, argc, argv);
+  examples::setup_blas(argv, o.common);
+  const auto& p = presets.at(o.preset);
+  if (o.preset == "fc100") return run<fc100>(o, p);
+  if (o.preset == "conv20") return run<conv20>(o, p);
+  if (o.preset == "conv20-40") return run<conv20_40<sigmoid>>(o, p);
+  if (o.preset == "fc300") return run<conv_fc<300>>(o, p);
+  if (o.preset == "fc1000") return run<conv_fc<1000>>(o, p);
+  if (o.preset == "dropout") return run<dropout_net>(o, p);
+  return run<conv20_40<relu>>(o, p);  // relu, expanded
+}
