@@ -1,0 +1,103 @@
+// The [784, 256, 64, 10] network of many from-scratch MNIST implementations: two hidden layers of
+// ReLU neurons (He initialisation), a softmax output layer with the log-likelihood cost, momentum
+// SGD and a little L2. Then --save writes the model for nndl-predict (.npz for NumPy, or .json).
+//
+//   mlp_784_256_64_10 --save mlp.npz            # about 98.3% on the test set
+//   nndl-predict --model mlp.npz my-digits/
+//
+// Why ReLU: with two hidden layers, sigmoid neurons learn slowly (their gradients shrink layer by
+// layer, chapter 5), while ReLU neurons with He's N(0, 2/n_in) weights keep the gradient's size, so
+// the network passes 98% in a few epochs. Why softmax + log-likelihood: the output is a
+// probability distribution (nndl-predict shows it as confidence) and the output error is simply
+// a - y, without the sigmoid's learning slowdown. --hidden-act sigmoid trains the sigmoid variant
+// (default init, the same cost) for comparison.
+#include "common.hpp"
+
+#include <nndl/io/json.hpp>
+#include <nndl/io/npz.hpp>
+#include <nndl/train/progress.hpp>
+
+namespace {
+
+struct options {
+  examples::common_flags common;
+  std::string hidden_act = "relu", save;
+  double lambda = 0.5, momentum = 0.9;
+  bool quiet = false;
+};
+
+template <class Act, class Init>
+using mlp = nndl::network<double, nndl::input<784>, nndl::dense<256, Act>, nndl::dense<64, Act>,
+                          nndl::dense<10, nndl::softmax>, nndl::log_likelihood_cost, nndl::l2_regularizer, Init>;
+
+/// --metrics when given (a callback that does nothing otherwise).
+struct maybe_csv {
+  std::optional<nndl::csv_metrics>* csv;
+  template <class N>
+  bool on_epoch_end(const N& n, nndl::epoch_record& r) { return *csv && (*csv)->on_epoch_end(n, r); }
+};
+
+template <class Net>
+int run(const options& o) {
+  const auto data = examples::load_data<double>(o.common);
+  Net net{o.common.seed};
+  std::cout << nndl::describe(net);
+  std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, momentum %g, lambda %g, seed %llu\n", o.common.epochs,
+              o.common.mini_batch, o.common.eta, o.momentum, o.lambda,
+              static_cast<unsigned long long>(o.common.seed));
+  std::fflush(stdout);
+  nndl::progress_callback bar;
+  bar.options.quiet = o.quiet;
+  bar.options.out = stdout;
+  bar.evaluation_name = "test";
+  std::optional<nndl::csv_metrics> csv;
+  if (!o.common.metrics.empty()) csv.emplace(o.common.metrics);
+  const auto h = nndl::sgd(net, data.training,
+                           {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
+                            .lambda = o.lambda, .momentum = o.momentum, .seed = o.common.seed, .verbose = false},
+                           nndl::evaluate_on(data.test), maybe_csv{&csv}, bar);
+  examples::print_summary(h, "test");
+  const std::size_t final_correct = net.evaluate(data.test);
+  std::printf("Final test accuracy: %zu / %zu (%.2f%%)\n", final_correct, data.test.size(),
+              100.0 * double(final_correct) / double(data.test.size()));
+  if (!o.save.empty()) {
+    const bool json = std::filesystem::path(o.save).extension() == ".json";
+    if (json)
+      nndl::save_json(net, o.save);
+    else
+      nndl::save_npz(net, o.save);
+    std::cout << "Saved the final model (" << (json ? "JSON" : ".npz") << ", " << nndl::architecture(net)
+              << "): " << o.save << '\n';
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"The [784, 256, 64, 10] MLP: ReLU (or sigmoid) hidden layers, softmax output, momentum SGD"};
+  options o;
+  o.common.epochs = 20;
+  o.common.mini_batch = 32;
+  o.common.eta = 0.02;
+  examples::add_common_flags(app, o.common);
+  app.add_option("--hidden-act", o.hidden_act, "Activation of the hidden layers")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"relu", "sigmoid"}));
+  app.add_option("--momentum", o.momentum, "Momentum coefficient mu (0: plain SGD)")->capture_default_str();
+  app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda")->capture_default_str();
+  app.add_option("--save", o.save, "Save the trained model: .npz (NumPy) or .json (network2.py's format)");
+  app.add_flag("--quiet", o.quiet, "No progress output, only the summary");
+  CLI11_PARSE(app, argc, argv);
+  examples::setup_blas(argv, o.common);
+  try {
+    if (o.hidden_act == "sigmoid") return run<mlp<nndl::sigmoid, nndl::default_weight_init>>(o);
+    return run<mlp<nndl::relu, nndl::he_init>>(o);
+  } catch (const nndl::model_error& e) {
+    std::cerr << e.what() << '\n';
+    return 2;
+  } catch (const nndl::training_diverged& e) {
+    std::cerr << e.what() << '\n';
+    return 1;
+  }
+}

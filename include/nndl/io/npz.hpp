@@ -1,0 +1,354 @@
+// Model files for NumPy users: the weights and biases as an .npz archive, what numpy.savez writes
+// and numpy.load reads (a zip of .npy files):
+//
+//   m = numpy.load("model.npz")
+//   m["w0"], m["b0"], m["w1"], ...   weights {out, in} (like network2.py's), biases {out}; float64
+//                                    (float32 for a float network)
+//   m["sizes"]                       int64, [784, 30, 10]
+//   bytes(m["architecture"]).decode() "[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost" (uint8),
+//                                    the same string as nndl::architecture(net) and the JSON files
+//
+// The .npy entries are written by xtensor's npy support (xt::dump_npy, format version 1.0) and
+// zipped with libzip, stored uncompressed as numpy.savez does. Reading parses the .npy headers
+// itself, strictly (any key order, version 1-3, C or Fortran order, float32 or float64, every size
+// checked against the entry before anything is read; xt::load_npy trusts the header), and accepts
+// compressed archives too (numpy.savez_compressed). Saving is atomic (a temporary file renamed
+// over the target), loading all-or-nothing, and every problem is an nndl::model_error naming the file.
+//
+// Link: libzip (-lzip; Debian libzip-dev).
+#pragma once
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <vector>
+
+#include <xtensor/xnpy.hpp>
+
+#include "../describe.hpp"
+#include "../detail/xtensor.hpp"
+#include "json.hpp"  // model_error, architecture(), the dense-layer walk
+
+namespace nndl {
+
+/// One array of an .npz file, as its header describes it, with its raw data bytes.
+struct npy_array {
+  std::string descr;               ///< numpy's dtype string: "<f8", "<f4", "<i8", "|u1", ...
+  bool fortran_order = false;
+  std::vector<std::size_t> shape;
+  std::string data;                ///< exactly product(shape) * item size bytes
+
+  std::size_t size() const {
+    std::size_t n = 1;
+    for (std::size_t d : shape) n *= d;
+    return n;
+  }
+  std::string shape_string() const {  // "(30, 784)", "(10,)"
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+  }
+};
+
+/// What a model .npz file says it holds, read without a network: for choosing one.
+struct npz_model_info {
+  std::string architecture;        ///< "[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost"
+  std::vector<std::size_t> sizes;  ///< [784, 30, 10]
+};
+
+namespace detail {
+
+struct zip_closer {
+  void operator()(zip_t* z) const { if (z) zip_discard(z); }
+};
+using zip_ptr = std::unique_ptr<zip_t, zip_closer>;
+
+inline std::string zip_message(int code) {
+  zip_error_t e;
+  zip_error_init_with_code(&e, code);
+  std::string s = zip_error_strerror(&e);
+  zip_error_fini(&e);
+  return s;
+}
+
+/// Parses one .npy entry (`name` for messages); throws model_error on anything malformed.
+inline npy_array parse_npy(const std::filesystem::path& file, const std::string& name, const std::string& b) {
+  auto bad = [&](const std::string& problem) { throw model_error(file, "array " + name + ": " + problem); };
+  if (b.size() < 10 || std::memcmp(b.data(), "\x93NUMPY", 6) != 0)
+    bad("not a .npy array (no \\x93NUMPY magic; " + std::to_string(b.size()) + " bytes)");
+  const unsigned major = static_cast<unsigned char>(b[6]);
+  if (major < 1 || major > 3) bad(".npy format version " + std::to_string(major) + " is not supported (1 to 3 are)");
+  std::size_t hlen = 0, start = 0;
+  if (major == 1) {
+    hlen = std::size_t(static_cast<unsigned char>(b[8])) | std::size_t(static_cast<unsigned char>(b[9])) << 8;
+    start = 10;
+  } else {
+    if (b.size() < 12) bad("truncated .npy header");
+    for (int i = 3; i >= 0; --i) hlen = hlen << 8 | static_cast<unsigned char>(b[8 + std::size_t(i)]);
+    start = 12;
+  }
+  if (b.size() < start + hlen) bad("truncated .npy header (" + std::to_string(b.size()) + " bytes)");
+  std::string h = b.substr(start, hlen);
+  std::erase_if(h, [](char c) { return c == ' ' || c == '\n' || c == '\t'; });
+  auto value_of = [&](const std::string& key) -> std::string {
+    const auto k = h.find("'" + key + "':");
+    if (k == std::string::npos) bad(".npy header has no '" + key + "': " + b.substr(start, hlen));
+    return h.substr(k + key.size() + 3);
+  };
+  npy_array a;
+  const std::string d = value_of("descr");
+  const auto q = d.find('\'', 1);
+  if (d.empty() || d[0] != '\'' || q == std::string::npos) bad("'descr' is not a simple dtype string");
+  a.descr = d.substr(1, q - 1);
+  const std::string f = value_of("fortran_order");
+  if (f.rfind("True", 0) == 0)
+    a.fortran_order = true;
+  else if (f.rfind("False", 0) != 0)
+    bad("'fortran_order' is neither True nor False");
+  const std::string s = value_of("shape");
+  const auto close = s.find(')');
+  if (s.empty() || s[0] != '(' || close == std::string::npos) bad("'shape' is not a tuple");
+  std::size_t bytes_per = 0;
+  if (a.descr.size() >= 3 && (a.descr[0] == '<' || a.descr[0] == '|' || a.descr[0] == '=')) bytes_per = std::size_t(std::atoi(a.descr.c_str() + 2));
+  for (std::size_t i = 1; i < close;) {
+    std::size_t v = 0, digits = 0;
+    while (i < close && std::isdigit(static_cast<unsigned char>(s[i])) && digits < 12) v = v * 10 + std::size_t(s[i++] - '0'), ++digits;
+    if (digits == 0 || (i < close && s[i] != ',')) bad("'shape' " + s.substr(0, close + 1) + " is not a tuple of sizes");
+    a.shape.push_back(v);
+    ++i;  // the comma
+  }
+  const std::size_t payload = b.size() - start - hlen;
+  if (bytes_per != 0 && (a.size() > payload / bytes_per || a.size() * bytes_per != payload))
+    bad("the header declares shape " + a.shape_string() + " of " + a.descr + " (" +
+        std::to_string(a.size()) + " values), the entry has " + std::to_string(payload) + " data bytes (truncated or corrupt)");
+  a.data = b.substr(start + hlen);
+  return a;
+}
+
+/// An open .npz archive (read-only) whose entries are read on demand.
+class npz_reader {
+ public:
+  explicit npz_reader(const std::filesystem::path& file) : file_(file) {
+    std::error_code ec;
+    const auto st = std::filesystem::status(file, ec);
+    if (!std::filesystem::exists(st)) throw model_error(file, "no such file");
+    if (std::filesystem::is_directory(st)) throw model_error(file, "is a directory, not a model file");
+    if (std::filesystem::file_size(file, ec) == 0) throw model_error(file, "is empty, not an .npz archive");
+    int err = 0;
+    z_.reset(zip_open(file.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
+    if (!z_) {
+      if (err == ZIP_ER_NOZIP) throw model_error(file, "not an .npz (zip) archive");
+      throw model_error(file, "corrupt or truncated .npz (zip) archive: " + zip_message(err));
+    }
+  }
+  bool has(const std::string& name) const { return zip_name_locate(z_.get(), (name + ".npy").c_str(), 0) >= 0; }
+
+  /// The array `name` (entry name.npy); throws when it is missing or malformed.
+  npy_array read(const std::string& name, std::size_t max_bytes = std::size_t{1} << 31) const {
+    const zip_int64_t i = zip_name_locate(z_.get(), (name + ".npy").c_str(), 0);
+    if (i < 0) throw model_error(file_, "missing array " + name + " (no entry " + name + ".npy)");
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(z_.get(), zip_uint64_t(i), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+      throw model_error(file_, "array " + name + ": cannot read its zip entry: " + zip_strerror(z_.get()));
+    if (st.size > max_bytes) throw model_error(file_, "array " + name + ": entry of " + std::to_string(st.size) + " bytes is too large");
+    zip_file_t* f = zip_fopen_index(z_.get(), zip_uint64_t(i), 0);
+    if (!f) throw model_error(file_, "array " + name + ": cannot open its zip entry: " + zip_strerror(z_.get()));
+    std::string bytes(st.size, '\0');
+    zip_uint64_t got = 0;
+    char probe;
+    for (;;) {  // until zip_fread says end of data: only then does libzip check the entry's CRC
+      const zip_int64_t r = got < st.size ? zip_fread(f, bytes.data() + got, st.size - got) : zip_fread(f, &probe, 1);
+      if (r < 0) {
+        const std::string why = zip_error_strerror(zip_file_get_error(f));
+        zip_fclose(f);
+        throw model_error(file_, "array " + name + ": corrupt zip entry: " + why);
+      }
+      if (r == 0) break;
+      if (got >= st.size) {
+        zip_fclose(f);
+        throw model_error(file_, "array " + name + ": zip entry longer than its recorded size (corrupt)");
+      }
+      got += zip_uint64_t(r);
+    }
+    const int closed = zip_fclose(f);
+    if (got != st.size)
+      throw model_error(file_, "array " + name + ": truncated zip entry (" + std::to_string(got) + " of " + std::to_string(st.size) + " bytes)");
+    if (closed != 0) throw model_error(file_, "array " + name + ": corrupt zip entry: " + zip_message(closed));
+    return parse_npy(file_, name, bytes);
+  }
+
+ private:
+  std::filesystem::path file_;
+  zip_ptr z_;
+};
+
+/// One value of an integer or floating array as double (little-endian data, checked descr).
+inline double npy_value(const npy_array& a, std::size_t i) {
+  const char* p = a.data.data();
+  auto get = [&](auto tag) {
+    decltype(tag) v;
+    std::memcpy(&v, p + i * sizeof v, sizeof v);
+    return double(v);
+  };
+  if (a.descr == "<f8") return get(double{});
+  if (a.descr == "<f4") return get(float{});
+  if (a.descr == "<i8") return get(std::int64_t{});
+  if (a.descr == "<i4") return get(std::int32_t{});
+  if (a.descr == "<u8") return get(std::uint64_t{});
+  if (a.descr == "<u4") return get(std::uint32_t{});
+  if (a.descr == "|u1" || a.descr == "|i1") return a.descr == "|u1" ? double(static_cast<unsigned char>(p[i])) : double(static_cast<signed char>(p[i]));
+  return NAN;
+}
+
+inline npz_model_info read_info(const std::filesystem::path& file, const npz_reader& z) {
+  npz_model_info info;
+  const npy_array s = z.read("sizes");
+  if (s.descr != "<i8" && s.descr != "<i4" && s.descr != "<u8" && s.descr != "<u4")
+    throw model_error(file, "array sizes: dtype " + s.descr + ", expected int64 (<i8)");
+  if (s.shape.size() != 1 || s.size() < 2) throw model_error(file, "array sizes: shape " + s.shape_string() + ", expected (layers + 1,)");
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const double v = npy_value(s, i);
+    if (!(v >= 1 && v < 1e9)) throw model_error(file, "array sizes: entry " + std::to_string(i) + " = " + std::to_string(v) + " is not a layer size");
+    info.sizes.push_back(std::size_t(v));
+  }
+  const npy_array a = z.read("architecture");
+  if (a.descr != "|u1" || a.shape.size() != 1)
+    throw model_error(file, "array architecture: dtype " + a.descr + " shape " + a.shape_string() + ", expected uint8 bytes (|u1, 1-D)");
+  info.architecture = a.data;
+  return info;
+}
+
+}  // namespace detail
+
+/// The architecture and sizes stored in an .npz model, without loading the weights.
+inline npz_model_info read_npz_info(const std::filesystem::path& file) {
+  const detail::npz_reader z(file);
+  return detail::read_info(file, z);
+}
+
+/// Writes the network's weights and biases to `file` as an .npz archive (see the top of this file).
+template <class Net>
+void save_npz(const Net& net, const std::filesystem::path& file) {
+  using T = typename Net::scalar;
+  const auto sizes = layer_sizes(net);
+  std::vector<std::pair<std::string, std::string>> entries;  // name.npy, its bytes (alive until zip_close)
+  detail::for_each_dense(net, [&](const auto& layer, std::size_t k) {
+    for (const T v : layer.w)
+      if (!std::isfinite(v)) throw model_error(file, "refusing to save: weights" + detail::layer_name(sizes, k) + " hold a non-finite value");
+    for (const T v : layer.b)
+      if (!std::isfinite(v)) throw model_error(file, "refusing to save: biases" + detail::layer_name(sizes, k) + " hold a non-finite value");
+    entries.emplace_back("w" + std::to_string(k) + ".npy", xt::dump_npy(layer.w));
+    entries.emplace_back("b" + std::to_string(k) + ".npy", xt::dump_npy(layer.b));
+  });
+  xt::xtensor<std::int64_t, 1> s = xt::xtensor<std::int64_t, 1>::from_shape({sizes.size()});
+  for (std::size_t i = 0; i < sizes.size(); ++i) s(i) = std::int64_t(sizes[i]);
+  entries.emplace_back("sizes.npy", xt::dump_npy(s));
+  const std::string arch = architecture(net);
+  xt::xtensor<std::uint8_t, 1> a = xt::xtensor<std::uint8_t, 1>::from_shape({arch.size()});
+  std::memcpy(a.data(), arch.data(), arch.size());
+  entries.emplace_back("architecture.npy", xt::dump_npy(a));
+
+  std::filesystem::path tmp = file;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::remove(tmp, ec);
+  auto fail = [&](const std::string& problem) {
+    std::filesystem::remove(tmp, ec);
+    throw model_error(file, problem);
+  };
+  int err = 0;
+  detail::zip_ptr z(zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err));
+  if (!z) fail("cannot create " + tmp.string() + ": " + detail::zip_message(err));
+  for (const auto& [name, bytes] : entries) {
+    zip_source_t* src = zip_source_buffer(z.get(), bytes.data(), bytes.size(), 0);
+    if (!src) fail("cannot add " + name + ": " + zip_strerror(z.get()));
+    const zip_int64_t i = zip_file_add(z.get(), name.c_str(), src, ZIP_FL_OVERWRITE);
+    if (i < 0) {
+      zip_source_free(src);
+      fail("cannot add " + name + ": " + zip_strerror(z.get()));
+    }
+    zip_set_file_compression(z.get(), zip_uint64_t(i), ZIP_CM_STORE, 0);  // as numpy.savez
+  }
+  if (zip_close(z.get()) != 0) fail("writing " + tmp.string() + " failed: " + zip_strerror(z.get()));
+  z.release();  // zip_close freed it
+  if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {  // on disk before the rename makes it the file
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) fail("cannot rename " + tmp.string() + " to it: " + ec.message());
+}
+
+/// Reads an .npz model written by save_npz (or by NumPy in the same layout) into `net`. The stored
+/// architecture must be the network's (both are named otherwise); every array is checked for name,
+/// dtype (float32 or float64), shape and finite values before anything is assigned.
+template <class Net>
+void load_npz(Net& net, const std::filesystem::path& file) {
+  using T = typename Net::scalar;
+  const detail::npz_reader z(file);
+  const npz_model_info info = detail::read_info(file, z);
+  const std::string ours = architecture(net);
+  if (info.architecture != ours)
+    throw model_error(file, "architecture mismatch: the file holds " + info.architecture + "; this network is " + ours);
+  const auto sizes = layer_sizes(net);
+  if (info.sizes != sizes) {
+    std::string s;
+    for (std::size_t v : info.sizes) s += (s.empty() ? "" : ", ") + std::to_string(v);
+    throw model_error(file, "inconsistent: array sizes is [" + s + "] but the architecture says " + info.architecture);
+  }
+  const std::size_t n = sizes.size() - 1;
+  std::vector<matrix<T>> ws(n);
+  std::vector<vector<T>> bs(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t in = sizes[k], out = sizes[k + 1];
+    for (const bool weights : {true, false}) {
+      const std::string name = (weights ? "w" : "b") + std::to_string(k);
+      const npy_array a = z.read(name);
+      if (a.descr != "<f8" && a.descr != "<f4")
+        throw model_error(file, "array " + name + ": dtype " + a.descr + ", expected float64 (<f8) or float32 (<f4)");
+      const std::string expected = weights ? "(" + std::to_string(out) + ", " + std::to_string(in) + ")" : "(" + std::to_string(out) + ",)";
+      const bool ok = weights ? a.shape == std::vector<std::size_t>{out, in}
+                              : a.shape == std::vector<std::size_t>{out} || a.shape == std::vector<std::size_t>{out, 1};
+      if (!ok) throw model_error(file, "array " + name + ": shape " + a.shape_string() + ", expected " + expected);
+      const std::size_t cols = weights ? in : 1;
+      T* dst;
+      if (weights) {
+        ws[k] = matrix<T>::from_shape({out, in});
+        dst = ws[k].data();
+      } else {
+        bs[k] = vector<T>::from_shape({out});
+        dst = bs[k].data();
+      }
+      for (std::size_t r = 0; r < out; ++r)
+        for (std::size_t c = 0; c < cols; ++c) {
+          const double v = detail::npy_value(a, a.fortran_order ? c * out + r : r * cols + c);
+          const T t = static_cast<T>(v);
+          if (!std::isfinite(v) || !std::isfinite(t))
+            throw model_error(file, "array " + name + ": value at [" + std::to_string(r) + (weights ? ", " + std::to_string(c) : "") +
+                                        "] is not finite" + (std::isfinite(v) ? " as a float" : ""));
+          dst[r * cols + c] = t;
+        }
+    }
+  }
+  detail::for_each_dense(net, [&](auto& layer, std::size_t k) {
+    layer.w = std::move(ws[k]);
+    layer.b = std::move(bs[k]);
+    layer.vw.fill(0);
+    layer.vb.fill(0);
+  });
+}
+
+}  // namespace nndl

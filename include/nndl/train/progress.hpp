@@ -1,0 +1,230 @@
+// Progress of long loops: a bar with rate, elapsed time, ETA and a status (accuracy, loss) on a
+// terminal, plain lines when the output is not one (a log file, a pipe, CI), nothing when quiet.
+//
+//   nndl::progress p(files.size(), "images");             // a plain loop
+//   for (auto& f : files) { ...; p.tick(1, "ok 41, failed 1"); }
+//   p.finish();
+//
+//   nndl::sgd(net, data.training, o, nndl::evaluate_on(data.test),
+//             nndl::progress_callback{});                 // epochs, with the current accuracy/cost
+//
+// Terminal:  epochs  12/30 [########............]  40%  0.81 epochs/s  0:14 elapsed  ETA 0:22  test 97.85%
+// Plain:     epochs 12/30 (40%), 0.81 epochs/s, 0:14 elapsed, ETA 0:22, test 97.85%
+// The terminal bar is redrawn in place (at most 10 times a second, and always at the end); plain
+// lines come every `plain_every` of the total (10%) and at the end. Output goes to stderr by
+// default, so it never mixes with the results a program prints on stdout.
+#pragma once
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "../data/dataset.hpp"
+#include "history.hpp"
+
+namespace nndl {
+
+struct progress_options {
+  bool quiet = false;                ///< print nothing at all
+  std::FILE* out = stderr;           ///< where to draw
+  std::optional<bool> terminal;      ///< force bar (true) or plain lines (false); default: isatty(out)
+  double plain_every = 0.1;          ///< plain mode: a line each time this fraction of the total is done; 0: every tick
+  std::size_t bar_width = 24;
+};
+
+namespace detail {
+/// "0:07", "12:34", "1:02:03"
+inline std::string clock_string(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const long s = std::lround(seconds), h = s / 3600, m = (s / 60) % 60, sec = s % 60;
+  char buf[32];
+  if (h > 0)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", h, m, sec);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", m, sec);
+  return buf;
+}
+}  // namespace detail
+
+class progress {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  /// A loop of `total` steps counted in `unit` ("images", "epochs", "trials").
+  progress(std::size_t total, std::string unit, progress_options o = {})
+      : total_(total), unit_(std::move(unit)), o_(o), start_(clock::now()) {
+    terminal_ = o_.terminal ? *o_.terminal : (o_.out && ::isatty(::fileno(o_.out)) == 1);
+  }
+  progress(const progress&) = delete;
+  progress& operator=(const progress&) = delete;
+  ~progress() { finish(); }
+
+  /// n more steps done; `status` (e.g. "test 97.85%") replaces the shown status when not empty.
+  void tick(std::size_t n = 1, const std::string& status = "") {
+    done_ += n;
+    if (!status.empty()) status_ = status;
+    if (o_.quiet || !o_.out || finished_) return;
+    const auto now = clock::now();
+    if (terminal_) {
+      if (done_ >= total_ || now - last_draw_ >= std::chrono::milliseconds(100) || draws_ == 0) draw(now);
+    } else if (n > 0) {
+      const double frac = total_ ? double(done_) / double(total_) : 1.0;
+      const bool due = o_.plain_every <= 0 || done_ >= total_ ||
+                       std::floor(frac / o_.plain_every + 1e-9) > std::floor(last_frac_ / o_.plain_every + 1e-9);
+      if (due) {
+        std::fprintf(o_.out, "%s\n", plain_line(now).c_str());
+        std::fflush(o_.out);
+        last_frac_ = frac;
+        ++draws_;
+      }
+    }
+  }
+
+  /// Changes the shown status without a step.
+  void status(const std::string& s) { status_ = s; }
+
+  /// A message on its own line (a warning, an error for one file) that does not break the bar.
+  void note(const std::string& line) {
+    if (o_.quiet || !o_.out) return;
+    if (terminal_ && draws_ > 0 && !finished_) std::fprintf(o_.out, "\r\033[K");
+    std::fprintf(o_.out, "%s\n", line.c_str());
+    if (terminal_ && draws_ > 0 && !finished_) draw(clock::now());
+    std::fflush(o_.out);
+  }
+
+  /// Draws the final state and ends the bar's line. Called by the destructor too; once is enough.
+  void finish() {
+    if (finished_) return;
+    if (!o_.quiet && o_.out) {
+      if (terminal_ && draws_ > 0) {
+        draw(clock::now());
+        std::fprintf(o_.out, "\n");
+      } else if (!terminal_ && done_ > 0 && last_frac_ < (total_ ? double(done_) / double(total_) : 1.0)) {
+        std::fprintf(o_.out, "%s\n", plain_line(clock::now()).c_str());  // stopped early: say where
+      }
+      std::fflush(o_.out);
+    }
+    finished_ = true;
+  }
+
+  std::size_t done() const { return done_; }
+  std::size_t total() const { return total_; }
+  bool terminal() const { return terminal_; }
+  double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
+  /// Steps per second so far (0 before the first step).
+  double rate() const {
+    const double e = elapsed();
+    return e > 0 ? double(done_) / e : 0;
+  }
+  /// Seconds left at the rate so far (NaN before the first step).
+  double eta() const {
+    const double r = rate();
+    return r > 0 ? double(total_ > done_ ? total_ - done_ : 0) / r : std::nan("");
+  }
+
+  /// The plain form of the current state: "images 40/100 (40%), 12.3 images/s, 0:03 elapsed, ETA 0:05, status".
+  std::string plain_line() const { return plain_line(clock::now()); }
+
+ private:
+  std::string figures(clock::time_point now, const char* sep) const {
+    const double e = std::chrono::duration<double>(now - start_).count();
+    const double r = e > 0 ? double(done_) / e : 0;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, r >= 100 ? "%.0f %s/s%s%s elapsed%sETA %s" : "%.2f %s/s%s%s elapsed%sETA %s", r, unit_.c_str(), sep,
+                  detail::clock_string(e).c_str(), sep,
+                  done_ >= total_ ? "0:00" : detail::clock_string(r > 0 ? double(total_ - done_) / r : NAN).c_str());
+    return buf;
+  }
+  int percent() const { return total_ ? int(100.0 * double(std::min(done_, total_)) / double(total_)) : 100; }
+
+  std::string plain_line(clock::time_point now) const {
+    std::string s = unit_ + " " + std::to_string(done_) + "/" + std::to_string(total_) + " (" +
+                    std::to_string(percent()) + "%), " + figures(now, ", ");
+    if (!status_.empty()) s += ", " + status_;
+    return s;
+  }
+
+  void draw(clock::time_point now) {
+    const std::size_t w = o_.bar_width;
+    const std::size_t fill = total_ ? std::min(w, w * done_ / total_) : w;
+    std::string line = unit_ + " " + std::to_string(done_) + "/" + std::to_string(total_) + " [" +
+                       std::string(fill, '#') + std::string(w - fill, '.') + "] " + std::to_string(percent()) +
+                       "%  " + figures(now, "  ");
+    if (!status_.empty()) line += "  " + status_;
+    if (const std::size_t cols = columns(); cols > 1 && line.size() >= cols) line.resize(cols - 1);
+    std::fprintf(o_.out, "\r\033[K%s", line.c_str());
+    std::fflush(o_.out);
+    last_draw_ = now;
+    ++draws_;
+  }
+
+  std::size_t columns() const {
+    winsize ws{};
+    if (::ioctl(::fileno(o_.out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    return 0;
+  }
+
+  std::size_t total_, done_ = 0;
+  std::string unit_, status_;
+  progress_options o_;
+  bool terminal_ = false, finished_ = false;
+  clock::time_point start_, last_draw_{};
+  double last_frac_ = 0;
+  std::size_t draws_ = 0;
+};
+
+/// The status of an epoch: "test 97.85%, cost 0.0712, train 99.10%" from what the monitors filled in.
+inline std::string epoch_status(const epoch_record& r, const std::string& evaluation_name = "eval") {
+  std::string s;
+  char buf[64];
+  auto add = [&](const char* fmt, double v) {
+    std::snprintf(buf, sizeof buf, fmt, v);
+    s += (s.empty() ? "" : ", ") + std::string(buf);
+  };
+  if (const auto a = r.evaluation_accuracy()) add((evaluation_name + " %.2f%%").c_str(), 100 * *a);
+  if (r.evaluation_cost) add((evaluation_name + " cost %.4g").c_str(), *r.evaluation_cost);
+  if (const auto a = r.training_accuracy()) add("train %.2f%%", 100 * *a);
+  if (r.training_cost) add("train cost %.4g", *r.training_cost);
+  return s;
+}
+
+/// An sgd callback that shows the epochs as a progress bar (plain: one line per epoch), with the
+/// figures of the monitors before it in the callback list (evaluate_on, monitor_training).
+/// Pass sgd_options::verbose = false, or the book's "Epoch k" lines go to stdout as well.
+struct progress_callback {
+  progress_options options = [] {
+    progress_options o;
+    o.plain_every = 0;  // plain mode: a line per epoch
+    return o;
+  }();
+  std::string evaluation_name = "eval";
+  std::optional<progress> bar;
+
+  template <class Net, class Options>
+  void on_train_begin(const Net&, const Options& o) {
+    bar.emplace(o.epochs, "epochs", options);
+    bar->tick(0);
+  }
+  template <class Net>
+  bool on_epoch_end(const Net&, epoch_record& r) {
+    if (bar) {
+      std::string s = epoch_status(r, evaluation_name);
+      if (!r.note.empty()) s += (s.empty() ? "" : "; ") + r.note;
+      bar->tick(1, s);
+    }
+    return false;
+  }
+  template <class Net, class History>
+  void on_train_end(const Net&, const History&) {
+    if (bar) bar->finish();
+  }
+};
+
+}  // namespace nndl

@@ -1,0 +1,191 @@
+// Search strategies behind one interface. A strategy proposes the point of trial `id` from the
+// finished trials (and the points still running, for a parallel batch); everything is seeded, so
+// the same seed, space and results give the same proposals.
+//   grid:   the Cartesian product of evenly spaced levels, trial id = index into the grid
+//   random: trial id draws its point from its own generator, seeded by (seed, id)
+//   bayes:  the first `initial` trials are those of random search; then the maximiser of expected
+//           improvement under a Matérn 5/2 GP fitted to the finished trials (for a batch, the
+//           pending points enter the GP with their predicted means: "kriging believer")
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../rng.hpp"
+#include "acquisition.hpp"
+#include "gp.hpp"
+#include "space.hpp"
+
+namespace nndl::tune {
+
+/// One finished trial. score is maximised (e.g. validation accuracy).
+struct trial {
+  std::size_t id = 0;
+  point x;
+  double score = 0;
+  std::size_t epochs = 0;   ///< epochs run (fewer than asked when stopped early)
+  double seconds = 0;
+  int worker = 0;           ///< thread or MPI rank that ran it
+  std::string note;
+};
+
+class strategy {
+ public:
+  virtual ~strategy() = default;
+  virtual std::string name() const = 0;
+  /// The point of trial `id`, or nothing when the strategy has no more (a finished grid).
+  virtual std::optional<point> propose(std::size_t id, const std::vector<trial>& done,
+                                       const std::vector<point>& pending) = 0;
+  /// How many distinct trials the strategy can propose (the grid's size; otherwise unlimited).
+  virtual std::size_t capacity() const { return SIZE_MAX; }
+};
+
+/// A generator for trial `id` of a search seeded with `seed` (independent of the order trials run in).
+inline rng trial_rng(std::uint64_t seed, std::size_t id, std::uint64_t stream = 0) {
+  return rng(seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL * (id + 1) + 0xd1b54a32d192ed03ULL * stream);
+}
+
+class grid_search : public strategy {
+ public:
+  /// `levels` per continuous parameter (choices use all their values); 0 picks the largest k with
+  /// k^d ≤ budget.
+  grid_search(space s, std::size_t budget, std::size_t levels = 0) : s_(std::move(s)) {
+    std::size_t continuous = 0, fixed = 1;
+    for (const auto& p : s_.parameters()) {
+      if (p.is_choice()) fixed *= p.choices.size();
+      else ++continuous;
+    }
+    if (levels == 0) {
+      levels = 1;
+      const double per = double(std::max<std::size_t>(budget / std::max<std::size_t>(fixed, 1), 1));
+      while (continuous > 0 && std::pow(double(levels + 1), double(continuous)) <= per + 1e-9) ++levels;
+    }
+    std::vector<std::vector<double>> lv;
+    for (const auto& p : s_.parameters()) lv.push_back(p.levels(levels));
+    // Cartesian product, the last parameter changing fastest.
+    std::vector<std::size_t> idx(lv.size(), 0);
+    for (;;) {
+      point x(lv.size());
+      for (std::size_t i = 0; i < lv.size(); ++i) x[i] = lv[i][idx[i]];
+      grid_.push_back(std::move(x));
+      std::size_t i = lv.size();
+      while (i > 0 && ++idx[i - 1] == lv[i - 1].size()) idx[--i] = 0;
+      if (i == 0) break;
+    }
+  }
+  std::string name() const override { return "grid"; }
+  std::size_t capacity() const override { return grid_.size(); }
+  std::optional<point> propose(std::size_t id, const std::vector<trial>&, const std::vector<point>&) override {
+    if (id >= grid_.size()) return std::nullopt;
+    return grid_[id];
+  }
+  const std::vector<point>& points() const { return grid_; }
+
+ private:
+  space s_;
+  std::vector<point> grid_;
+};
+
+class random_search : public strategy {
+ public:
+  random_search(space s, std::uint64_t seed) : s_(std::move(s)), seed_(seed) {}
+  std::string name() const override { return "random"; }
+  std::optional<point> propose(std::size_t id, const std::vector<trial>&, const std::vector<point>&) override {
+    return sample(s_, seed_, id);
+  }
+  static point sample(const space& s, std::uint64_t seed, std::size_t id, std::uint64_t stream = 0) {
+    rng r = trial_rng(seed, id, stream);
+    std::vector<double> u(s.size());
+    for (auto& t : u) t = r.uniform();
+    return s.from_unit(u);
+  }
+
+ private:
+  space s_;
+  std::uint64_t seed_;
+};
+
+class bayes_search : public strategy {
+ public:
+  bayes_search(space s, std::uint64_t seed, std::size_t initial = 5) : s_(std::move(s)), seed_(seed), initial_(initial) {}
+  std::string name() const override { return "bayes"; }
+
+  std::optional<point> propose(std::size_t id, const std::vector<trial>& done, const std::vector<point>& pending) override {
+    if (id < initial_ || done.size() < 2) return random_search::sample(s_, seed_, id);
+    std::vector<std::vector<double>> x;
+    std::vector<double> y;
+    for (const auto& t : done)
+      if (std::isfinite(t.score)) x.push_back(s_.to_unit(t.x)), y.push_back(t.score);
+    if (x.size() < 2) return random_search::sample(s_, seed_, id);
+    gp_fit_options fo;
+    fo.seed = seed_ + id;
+    gp_.fit(x, y, fo);
+    const double best = *std::max_element(y.begin(), y.end());
+    if (!pending.empty()) {  // kriging believer: running trials count as scoring their predicted mean
+      for (const auto& p : pending) {
+        const auto u = s_.to_unit(p);
+        y.push_back(gp_.predict(u).first);
+        x.push_back(u);
+      }
+      gp_.set_data(x, y, gp_.hyper());
+    }
+    std::vector<std::size_t> order(done.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return done[a].score > done[b].score; });
+    std::vector<std::vector<double>> starts;
+    for (std::size_t i = 0; i < std::min<std::size_t>(order.size(), 3); ++i) starts.push_back(s_.to_unit(done[order[i]].x));
+    acquisition_options ao;
+    ao.seed = seed_ + id;
+    ao.xi = 0.01 * gp_scale(y);
+    auto [u, ei] = maximise_ei(gp_, best, starts, ao);
+    last_ei_ = ei;
+    point p = s_.from_unit(u);
+    // A point already tried (integer or choice parameters snap together) teaches nothing: explore.
+    for (std::uint64_t k = 1; k < 50 && seen(p, done, pending); ++k) p = random_search::sample(s_, seed_, id, k);
+    return p;
+  }
+  const gaussian_process& model() const { return gp_; }
+  double last_ei() const { return last_ei_; }
+
+ private:
+  static double gp_scale(const std::vector<double>& y) {
+    double m = 0, v = 0;
+    for (double t : y) m += t;
+    m /= double(y.size());
+    for (double t : y) v += (t - m) * (t - m);
+    return std::sqrt(v / double(y.size()));
+  }
+  bool seen(const point& p, const std::vector<trial>& done, const std::vector<point>& pending) const {
+    auto same = [&](const point& q) {
+      for (std::size_t i = 0; i < p.size(); ++i)
+        if (std::abs(s_[i].to_unit(p[i]) - s_[i].to_unit(q[i])) > 1e-9) return false;
+      return true;
+    };
+    return std::any_of(done.begin(), done.end(), [&](const trial& t) { return same(t.x); }) ||
+           std::any_of(pending.begin(), pending.end(), same);
+  }
+
+  space s_;
+  std::uint64_t seed_;
+  std::size_t initial_;
+  gaussian_process gp_;
+  double last_ei_ = 0;
+};
+
+/// "grid", "random" or "bayes".
+inline std::unique_ptr<strategy> make_strategy(const std::string& name, const space& s, std::size_t budget,
+                                               std::uint64_t seed, std::size_t bayes_initial = 5) {
+  if (name == "grid") return std::make_unique<grid_search>(s, budget);
+  if (name == "random") return std::make_unique<random_search>(s, seed);
+  if (name == "bayes") return std::make_unique<bayes_search>(s, seed, bayes_initial);
+  throw std::invalid_argument("nndl: unknown search strategy '" + name + "' (grid, random or bayes)");
+}
+
+}  // namespace nndl::tune
