@@ -26,10 +26,11 @@ int run(const examples::common_flags& f, std::size_t runs) {
     const nndl::sgd_options opts{.epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = seed};
     nndl::train_history h;
     if (f.metrics.empty()) {
-      h = nndl::sgd(net, data.training, opts, nndl::evaluate_on(data.test));
+      h = nndl::sgd(net, data.training, opts, nndl::evaluate_on(data.test), examples::progress_bar(f));
     } else {
       const std::string path = examples::numbered(f.metrics, run, runs);
-      h = nndl::sgd(net, data.training, opts, nndl::evaluate_on(data.test), nndl::csv_metrics(path));
+      h = nndl::sgd(net, data.training, opts, nndl::evaluate_on(data.test), nndl::csv_metrics(path),
+                    examples::progress_bar(f));
       std::cout << "Per-epoch figures: " << path << '\n';
     }
     examples::print_curve(h);

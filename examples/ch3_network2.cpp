@@ -100,7 +100,7 @@ nndl::train_history train_once(Net& net, const options& o, const nndl::mnist_dat
   const auto h = nndl::sgd(net, training,
                            {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
                             .lambda = o.lambda, .momentum = o.momentum, .seed = seed},
-                           cb);
+                           cb, examples::progress_bar(o.common, o.evaluate));
   if (!h.stop_reason.empty()) std::cout << "Stopped: " << h.stop_reason << '\n';
   examples::print_summary(h, o.evaluate);
   if (const auto first = h.epochs.empty() ? std::nullopt : h.epochs.front().evaluation_accuracy())

@@ -78,7 +78,7 @@ std::vector<std::vector<double>> during_gd(const options& o, const nndl::dataset
   } rec{&o, &slice, &speeds};
   nndl::sgd(net, slice, {.epochs = o.gd_epochs, .mini_batch = slice.size(), .eta = o.common.eta, .lambda = o.lambda,
                          .seed = o.common.seed, .verbose = false},
-            rec);
+            rec, examples::progress_bar(o.common));
   const auto& last = speeds.back();
   std::printf("  %zu hidden layers: epoch 0: %s; after %zu epochs: %s (first/last layer: %.0fx slower)\n",
               Net::depth - 1, join(speeds.front()).c_str(), o.gd_epochs, join(last).c_str(), last.back() / last.front());
@@ -91,7 +91,7 @@ void accuracy(const options& o, const nndl::mnist_data<double>& data, double boo
   const auto h = nndl::sgd(net, data.training,
                            {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
                             .lambda = o.lambda, .seed = o.common.seed, .verbose = false},
-                           nndl::evaluate_on(data.validation));
+                           nndl::evaluate_on(data.validation), examples::progress_bar(o.common, "validation"));
   const auto best = h.best_evaluation();
   std::printf("  %zu hidden layer%s: validation %.2f%% after epoch %zu (best %.2f%% at epoch %zu); book %.2f%%; %.1f s\n",
               Net::depth - 1, Net::depth == 2 ? " " : "s", 100 * *h.epochs.back().evaluation_accuracy(),

@@ -91,11 +91,13 @@ int run(const options& o, const preset& p) {
   auto train = [&](std::size_t i) {
     const sgd_options so{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
                          .lambda = o.lambda, .seed = o.common.seed + i, .verbose = k == 1};
+    auto bar = examples::progress_bar(o.common, "validation");
+    bar.options.quiet = o.common.quiet || k > 1;  // one bar per network would overwrite each other
     if (o.common.metrics.empty())
-      histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i]);
+      histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], bar);
     else
       histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i],
-                         csv_metrics(examples::numbered(o.common.metrics, i, k)));
+                         csv_metrics(examples::numbered(o.common.metrics, i, k)), bar);
   };
   if (k == 1) {
     train(0);

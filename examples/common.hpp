@@ -5,6 +5,7 @@
 #include <nndl/blas.hpp>
 #include <nndl/data/mnist.hpp>
 #include <nndl/network.hpp>
+#include <nndl/train/progress.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +25,7 @@ struct common_flags {
   std::uint64_t seed = 1;
   std::string metrics;     ///< CSV of per-epoch figures, empty for none
   int threads = 1;         ///< OpenBLAS threads
+  bool quiet = false;      ///< no progress bar
 };
 
 inline void add_common_flags(CLI::App& app, common_flags& f) {
@@ -34,6 +36,7 @@ inline void add_common_flags(CLI::App& app, common_flags& f) {
   app.add_option("--eta", f.eta, "Learning rate")->capture_default_str();
   app.add_option("--seed", f.seed, "Seed for the weights and the shuffles")->capture_default_str();
   app.add_option("--metrics", f.metrics, "Write per-epoch figures to this CSV file");
+  app.add_flag("--quiet", f.quiet, "No progress bar (on stderr: per mini-batch on a terminal, per epoch otherwise)");
   app.add_option("--threads", f.threads, "OpenBLAS threads (1 is fastest for small mini-batches)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -59,6 +62,14 @@ nndl::mnist_data<T> load_data(const common_flags& f) {
     std::cerr << e.what() << '\n';
     std::exit(2);
   }
+}
+
+/// The progress bar of a training run, or a silent one with --quiet.
+inline nndl::progress_callback progress_bar(const common_flags& f, const std::string& evaluation_name = "test") {
+  nndl::progress_options o;
+  o.quiet = f.quiet;
+  o.plain_every = 0;  // off a terminal: a line per epoch
+  return nndl::progress_callback{.options = o, .evaluation_name = evaluation_name};  // not movable: built in place
 }
 
 /// "Best: 9534 / 10000 (95.34%) at epoch 28; training 4.10 s (0.137 s per epoch)".

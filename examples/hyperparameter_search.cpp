@@ -122,12 +122,21 @@ std::vector<nndl::tune::trial> search(const options& o, const std::string& strat
     return train_any(setting_of(o, s, x), data, trial_seed(o, id), o.patience).first;
   };
   tune::run_options ro{.budget = o.budget, .budget_seconds = o.seconds, .workers = o.workers};
+  nndl::progress_options po;
+  po.quiet = o.common.quiet;
+  nndl::progress trials(o.budget, "trials", po);
+  double best = 0;
   ro.on_trial = [&](const tune::trial& t) {
+    best = std::max(best, t.score);
+    trials.clear_line();
     std::printf("  trial %3zu", t.id);
     for (const auto& p : s.parameters()) std::printf("  %s=%-9.4g", p.name.c_str(), t.x[s.index(p.name)]);
     std::printf("  validation %.2f%%  (%zu epochs, %s, %.1f s, worker %d)\n", 100 * t.score, t.epochs,
                 t.note.c_str(), t.seconds, t.worker);
     std::fflush(stdout);
+    char status[64];
+    std::snprintf(status, sizeof status, "best validation %.2f%%", 100 * best);
+    trials.tick(1, status);
   };
 #ifdef NNDL_WITH_MPI
   return tune::run_search_mpi(*st, j ? &*j : nullptr, s, objective, ro);

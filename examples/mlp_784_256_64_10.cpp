@@ -23,7 +23,6 @@ struct options {
   examples::common_flags common;
   std::string hidden_act = "relu", save;
   double lambda = 0.5, momentum = 0.9;
-  bool quiet = false;
 };
 
 template <class Act, class Init>
@@ -47,7 +46,7 @@ int run(const options& o) {
               static_cast<unsigned long long>(o.common.seed));
   std::fflush(stdout);
   nndl::progress_callback bar;
-  bar.options.quiet = o.quiet;
+  bar.options.quiet = o.common.quiet;
   bar.options.out = stdout;
   bar.evaluation_name = "test";
   std::optional<nndl::csv_metrics> csv;
@@ -87,7 +86,6 @@ int main(int argc, char** argv) {
   app.add_option("--momentum", o.momentum, "Momentum coefficient mu (0: plain SGD)")->capture_default_str();
   app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda")->capture_default_str();
   app.add_option("--save", o.save, "Save the trained model: .npz (NumPy) or .json (network2.py's format)");
-  app.add_flag("--quiet", o.quiet, "No progress output, only the summary");
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(argv, o.common);
   try {

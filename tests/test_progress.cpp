@@ -111,3 +111,20 @@ TEST_CASE("progress_callback shows each epoch with the monitors' figures", "[pro
   CHECK_THAT(out, Contains("epochs 1/5 (20%)") && Contains("epochs 5/5 (100%)") && Contains("test ") &&
                       Contains("%, test cost "));
 }
+
+TEST_CASE("on a terminal, progress_callback moves with every mini-batch", "[progress]") {
+  nndl::dataset<double> d;
+  d.x = xt::ones<double>({40, 4});
+  d.labels.assign(40, 1);
+  const auto out = captured(
+      [&](const nndl::progress_options& o) {
+        nndl::network<double, nndl::input<4>, nndl::dense<2, nndl::softmax>, nndl::log_likelihood_cost> net{1};
+        nndl::progress_callback cb;
+        cb.options = o;
+        cb.evaluation_name = "test";
+        nndl::sgd(net, d, {.epochs = 3, .mini_batch = 4, .eta = 0.5, .verbose = false}, nndl::evaluate_on(d), cb);
+      },
+      true);
+  // 3 epochs of 10 mini-batches: the bar counts 30 batches and ends with the last epoch's figures
+  CHECK_THAT(out, Contains("batches") && Contains("30/30") && Contains("epoch 3/3") && Contains("test 100.00%"));
+}

@@ -1,6 +1,7 @@
 // Callbacks for nndl::sgd: plain objects with any of these hooks (each optional, found at compile
 // time):
 //   void on_train_begin(const Net&, const sgd_options&)
+//   void on_batch_end(const Net&, std::size_t batch, std::size_t batches)  // after each mini-batch
 //   bool on_epoch_end(const Net&, epoch_record&)      // true stops training after this epoch
 //   void on_train_end(const Net&, const train_history&)
 // They run in the order given, so a monitor (evaluate_on) must come before what reads its figures

@@ -67,6 +67,9 @@ class progress {
   ~progress() { finish(); }
 
   /// n more steps done; `status` (e.g. "test 97.85%") replaces the shown status when not empty.
+  /// True when drawing a bar in place on a terminal (not plain lines, not quiet).
+  bool is_terminal() const { return terminal_ && !o_.quiet && o_.out; }
+
   void tick(std::size_t n = 1, const std::string& status = "") {
     done_ += n;
     if (!status.empty()) status_ = status;
@@ -112,6 +115,15 @@ class progress {
       std::fflush(o_.out);
     }
     finished_ = true;
+  }
+
+  /// Erases the bar from its terminal line, so that other output can be printed there; the next
+  /// tick draws it again.
+  void clear_line() {
+    if (terminal_ && draws_ > 0 && !finished_ && !o_.quiet && o_.out) {
+      std::fprintf(o_.out, "\r\033[K");
+      std::fflush(o_.out);
+    }
   }
 
   std::size_t done() const { return done_; }
@@ -205,19 +217,37 @@ struct progress_callback {
     return o;
   }();
   std::string evaluation_name = "eval";
-  std::optional<progress> bar;
+  std::optional<progress> bar{};
+  std::size_t epochs = 0, batches = 0, epoch = 0;
 
   template <class Net, class Options>
   void on_train_begin(const Net&, const Options& o) {
-    bar.emplace(o.epochs, "epochs", options);
-    bar->tick(0);
+    epochs = o.epochs;
+    bar.emplace(o.epochs, "epochs", options);  // not drawn yet: on a terminal a per-batch bar replaces it
+  }
+  /// On a terminal the bar moves with every mini-batch (counted in batches); plain lines stay per epoch.
+  template <class Net>
+  void on_batch_end(const Net&, std::size_t, std::size_t per_epoch) {
+    if (!bar || !bar->is_terminal()) return;
+    if (batches == 0) {
+      batches = per_epoch;
+      bar.emplace(epochs * per_epoch, "batches", options);
+    }
+    bar->tick(1);
   }
   template <class Net>
   bool on_epoch_end(const Net&, epoch_record& r) {
     if (bar) {
-      std::string s = epoch_status(r, evaluation_name);
-      if (!r.note.empty()) s += (s.empty() ? "" : "; ") + r.note;
-      bar->tick(1, s);
+      std::string s = "epoch " + std::to_string(++epoch) + "/" + std::to_string(epochs);
+      const std::string figures = epoch_status(r, evaluation_name);
+      if (!figures.empty()) s += ", " + figures;
+      if (!r.note.empty()) s += "; " + r.note;
+      if (batches) {  // terminal: make room for the lines sgd prints; the next batch redraws the bar
+        bar->status(s);
+        bar->clear_line();
+      } else {
+        bar->tick(1, s);
+      }
     }
     return false;
   }

@@ -48,6 +48,11 @@ bool call_epoch_end(Cb& cb, const Net& net, epoch_record& r) {
   return false;
 }
 
+template <class Net, class Cb>
+void call_batch_end(Cb& cb, const Net& net, std::size_t batch, std::size_t batches) {
+  if constexpr (requires { cb.on_batch_end(net, batch, batches); }) cb.on_batch_end(net, batch, batches);
+}
+
 template <class Net>
 bool all_finite(const Net& net) {
   bool ok = true;
@@ -91,10 +96,12 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
     const auto t0 = clock::now();
     if (o.shuffle) shuffler.shuffle(order.begin(), order.end());
     const sgd_step step{eta, o.lambda, n, o.momentum};
-    for (std::size_t k = 0; k < n; k += o.mini_batch) {
+    [[maybe_unused]] const std::size_t batches = (n + o.mini_batch - 1) / o.mini_batch;
+    for (std::size_t k = 0, batch = 0; k < n; k += o.mini_batch, ++batch) {
       const std::size_t next = std::min(k + o.mini_batch, n);
       net.update_mini_batch(training, std::span(order).subspan(k, next - k), step,
                             std::span(order).subspan(next, std::min(o.mini_batch, n - next)));
+      (detail::call_batch_end(callbacks, net, batch, batches), ...);  // nothing unless a callback has the hook
     }
     epoch_record r;
     r.epoch = epoch;
