@@ -30,3 +30,19 @@ add_test(NAME consumer.add_subdirectory
                  --test-command nndl_consumer)
 set_tests_properties(consumer.add_subdirectory PROPERTIES
                      PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters")
+
+# The nndl-predict program (built with the examples) is run by its own test.
+if(TARGET nndl_predict)
+  target_compile_definitions(test_predict_tool PRIVATE NNDL_PREDICT_TOOL="$<TARGET_FILE:nndl_predict>")
+  add_dependencies(test_predict_tool nndl_predict)
+else()
+  set_target_properties(test_predict_tool PROPERTIES EXCLUDE_FROM_ALL ON)
+endif()
+
+# hyperparameter_search over two MPI processes: both ranks run trials (needs NNDL_DATA).
+if(TARGET hyperparameter_search_mpi)
+  find_program(NNDL_MPIRUN mpirun REQUIRED)
+  add_test(NAME mpi.search_two_processes
+           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:hyperparameter_search_mpi>
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_search.cmake)
+endif()
