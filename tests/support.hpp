@@ -3,8 +3,11 @@
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -15,6 +18,17 @@ namespace test_support {
 inline bool tools_required() {
   const char* v = std::getenv("NNDL_REQUIRE_TOOLS");
   return v && *v && std::string(v) != "0";
+}
+
+/// The MNIST folder from NNDL_DATA. When it is not set, the calling test says loudly what it did
+/// not test (WARN) and gets nothing: it must then return. When it is set, whatever the test loads
+/// from it must work, so an unreadable folder fails the test.
+inline std::optional<std::string> mnist_dir_or_warn(const std::string& what_is_not_tested) {
+  const char* env = std::getenv("NNDL_DATA");
+  if (env && *env) return std::string(env);
+  WARN("NNDL_DATA is not set, so " + what_is_not_tested + " was NOT tested. Set NNDL_DATA to a folder with the "
+       "four MNIST files (e.g. ../shared/data/mnist) or run scripts/download_mnist.sh.");
+  return std::nullopt;
 }
 
 /// A fresh folder under the system's temporary directory, removed with everything in it at scope end.

@@ -2,6 +2,8 @@
 // against per-sample gradients, and learning on real MNIST.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <nndl/data/mnist.hpp>
 #include <nndl/gradient_check.hpp>
 #include <nndl/network.hpp>
@@ -109,12 +111,9 @@ TEST_CASE("a convolutional network's batched gradient is the mean of its per-sam
 }
 
 TEST_CASE("a small convolutional network learns real MNIST", "[conv][learning][mnist]") {
-  const char* env = std::getenv("NNDL_DATA");
-  if (!env || !*env) {
-    WARN("NNDL_DATA is not set, so the convolutional network was NOT trained on real MNIST.");
-    SUCCEED("not run: NNDL_DATA not set");
-    return;
-  }
+  const auto mnist = test_support::mnist_dir_or_warn("training a convolutional network on real MNIST");
+  if (!mnist) return;
+  const char* env = mnist->c_str();
   const auto data = load_mnist<float>(env);
   network<float, input<1, 28, 28>, conv<10, 5, relu>, max_pool<2>, dense<10, softmax>, log_likelihood_cost> net{1};
   // measured: 91.1-93.2% over seeds 1-3 after one epoch on 5,000 images

@@ -59,12 +59,9 @@ TEST_CASE("expand_mnist makes five shuffled images per original, written once an
 }
 
 TEST_CASE("expanding real MNIST gives 250,000 images", "[expand][mnist]") {
-  const char* env = std::getenv("NNDL_DATA");
-  if (!env || !*env) {
-    WARN("NNDL_DATA is not set, so real MNIST was NOT expanded.");
-    SUCCEED("not run: NNDL_DATA not set");
-    return;
-  }
+  const auto folder = test_support::mnist_dir_or_warn("expanding real MNIST");
+  if (!folder) return;
+  const char* env = folder->c_str();
   test_support::temp_dir dir("expand-real");
   const auto d = nndl::load_expanded_mnist<float>(env, dir.path, 1);
   CHECK(d.size() == 250000);

@@ -204,13 +204,9 @@ TEST_CASE("save_png writes a 28x28 PNG atomically that reads back", "[image]") {
 }
 
 TEST_CASE("MNIST test digits written as image files are classified as in memory", "[image][mnist]") {
-  const char* env = std::getenv("NNDL_DATA");
-  if (!env || !*env) {
-    WARN("NNDL_DATA is not set, so real MNIST digits as image files were NOT tested. Set NNDL_DATA to a folder "
-         "with the four MNIST files (e.g. ../shared/data/mnist).");
-    SUCCEED("not run: NNDL_DATA not set");
-    return;
-  }
+  const auto mnist = test_support::mnist_dir_or_warn("MNIST digits as image files");
+  if (!mnist) return;
+  const char* env = mnist->c_str();
   INFO("NNDL_DATA=" << env);
   const auto data = nndl::load_mnist<double>(env);
   nndl::network<double, nndl::input<784>, nndl::dense<100, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,

@@ -5,6 +5,8 @@
 // without it the test says loudly that it did not run.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <nndl/data/mnist.hpp>
 #include <nndl/network.hpp>
 
@@ -13,13 +15,9 @@
 namespace {
 template <class T>
 void learns() {
-  const char* env = std::getenv("NNDL_DATA");
-  if (!env || !*env) {
-    WARN("NNDL_DATA is not set, so learning on real MNIST was NOT tested. Set NNDL_DATA to a folder with the "
-         "four MNIST files (e.g. ../shared/data/mnist) or run scripts/download_mnist.sh.");
-    SUCCEED("not run: NNDL_DATA not set");
-    return;
-  }
+  const auto mnist = test_support::mnist_dir_or_warn("learning on real MNIST");
+  if (!mnist) return;
+  const char* env = mnist->c_str();
   INFO("NNDL_DATA=" << env);
   const auto data = nndl::load_mnist<T>(env);  // throws (and so fails) when the data is unreadable
   const auto train = data.training.slice(0, 10000);

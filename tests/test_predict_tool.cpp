@@ -33,12 +33,9 @@ using net_t = nndl::network<double, nndl::input<784>, nndl::dense<30, nndl::sigm
 }  // namespace
 
 TEST_CASE("nndl-predict classifies a folder, reports broken files and goes on", "[predict][tool]") {
-  const char* env = std::getenv("NNDL_DATA");
-  if (!env || !*env) {
-    WARN("NNDL_DATA is not set, so nndl-predict was NOT run on MNIST digits.");
-    SUCCEED("not run: NNDL_DATA not set");
-    return;
-  }
+  const auto mnist = test_support::mnist_dir_or_warn("nndl-predict on MNIST digits");
+  if (!mnist) return;
+  const char* env = mnist->c_str();
   const auto data = nndl::load_mnist<double>(env);
   net_t net{1};
   nndl::sgd(net, data.training.slice(0, 5000), {.epochs = 1, .eta = 0.5, .verbose = false});
