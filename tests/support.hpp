@@ -31,6 +31,24 @@ inline std::optional<std::string> mnist_dir_or_warn(const std::string& what_is_n
   return std::nullopt;
 }
 
+/// The Python the compatibility tests run: Debian's /usr/bin/python3 with python3-numpy (the first
+/// python3 on PATH may lack numpy), or $NNDL_PYTHON.
+inline std::string python() {
+  const char* p = std::getenv("NNDL_PYTHON");
+  return p && *p ? p : "/usr/bin/python3";
+}
+
+/// True when python() has numpy. Otherwise the calling test says what it did not test (FAIL when
+/// NNDL_REQUIRE_TOOLS is set, WARN otherwise) and must return.
+inline bool numpy_or_warn(const std::string& what_is_not_tested) {
+  if (std::system((python() + " -c 'import numpy' >/dev/null 2>&1").c_str()) == 0) return true;
+  const std::string why = "NOT TESTED: " + python() + " with numpy is missing, so " + what_is_not_tested +
+                          " did not run (apt-get install python3-numpy, or set NNDL_PYTHON to a python with numpy)";
+  if (tools_required()) FAIL(why + "; NNDL_REQUIRE_TOOLS is set");
+  WARN(why);
+  return false;
+}
+
 /// A fresh folder under the system's temporary directory, removed with everything in it at scope end.
 struct temp_dir {
   std::filesystem::path path;

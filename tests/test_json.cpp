@@ -347,11 +347,9 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
 // ---- the same numbers as network2.py ---------------------------------------------------------
 
 namespace {
-// Debian's python3 (python3-numpy); NNDL_PYTHON overrides it (the first python3 on PATH may lack numpy).
-const std::string python = std::getenv("NNDL_PYTHON") ? std::getenv("NNDL_PYTHON") : "/usr/bin/python3";
+const std::string python = test_support::python();
 const std::string script = std::string(NNDL_SOURCE_DIR) + "/tests/network2_compat.py";
 
-bool have_numpy() { return std::system((python + " -c 'import numpy' >/dev/null 2>&1").c_str()) == 0; }
 
 int run(const std::string& args) { return std::system((python + " '" + script + "' " + args).c_str()); }
 
@@ -392,13 +390,7 @@ void check_same_as_python(const Net& net, const fs::path& model, const test_supp
 }  // namespace
 
 TEST_CASE("network2.py loads nndl's files and nndl loads network2.py's", "[json][python]") {
-  if (!have_numpy()) {
-    const std::string why = "NOT TESTED: " + python + " with numpy is missing, so the network2.py compatibility "
-                            "checks did not run (apt-get install python3-numpy, or set NNDL_PYTHON to a python with numpy)";
-    if (test_support::tools_required()) FAIL(why + "; NNDL_REQUIRE_TOOLS is set");
-    WARN(why);
-    return;
-  }
+  if (!test_support::numpy_or_warn("the network2.py compatibility checks")) return;
   test_support::temp_dir dir("json-py");
   SECTION("nndl saves, network2.load reads: same outputs") {
     const fs::path model = dir / "nndl.json";

@@ -175,9 +175,8 @@ TEST_CASE("load_npz refuses broken and foreign files with a clear model_error", 
 // ---- NumPy reads the files -------------------------------------------------------------------
 
 namespace {
-const std::string python = std::getenv("NNDL_PYTHON") ? std::getenv("NNDL_PYTHON") : "/usr/bin/python3";
+const std::string python = test_support::python();
 const std::string script = std::string(NNDL_SOURCE_DIR) + "/tests/npz_compat.py";
-bool have_numpy() { return std::system((python + " -c 'import numpy' >/dev/null 2>&1").c_str()) == 0; }
 int run(const std::string& args) { return std::system((python + " '" + script + "' " + args).c_str()); }
 
 template <class Net>
@@ -209,13 +208,7 @@ void check_numpy_forward(const Net& net, const fs::path& model, const test_suppo
 }  // namespace
 
 TEST_CASE("numpy.load reads nndl's .npz and a NumPy forward pass predicts the same", "[npz][python]") {
-  if (!have_numpy()) {
-    const std::string why = "NOT TESTED: " + python + " with numpy is missing, so the .npz NumPy checks did not run "
-                            "(apt-get install python3-numpy, or set NNDL_PYTHON to a python with numpy)";
-    if (test_support::tools_required()) FAIL(why + "; NNDL_REQUIRE_TOOLS is set");
-    WARN(why);
-    return;
-  }
+  if (!test_support::numpy_or_warn("the .npz NumPy checks")) return;
   test_support::temp_dir dir("npz-py");
   SECTION("sigmoid [784, 30, 10]") {
     const sig_ce<> net{21};
