@@ -25,6 +25,7 @@
 #include <system_error>
 #include <vector>
 
+#include "../detail/file.hpp"
 #include "dataset.hpp"
 
 namespace nndl {
@@ -219,15 +220,11 @@ inline idx_file read_idx(const std::filesystem::path& path,
   return out;
 }
 
-/// Writes bytes as they are (gzip-compressed when the path ends in .gz), atomically: to
-/// path + ".tmp-<pid>" first, then renamed. On failure the temporary file is removed.
+/// Writes bytes as they are (gzip-compressed when the path ends in .gz), atomically (detail::atomic_file).
 inline void write_raw(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
-  const std::filesystem::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  auto fail = [&](const std::string& problem) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    detail::idx_fail(path, problem);
-  };
+  detail::atomic_file out(path);
+  const auto& tmp = out.temp();
+  auto fail = [&](const std::string& problem) { detail::idx_fail(path, problem); };  // out removes tmp
   errno = 0;
   if (detail::ends_with_gz(path)) {
     detail::gz_handle gz(gzopen(tmp.c_str(), "wb"));
@@ -251,9 +248,7 @@ inline void write_raw(const std::filesystem::path& path, std::span<const std::ui
     if (std::fclose(f) != 0 || !ok)
       fail(std::string("write failed: ") + std::strerror(ok ? errno : saved));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) fail("cannot rename " + tmp.string() + " into place: " + ec.message());
+  if (const std::string problem = out.commit(); !problem.empty()) fail(problem);
 }
 
 /// Writes an unsigned-byte IDX file (gzip when the path ends in .gz), atomically.

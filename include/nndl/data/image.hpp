@@ -36,6 +36,7 @@
 #include <system_error>
 #include <vector>
 
+#include "../detail/file.hpp"
 #include "idx.hpp"  // data_error
 
 namespace nndl {
@@ -230,14 +231,9 @@ inline gray_image to_grayscale(const unsigned char* px, std::size_t w, std::size
 /// Reads and decodes an image file (through stb_image), as grayscale. Throws image_error for a
 /// missing, unreadable, empty, non-image, corrupt or truncated file.
 inline gray_image read_image(const std::filesystem::path& file, std::size_t max_pixels = std::size_t{1} << 26) {
-  std::error_code ec;
-  const auto st = std::filesystem::status(file, ec);
-  if (!std::filesystem::exists(st)) throw image_error(file, "no such file");
-  if (std::filesystem::is_directory(st)) throw image_error(file, "is a folder, not an image file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw image_error(file, "cannot be opened: " + std::generic_category().message(errno));
-  const std::vector<unsigned char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) throw image_error(file, "cannot be read: " + std::generic_category().message(errno));
+  const auto contents = detail::read_whole_file(file, "an image file");
+  if (!contents.problem.empty()) throw image_error(file, contents.problem);
+  const std::vector<unsigned char> bytes(contents.bytes.begin(), contents.bytes.end());
   if (bytes.empty()) throw image_error(file, "empty file (0 bytes)");
   if (bytes.size() > std::size_t{INT32_MAX}) throw image_error(file, "too large for an image (" + std::to_string(bytes.size()) + " bytes)");
 
@@ -405,23 +401,12 @@ inline void save_png(const std::filesystem::path& file, const gray_image& g) {
   if (g.empty()) throw image_error(file, "refusing to write an empty image");
   std::vector<unsigned char> px(g.pixels.size());
   for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<unsigned char>(std::lround(255 * std::clamp(g.pixels[i], 0.0f, 1.0f)));
-  std::filesystem::path tmp = file;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  auto fail = [&](const std::string& problem) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw image_error(file, problem);
-  };
+  detail::atomic_file out(file);
   errno = 0;
-  if (!stbi_write_png(tmp.c_str(), int(g.width), int(g.height), 1, px.data(), int(g.width)))
-    fail("cannot write " + tmp.string() + (errno ? ": " + std::generic_category().message(errno) : std::string()));
-  if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {  // on disk before the rename makes it the file
-    ::fsync(fd);
-    ::close(fd);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) fail("cannot rename " + tmp.string() + " to it: " + ec.message());
+  if (!stbi_write_png(out.temp().c_str(), int(g.width), int(g.height), 1, px.data(), int(g.width)))
+    throw image_error(file, "cannot write " + out.temp().string() +
+                                (errno ? ": " + std::generic_category().message(errno) : std::string()));
+  if (const std::string problem = out.commit(); !problem.empty()) throw image_error(file, problem);
 }
 
 }  // namespace nndl

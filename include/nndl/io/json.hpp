@@ -34,6 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../describe.hpp"
+#include "../detail/file.hpp"
 #include "../layers/dense.hpp"
 
 namespace nndl {
@@ -120,14 +121,8 @@ inline std::string strip_json_prefix(const std::string& what) {  // drop "[json.
 }
 
 inline nlohmann::json read_json_file(const std::filesystem::path& file) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(file, ec);
-  if (!std::filesystem::exists(status)) throw model_error(file, "no such file");
-  if (std::filesystem::is_directory(status)) throw model_error(file, "is a directory, not a model file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw model_error(file, "cannot be opened for reading: " + std::generic_category().message(errno));
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) throw model_error(file, "cannot be read: " + std::generic_category().message(errno));
+  auto [text, problem] = read_whole_file(file, "a model file");
+  if (!problem.empty()) throw model_error(file, problem);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw model_error(file, "is empty, not a JSON model");
   try {
     return nlohmann::json::parse(text);
@@ -221,23 +216,8 @@ void save_json(const Net& net, const std::filesystem::path& file) {
         {"scalar", std::is_same_v<T, float> ? "float" : "double"}}}};
   const std::string text = j.dump() + "\n";
 
-  std::filesystem::path tmp = file;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  auto fail = [&](const std::string& problem) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
+  if (const std::string problem = detail::write_file_atomically(file, text); !problem.empty())
     throw model_error(file, problem);
-  };
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw model_error(file, "cannot write " + tmp.string() + ": " + std::generic_category().message(errno));
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
-            ::fsync(::fileno(f)) == 0;  // on disk before the rename makes it the file
-  int err = errno;
-  if (std::fclose(f) != 0 && ok) ok = false, err = errno;
-  if (!ok) fail("writing " + tmp.string() + " failed: " + std::generic_category().message(err));
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) fail("cannot rename " + tmp.string() + " to it: " + ec.message());
 }
 
 /// Reads a model written by save_json or network2.py's save() into `net`. Everything is checked

@@ -38,6 +38,7 @@
 #include <xtensor/xnpy.hpp>
 
 #include "../describe.hpp"
+#include "../detail/file.hpp"
 #include "../detail/xtensor.hpp"
 #include "json.hpp"  // model_error, architecture(), the dense-layer walk
 
@@ -261,14 +262,9 @@ void save_npz(const Net& net, const std::filesystem::path& file) {
   std::memcpy(a.data(), arch.data(), arch.size());
   entries.emplace_back("architecture.npy", xt::dump_npy(a));
 
-  std::filesystem::path tmp = file;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);
-  auto fail = [&](const std::string& problem) {
-    std::filesystem::remove(tmp, ec);
-    throw model_error(file, problem);
-  };
+  detail::atomic_file out(file);
+  const auto& tmp = out.temp();
+  auto fail = [&](const std::string& problem) { throw model_error(file, problem); };  // out removes tmp
   int err = 0;
   detail::zip_ptr z(zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err));
   if (!z) fail("cannot create " + tmp.string() + ": " + detail::zip_message(err));
@@ -284,12 +280,7 @@ void save_npz(const Net& net, const std::filesystem::path& file) {
   }
   if (zip_close(z.get()) != 0) fail("writing " + tmp.string() + " failed: " + zip_strerror(z.get()));
   z.release();  // zip_close freed it
-  if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {  // on disk before the rename makes it the file
-    ::fsync(fd);
-    ::close(fd);
-  }
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) fail("cannot rename " + tmp.string() + " to it: " + ec.message());
+  if (const std::string problem = out.commit(); !problem.empty()) fail(problem);
 }
 
 /// Reads an .npz model written by save_npz (or by NumPy in the same layout) into `net`. The stored

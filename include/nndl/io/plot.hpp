@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "../detail/file.hpp"
 #include "../train/history.hpp"
 
 extern "C" char** environ;
@@ -83,25 +84,10 @@ inline std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-inline std::filesystem::path temp_name(const std::filesystem::path& p) {
-  static std::atomic<unsigned> counter{0};
-  return p.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
-
 /// Writes text to path through a temporary file and a rename.
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
-  const auto tmp = temp_name(path);
-  std::error_code ec;
-  if (!(std::ofstream(tmp, std::ios::binary) << text << std::flush)) {
-    const std::string why = std::strerror(errno);
-    std::filesystem::remove(tmp, ec);
-    throw plot_error("cannot write " + path.string() + ": " + why);
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw plot_error("cannot write " + path.string() + ": " + ec.message());
-  }
+  if (const std::string problem = write_file_atomically(path, text); !problem.empty())
+    throw plot_error("cannot write " + path.string() + ": " + problem);
 }
 
 struct series {
@@ -152,12 +138,9 @@ inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::
   const auto exe = find_gnuplot();
   if (!exe)
     throw plot_error("gnuplot not found: apt-get install gnuplot-nox (the figures are in " + csv.string() + ")");
-  const auto tmp = temp_name(png);
-  std::error_code ec;
-  auto fail = [&](const std::string& why) {
-    std::filesystem::remove(tmp, ec);
-    throw plot_error("gnuplot failed on " + gp.string() + ": " + why);
-  };
+  atomic_file out(png);  // gnuplot draws into out.temp(); removed unless committed
+  const auto& tmp = out.temp();
+  auto fail = [&](const std::string& why) { throw plot_error("gnuplot failed on " + gp.string() + ": " + why); };
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) fail(std::string("pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t fa;
@@ -192,8 +175,7 @@ inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::
   std::ifstream f(tmp, std::ios::binary);
   if (!f.read(sig, 8) || std::memcmp(sig, "\x89PNG\r\n\x1a\n", 8) != 0) fail("it wrote no PNG" + said);
   f.close();
-  std::filesystem::rename(tmp, png, ec);
-  if (ec) fail("cannot rename its PNG to " + png.string() + ": " + ec.message());
+  if (const std::string problem = out.commit(); !problem.empty()) fail(problem);
 }
 
 /// The CSV and script paths beside png, after checking it.

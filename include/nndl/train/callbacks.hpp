@@ -10,13 +10,13 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "../data/dataset.hpp"
+#include "../detail/file.hpp"
 #include "history.hpp"
 
 namespace nndl {
@@ -115,8 +115,8 @@ struct eta_schedule {
   }
 };
 
-/// Writes the history so far as CSV after each epoch. The file is replaced atomically (written to
-/// a temporary file, then renamed), so a crash never leaves half a file.
+/// Writes the history so far as CSV after each epoch. The file is replaced atomically
+/// (detail::atomic_file), so a crash never leaves half a file.
 struct csv_metrics {
   std::filesystem::path path;
   std::vector<epoch_record> rows;
@@ -131,30 +131,22 @@ struct csv_metrics {
   }
 
   void write() const {
-    const auto tmp = std::filesystem::path(path.string() + ".tmp-" + std::to_string(::getpid()));
-    {
-      std::ofstream f(tmp);
-      if (!f) throw std::runtime_error("nndl: cannot write metrics file " + tmp.string());
-      f << "epoch,eta,train_seconds,elapsed_seconds,evaluation_correct,evaluation_total,evaluation_accuracy,"
-           "evaluation_cost,training_correct,training_total,training_accuracy,training_cost\n";
-      auto opt = [&](const auto& v) {
-        if (v) f << *v;
-        f << ',';
-      };
-      for (const auto& e : rows) {
-        f << e.epoch << ',' << e.eta << ',' << e.train_seconds << ',' << e.elapsed_seconds << ',';
-        opt(e.evaluation_correct), opt(e.evaluation_total), opt(e.evaluation_accuracy()), opt(e.evaluation_cost);
-        opt(e.training_correct), opt(e.training_total), opt(e.training_accuracy());
-        if (e.training_cost) f << *e.training_cost;
-        f << '\n';
-      }
-      f.flush();
-      if (!f) {
-        std::filesystem::remove(tmp);
-        throw std::runtime_error("nndl: failed writing metrics file " + tmp.string());
-      }
+    std::ostringstream f;
+    f << "epoch,eta,train_seconds,elapsed_seconds,evaluation_correct,evaluation_total,evaluation_accuracy,"
+         "evaluation_cost,training_correct,training_total,training_accuracy,training_cost\n";
+    auto opt = [&](const auto& v) {
+      if (v) f << *v;
+      f << ',';
+    };
+    for (const auto& e : rows) {
+      f << e.epoch << ',' << e.eta << ',' << e.train_seconds << ',' << e.elapsed_seconds << ',';
+      opt(e.evaluation_correct), opt(e.evaluation_total), opt(e.evaluation_accuracy()), opt(e.evaluation_cost);
+      opt(e.training_correct), opt(e.training_total), opt(e.training_accuracy());
+      if (e.training_cost) f << *e.training_cost;
+      f << '\n';
     }
-    std::filesystem::rename(tmp, path);
+    if (const std::string problem = detail::write_file_atomically(path, f.str()); !problem.empty())
+      throw std::runtime_error("nndl: metrics file " + path.string() + ": " + problem);
   }
 };
 
