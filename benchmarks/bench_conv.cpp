@@ -4,6 +4,8 @@
 // conv1: 1x28x28 -> 20 maps of 5x5 (24x24); conv2: 20x12x12 -> 40 maps of 5x5 (8x8).
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
+
 #include <nndl/blas.hpp>
 #include <nndl/network.hpp>
 
@@ -92,12 +94,4 @@ BENCHMARK(gemm_floor<conv2, false>)->Name("gemm/conv2/forward");
 BENCHMARK(forward_backward<conv2>)->Name("layer/conv2/forward+backward");
 BENCHMARK(gemm_floor<conv2, true>)->Name("gemm/conv2/forward+backward");
 
-int main(int argc, char** argv) {
-  nndl::select_blas_kernels(argv);
-  nndl::set_blas_threads(1);
-  benchmark::AddCustomContext("blas", nndl::blas_summary());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-}
+NNDL_BENCHMARK_MAIN()

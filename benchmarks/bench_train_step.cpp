@@ -9,6 +9,8 @@
 // Counters: samples/s, and GFLOP/s for the step's 2·m·(2·784·30 + 2·30·10 + 30·10) flops.
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
+
 #include <nndl/blas.hpp>
 #include <nndl/reference.hpp>
 
@@ -157,12 +159,4 @@ BENCHMARK(epoch<double>)->Name("epoch/double")->Arg(10)->Unit(benchmark::kMillis
 BENCHMARK(epoch<float>)->Name("epoch/float")->Arg(10)->Unit(benchmark::kMillisecond)->MinTime(3.0);
 BENCHMARK(epoch<double, ch3<double>>)->Name("epoch_ce_l2/double")->Arg(10)->Unit(benchmark::kMillisecond)->MinTime(3.0);
 
-int main(int argc, char** argv) {
-  nndl::select_blas_kernels(argv);
-  nndl::set_blas_threads(1);
-  benchmark::AddCustomContext("blas", nndl::blas_summary());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-}
+NNDL_BENCHMARK_MAIN()

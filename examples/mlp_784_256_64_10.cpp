@@ -45,10 +45,8 @@ int run(const options& o) {
               o.common.mini_batch, o.common.eta, o.momentum, o.lambda,
               static_cast<unsigned long long>(o.common.seed));
   std::fflush(stdout);
-  nndl::progress_callback bar;
-  bar.options.quiet = o.common.quiet;
-  bar.options.out = stdout;
-  bar.evaluation_name = "test";
+  auto bar = examples::progress_bar(o.common);
+  bar.options.out = stdout;  // here the bar is the per-epoch report (sgd prints no book lines)
   std::optional<nndl::csv_metrics> csv;
   if (!o.common.metrics.empty()) csv.emplace(o.common.metrics);
   const auto h = nndl::sgd(net, data.training,
