@@ -1,12 +1,15 @@
 // The convolutional layers of the book's chapter-6 network, float32, mini-batch 10, one BLAS thread:
 //   layer/...   conv_layer forward, and forward + backward (as in a training step)
-//   gemm/...    only the GEMM calls they make, on the same shapes: the floor
+//   layer-2t/...  the same, the mini-batch's samples split between two threads (sgd_options::threads)
+//   gemm/...    only the GEMM calls they make, cut into the same slices: the floor
+//   gemm-whole/...  the same products as whole per-sample GEMMs (what the slices save)
 // conv1: 1x28x28 -> 20 maps of 5x5 (24x24); conv2: 20x12x12 -> 40 maps of 5x5 (8x8).
 #include <benchmark/benchmark.h>
 
 #include "bench_main.hpp"
 
 #include <nndl/blas.hpp>
+#include <nndl/detail/parallel.hpp>
 #include <nndl/network.hpp>
 
 namespace {
@@ -41,16 +44,18 @@ void counters(benchmark::State& s) {
   s.counters["GFLOP/s(fwd)"] = benchmark::Counter(double(s.iterations()) * m * fwd * 1e-9, benchmark::Counter::kIsRate);
 }
 
-template <class S>
+template <class S, std::size_t Threads = 1>
 void forward(benchmark::State& st) {
   S s;
+  nndl::detail::team_scope team(Threads);
   for (auto _ : st) s.layer.forward(s.cx(), s.v(s.z), s.v(s.a), true);
   counters<S>(st);
 }
 
-template <class S>
+template <class S, std::size_t Threads = 1>
 void forward_backward(benchmark::State& st) {
   S s;
+  nndl::detail::team_scope team(Threads);
   nndl::param_step<T> step{nndl::param_step<T>::sgd, T(-1e-6), T(0), T(0)};
   for (auto _ : st) {
     s.layer.forward(s.cx(), s.v(s.z), s.v(s.a), true);
@@ -61,17 +66,24 @@ void forward_backward(benchmark::State& st) {
   counters<S>(st);
 }
 
-/// The same GEMMs: per sample W·colᵀ (forward), Wᵀ·Δ and Δ·col (backward).
-template <class S, bool Backward>
+/// The same GEMMs: per sample W·colᵀ (forward), Wᵀ·Δ and Δ·col (backward), in the layer's slices
+/// (Sliced) or whole.
+template <class S, bool Backward, bool Sliced = true>
 void gemm_floor(benchmark::State& st) {
   S s;
-  const std::size_t F = S::layer_t::output_shape::channels;
-  nndl::matrix<T> col = xt::ones<T>({S::CKK, S::P}), zs = xt::zeros<T>({F, S::P}), dcol = col, gw = s.layer.gw;
+  const std::size_t F = S::layer_t::output_shape::channels, CKK = S::CKK, P = S::P;
+  const std::size_t kp = Sliced ? S::layer_t::k_piece : CKK, pp = Sliced ? S::layer_t::p_piece : P;
+  nndl::matrix<T> col = xt::ones<T>({CKK, P}), zs = xt::zeros<T>({F, P}), dcol = col, gw = s.layer.gw;
+  const T* w = s.layer.w.data();
   for (auto _ : st) {
     for (std::size_t i = 0; i < m; ++i) {
-      nndl::detail::gemm(s.layer.w, col, zs, false, false, T(1), T(1));
+      for (std::size_t k0 = 0; k0 < CKK; k0 += kp)
+        nndl::detail::gemm_raw(false, false, F, P, std::min(kp, CKK - k0), T(1), w + k0, CKK, col.data() + k0 * P,
+                               P, T(1), zs.data(), P);
       if constexpr (Backward) {
-        nndl::detail::gemm(s.layer.w, zs, dcol, true, false, T(1), T(0));
+        for (std::size_t p0 = 0; p0 < P; p0 += pp)
+          nndl::detail::gemm_raw(true, false, CKK, std::min(pp, P - p0), F, T(1), w, CKK, zs.data() + p0, P, T(0),
+                                 dcol.data() + p0, P);
         nndl::detail::gemm(zs, col, gw, false, true, T(1), T(1));
       }
     }
@@ -86,12 +98,20 @@ using conv2 = setup<nndl::shape<20, 12, 12>, 40, 5>;
 }  // namespace
 
 BENCHMARK(forward<conv1>)->Name("layer/conv1/forward");
+BENCHMARK(forward<conv1, 2>)->Name("layer-2t/conv1/forward")->UseRealTime();
 BENCHMARK(gemm_floor<conv1, false>)->Name("gemm/conv1/forward");
+BENCHMARK(gemm_floor<conv1, false, false>)->Name("gemm-whole/conv1/forward");
 BENCHMARK(forward_backward<conv1>)->Name("layer/conv1/forward+backward");
+BENCHMARK(forward_backward<conv1, 2>)->Name("layer-2t/conv1/forward+backward")->UseRealTime();
 BENCHMARK(gemm_floor<conv1, true>)->Name("gemm/conv1/forward+backward");
+BENCHMARK(gemm_floor<conv1, true, false>)->Name("gemm-whole/conv1/forward+backward");
 BENCHMARK(forward<conv2>)->Name("layer/conv2/forward");
+BENCHMARK(forward<conv2, 2>)->Name("layer-2t/conv2/forward")->UseRealTime();
 BENCHMARK(gemm_floor<conv2, false>)->Name("gemm/conv2/forward");
+BENCHMARK(gemm_floor<conv2, false, false>)->Name("gemm-whole/conv2/forward");
 BENCHMARK(forward_backward<conv2>)->Name("layer/conv2/forward+backward");
+BENCHMARK(forward_backward<conv2, 2>)->Name("layer-2t/conv2/forward+backward")->UseRealTime();
 BENCHMARK(gemm_floor<conv2, true>)->Name("gemm/conv2/forward+backward");
+BENCHMARK(gemm_floor<conv2, true, false>)->Name("gemm-whole/conv2/forward+backward");
 
 NNDL_BENCHMARK_MAIN()

@@ -109,5 +109,7 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
     CHECK(allocations_in_steps<ch1>(batch, 0.9) == 0);       // momentum SGD
     CHECK(allocations_in_steps<dropped>(batch, 0.5) == 0);   // dropout, momentum
     CHECK(allocations_in_steps<convnet>(batch) == 0);        // convolution, pooling
+    nndl::detail::team_scope team(2);                        // the same split between two threads
+    CHECK(allocations_in_steps<convnet>(batch) == 0);
   }
 }

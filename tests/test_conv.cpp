@@ -122,3 +122,47 @@ TEST_CASE("a small convolutional network learns real MNIST", "[conv][learning][m
   INFO("test accuracy " << *h.epochs.back().evaluation_correct << " / 10000");
   CHECK(*h.epochs.back().evaluation_correct >= 8800);
 }
+
+TEST_CASE("split between threads, a convolutional network's gradient is the one-thread gradient", "[conv][parallel]") {
+  using net_t = conv_net<nndl::relu>;
+  net_t net{5};
+  const auto x = random_inputs<net_t>(7, 4);
+  const std::vector<std::uint8_t> labels{0, 1, 2, 1, 0, 2, 2};
+  for (std::size_t m : {7u, 1u}) {  // 1: fewer samples than threads
+    INFO(m << " samples");
+    const auto batch = std::span(labels).subspan(0, m);
+    net.compute_gradient(x.data(), batch);
+    const matrix<double> one0 = net.layer<0>().gw, one2 = net.layer<2>().gw;
+    const vector<double> oneb = net.layer<0>().gb;
+    {
+      nndl::detail::team_scope team(3);
+      net.compute_gradient(x.data(), batch);
+    }
+    CHECK(xt::allclose(net.layer<0>().gw, one0, 1e-12, 1e-14));
+    CHECK(xt::allclose(net.layer<2>().gw, one2, 1e-12, 1e-14));
+    CHECK(xt::allclose(net.layer<0>().gb, oneb, 1e-12, 1e-14));
+    CHECK(xt::amax(xt::abs(one0))() > 0);
+  }
+}
+
+TEST_CASE("training on two threads is reproducible and follows the one-thread run", "[conv][parallel]") {
+  using net_t = network<float, input<1, 12, 12>, conv<4, 3, relu>, max_pool<2>, dense<10, softmax>,
+                        log_likelihood_cost, l2_regularizer>;
+  nndl::dataset<float> d;
+  d.x = xt::zeros<float>({std::size_t{60}, net_t::input_size});
+  nndl::rng r(9);
+  for (auto& v : d.x) v = float(r.uniform());
+  for (std::size_t i = 0; i < 60; ++i) d.labels.push_back(std::uint8_t(i % 10));
+  auto train = [&](std::size_t threads) {
+    net_t net{2};
+    nndl::sgd(net, d, {.epochs = 2, .mini_batch = 10, .eta = 0.1, .lambda = 0.1, .verbose = false, .threads = threads});
+    return net;
+  };
+  const auto a = train(2), b = train(2), one = train(1);
+  CHECK(a.layer<0>().w == b.layer<0>().w);  // the shares are summed in a fixed order
+  CHECK(a.layer<2>().w == b.layer<2>().w);
+  CHECK(xt::allclose(a.layer<0>().w, one.layer<0>().w, 1e-4, 1e-6));
+  CHECK(xt::allclose(a.layer<2>().w, one.layer<2>().w, 1e-4, 1e-6));
+  net_t fresh{2};
+  CHECK_FALSE(xt::allclose(a.layer<0>().w, fresh.layer<0>().w, 1e-4, 1e-6));  // it did train
+}

@@ -67,6 +67,17 @@ void gemm(const A& a, const B& b, C& c, bool trans_a, bool trans_b, T alpha, T b
   xt::blas::gemm(a, b, c, trans_a, trans_b, alpha, beta);
 }
 
+/// The same on row-major memory with leading dimensions, for products on slices of a matrix:
+/// C {m, n} = alpha · op(A) · op(B) + beta · C, op(A) {m, k}, op(B) {k, n}.
+template <class T>
+void gemm_raw(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+              std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+  using index = xt::blas_index_t;
+  cxxblas::gemm<index>(cxxblas::StorageOrder::RowMajor, trans_a ? cxxblas::Transpose::Trans : cxxblas::Transpose::NoTrans,
+                       trans_b ? cxxblas::Transpose::Trans : cxxblas::Transpose::NoTrans, index(m), index(n), index(k),
+                       alpha, a, index(lda), b, index(ldb), beta, c, index(ldc));
+}
+
 /// A buffer that grows to the largest batch it has been asked for and never shrinks.
 template <class T>
 struct grow_buffer {

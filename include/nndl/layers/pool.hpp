@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../activation.hpp"
+#include "../detail/parallel.hpp"
 #include "../detail/xtensor.hpp"
 #include "../rng.hpp"
 #include "conv.hpp"
@@ -36,8 +37,8 @@ class max_pool_layer {
 
   /// a = the maximum of each block; z = where it is (an index into the sample's input row).
   void forward(detail::cview<T> x, detail::mview<T> z, detail::mview<T> a, bool = false) const {
-    const std::size_t m = x.shape()[0];
-    for (std::size_t s = 0; s < m; ++s) {
+    detail::parallel_for(x.shape()[0], [&](std::size_t begin, std::size_t end, std::size_t) {
+    for (std::size_t s = begin; s < end; ++s) {
       const T* in = x.data() + s * in_size;
       T* out = a.data() + s * out_size;
       T* where = z.data() + s * out_size;
@@ -55,6 +56,7 @@ class max_pool_layer {
             where[o] = static_cast<T>(best);
           }
     }
+    });
   }
 
   /// ∂C/∂x is ∂C/∂a at the position of each block's maximum, 0 elsewhere.
@@ -62,14 +64,15 @@ class max_pool_layer {
   void backward(detail::cview<T>, detail::cview<T> z, detail::cview<T>, detail::mview<T> g, bool,
                 detail::mview<T>* din, const param_step<T>&) {
     if (!din) return;
-    const std::size_t m = g.shape()[0];
-    for (std::size_t s = 0; s < m; ++s) {
+    detail::parallel_for(g.shape()[0], [&](std::size_t begin, std::size_t end, std::size_t) {
+    for (std::size_t s = begin; s < end; ++s) {
       T* d = din->data() + s * in_size;
       std::fill(d, d + in_size, T(0));
       const T* gs = g.data() + s * out_size;
       const T* where = z.data() + s * out_size;
       for (std::size_t o = 0; o < out_size; ++o) d[static_cast<std::size_t>(where[o])] += gs[o];
     }
+    });
   }
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../data/dataset.hpp"
+#include "../detail/parallel.hpp"
 #include "../rng.hpp"
 #include "callbacks.hpp"
 #include "history.hpp"
@@ -28,6 +29,9 @@ struct sgd_options {
   std::uint64_t seed = 1;       ///< for the shuffles
   bool shuffle = true;          ///< reshuffle the training data every epoch (network.py does)
   bool verbose = true;          ///< print the book's "Epoch k: correct / total" lines
+  /// Threads that share each mini-batch's samples in the convolution and pooling layers (and the
+  /// evaluations callbacks run); 1 keeps all work on the calling thread. See detail/parallel.hpp.
+  std::size_t threads = 1;
   std::ostream* out = &std::cout;
 };
 
@@ -85,6 +89,7 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
       }(),
       ...);
 
+  detail::team_scope team(o.threads);
   const std::size_t n = training.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});

@@ -1,0 +1,138 @@
+// Data-parallel work inside a training step: a team of threads made once (by sgd, when asked for
+// more than one thread) that splits the samples of a mini-batch between the cores.
+//
+// A mini-batch of 10 takes about a millisecond, so the team must hand out work in microseconds:
+// its helpers spin on an atomic generation counter for a while before they sleep on it (C++20
+// atomic wait, a futex), and the caller does the first share itself. A step makes a few such
+// rounds (one per convolution forward and backward); everything else stays on the caller.
+// Nothing is allocated per round: the work is passed as a pointer to the caller's lambda.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define NNDL_CPU_RELAX() _mm_pause()
+#else
+#define NNDL_CPU_RELAX() std::this_thread::yield()
+#endif
+
+namespace nndl::detail {
+
+class worker_team {
+ public:
+  /// A team of `threads` members: the calling thread and threads − 1 helpers.
+  explicit worker_team(std::size_t threads) {
+    for (std::size_t i = 1; i < threads; ++i) helpers_.emplace_back([this, i] { serve(i); });
+  }
+  worker_team(const worker_team&) = delete;
+  worker_team& operator=(const worker_team&) = delete;
+  ~worker_team() {
+    stop_.store(true, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    generation_.notify_all();
+    for (auto& t : helpers_) t.join();
+  }
+
+  std::size_t size() const { return helpers_.size() + 1; }
+
+  /// Calls fn(member) for every member 0 .. size() − 1 (member 0 on the calling thread) and
+  /// returns when all have finished.
+  template <class Fn>
+  void run(Fn& fn) {
+    job_ = &fn;
+    call_ = [](void* f, std::size_t member) { (*static_cast<Fn*>(f))(member); };
+    pending_.store(helpers_.size(), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    generation_.notify_all();
+    fn(0);
+    for (std::size_t spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+      if (spins < spin_limit) {
+        NNDL_CPU_RELAX();
+      } else {
+        const auto left = pending_.load(std::memory_order_acquire);
+        if (left != 0) pending_.wait(left, std::memory_order_acquire);
+      }
+    }
+  }
+
+ private:
+  static constexpr std::size_t spin_limit = 1 << 14;  // about half a millisecond of pause instructions
+
+  void serve(std::size_t member) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      std::uint64_t g;
+      for (std::size_t spins = 0; (g = generation_.load(std::memory_order_acquire)) == seen; ++spins) {
+        if (spins < spin_limit)
+          NNDL_CPU_RELAX();
+        else
+          generation_.wait(seen, std::memory_order_acquire);
+      }
+      seen = g;
+      if (stop_.load(std::memory_order_relaxed)) return;
+      call_(job_, member);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> helpers_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<std::size_t> pending_{0};
+  std::atomic<bool> stop_{false};
+  void* job_ = nullptr;
+  void (*call_)(void*, std::size_t) = nullptr;
+};
+
+/// The team of the training running on this thread, if any (set by team_scope).
+inline worker_team*& current_team() {
+  thread_local worker_team* team = nullptr;
+  return team;
+}
+
+/// Makes a team of `threads` the current one for its lifetime (no team for threads <= 1).
+class team_scope {
+ public:
+  explicit team_scope(std::size_t threads) : previous_(current_team()) {
+    if (threads > 1) {
+      team_ = std::make_unique<worker_team>(threads);
+      current_team() = team_.get();
+    }
+  }
+  team_scope(const team_scope&) = delete;
+  team_scope& operator=(const team_scope&) = delete;
+  ~team_scope() { current_team() = previous_; }
+
+ private:
+  worker_team* previous_;
+  std::unique_ptr<worker_team> team_;
+};
+
+/// How many shares parallel_for will cut n items into on this thread.
+inline std::size_t parallel_shares(std::size_t n) {
+  const auto* team = current_team();
+  const std::size_t t = team ? team->size() : 1;
+  return n < t ? (n == 0 ? 1 : n) : t;
+}
+
+/// Calls fn(begin, end, share) for contiguous shares of [0, n), share 0 .. parallel_shares(n) − 1,
+/// in parallel on the current team (inline when there is none). Shares differ by at most one item.
+template <class Fn>
+void parallel_for(std::size_t n, Fn&& fn) {
+  const std::size_t shares = parallel_shares(n);
+  if (shares <= 1) {
+    fn(std::size_t(0), n, std::size_t(0));
+    return;
+  }
+  auto member = [&](std::size_t k) {
+    if (k < shares) fn(n * k / shares, n * (k + 1) / shares, k);
+  };
+  current_team()->run(member);
+}
+
+}  // namespace nndl::detail
