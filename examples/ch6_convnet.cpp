@@ -58,7 +58,8 @@ struct options {
   std::string preset = "conv20-40", cache;
   double lambda = 0;
   std::size_t ensemble = 1;
-  std::size_t workers = 0;  // 0: the cores for one network, one thread per network in an ensemble
+  std::size_t workers = 0;
+  bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set  // 0: the cores for one network, one thread per network in an ensemble
 };
 
 /// Test accuracy at the epoch with the best validation accuracy (network3.py's report).
@@ -81,12 +82,13 @@ template <class Net>
 int run(const options& o, const preset& p) {
   const auto data = examples::load_data<T>(o.common);
   dataset<T> expanded;
-  if (p.expanded) {
+  const bool use_expanded = p.expanded && !o.standard;
+  if (use_expanded) {
     const auto dir = find_data_dir(o.common.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.common.data));
     std::cout << "Expanded training data (made once, then read from " << o.cache << ")\n";
     expanded = load_expanded_mnist<T>(dir, o.cache, o.common.seed);
   }
-  const auto& training = p.expanded ? expanded : data.training;
+  const auto& training = use_expanded ? expanded : data.training;
   std::cout << describe(Net{o.common.seed});
   const std::size_t k = o.ensemble;
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
@@ -157,6 +159,8 @@ int main(int argc, char** argv) {
   app.add_option("--workers", o.workers,
                  "Threads that share each mini-batch's samples in the conv layers (default: the cores for one "
                  "network, cores / K for an ensemble of K)");
+  app.add_flag("--standard-data", o.standard,
+               "Train on the 50,000 standard images even where the preset uses the expanded data");
   app.add_option("--expanded-cache", o.cache, "Folder for the expanded training data")->capture_default_str();
   app.parse_complete_callback([&] {
     const auto& p = presets.at(o.preset);

@@ -111,5 +111,6 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
     CHECK(allocations_in_steps<convnet>(batch) == 0);        // convolution, pooling
     nndl::detail::team_scope team(2);                        // the same split between two threads
     CHECK(allocations_in_steps<convnet>(batch) == 0);
+    CHECK(allocations_in_steps<ch3>(batch) == 0);            // dense<100> on 784 inputs: split by neurons
   }
 }

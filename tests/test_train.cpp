@@ -164,3 +164,33 @@ TEST_CASE("momentum SGD follows v <- mu v - eta grad, w <- w + v", "[train]") {
     CHECK(xt::allclose(net.layer<0>().w, w0 + v, 1e-12, 1e-13));
   }
 }
+
+TEST_CASE("sgd on two threads: wide dense layers split by neurons follow the one-thread run", "[train][parallel]") {
+  using namespace nndl;
+  // dense<300> and dense<250> are wide enough (In·Out ≥ 65536) to be split; dense<10, softmax> is not.
+  using net_t = network<float, input<784>, dense<300, relu>, dropout<0.5>, dense<250, relu>, dense<10, softmax>,
+                        log_likelihood_cost, l2_regularizer>;
+  dataset<float> d;
+  d.x = xt::zeros<float>({std::size_t{200}, std::size_t{784}});
+  rng r(5);
+  for (auto& v : d.x) v = float(r.uniform());
+  for (std::size_t i = 0; i < 200; ++i) d.labels.push_back(std::uint8_t(i % 10));
+  auto train = [&](std::size_t threads, double lambda) {
+    net_t net{3};
+    sgd(net, d, {.epochs = 2, .mini_batch = 10, .eta = 0.05, .lambda = lambda, .verbose = false, .threads = threads});
+    return net;
+  };
+  for (double lambda : {0.0, 5.0}) {
+    INFO("lambda " << lambda);
+    const auto a = train(2, lambda), b = train(2, lambda), one = train(1, lambda);
+    CHECK(a.layer<0>().w == b.layer<0>().w);  // reproducible: shares summed in a fixed order
+    CHECK(a.layer<2>().w == b.layer<2>().w);
+    for (auto* l : {&a, &one}) CHECK(xt::all(xt::isfinite(l->layer<0>().w)));
+    CHECK(xt::allclose(a.layer<0>().w, one.layer<0>().w, 1e-3, 1e-5));
+    CHECK(xt::allclose(a.layer<2>().w, one.layer<2>().w, 1e-3, 1e-5));
+    CHECK(xt::allclose(a.layer<0>().b, one.layer<0>().b, 1e-3, 1e-5));
+    CHECK(xt::allclose(a.layer<3>().w, one.layer<3>().w, 1e-3, 1e-5));
+    const net_t fresh{3};
+    CHECK_FALSE(xt::allclose(a.layer<2>().w, fresh.layer<2>().w, 1e-3, 1e-5));  // it did train
+  }
+}

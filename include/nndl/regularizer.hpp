@@ -23,6 +23,7 @@ concept regularizer_policy = requires {
 struct no_regularizer {
   static constexpr part_kind kind = part_kind::regularizer;
   static constexpr std::string_view name = "none";
+  static constexpr bool pure_shrink = true;  ///< shrink() only returns a factor: w is left alone
   template <class W, class T>
   static T shrink(W&, T) { return T(1); }
   template <class G, class W, class T>
@@ -35,6 +36,7 @@ struct no_regularizer {
 struct l2_regularizer {
   static constexpr part_kind kind = part_kind::regularizer;
   static constexpr std::string_view name = "L2";
+  static constexpr bool pure_shrink = true;
   template <class W, class T>
   static T shrink(W&, T eta_lambda_over_n) { return T(1) - eta_lambda_over_n; }
   template <class G, class W, class T>

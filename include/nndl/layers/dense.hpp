@@ -8,13 +8,17 @@
 // W is {n_out, n_in} as in network.py (w[j][k]: from neuron k below to neuron j here). Every
 // product is one GEMM into a buffer allocated before training; the SGD step is fused into the
 // weight-gradient GEMM: W ← β W − (η/m) Δᵀ X, with β = 1 − ηλ/n under L2 (3.93).
+// With a team of threads (sgd_options::threads), a wide layer's neurons (rows of W) are split
+// between them: each thread reads and updates only its own rows, which stay in its core's cache.
 #pragma once
 
 #include <cstddef>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "../activation.hpp"
+#include "../detail/parallel.hpp"
 #include "../detail/xtensor.hpp"
 #include "../rng.hpp"
 #include "input.hpp"
@@ -66,7 +70,14 @@ class dense_layer {
   void forward(detail::cview<T> x, detail::mview<T> z, detail::mview<T> a, bool /*training*/ = false) const {
     const std::size_t m = x.shape()[0];
     for (std::size_t i = 0; i < m; ++i) std::memcpy(z.data() + i * Out, b.data(), Out * sizeof(T));
-    detail::gemm(x, w, z, false, true, T(1), T(1));  // Z = X Wᵀ + 1 bᵀ
+    if (split()) {
+      detail::parallel_for(Out, [&](std::size_t o0, std::size_t o1, std::size_t) {  // Z[:, o0:o1]
+        detail::gemm_raw(false, true, m, o1 - o0, In, T(1), x.data(), In, w.data() + o0 * In, In, T(1),
+                         z.data() + o0, Out);
+      });
+    } else {
+      detail::gemm(x, w, z, false, true, T(1), T(1));  // Z = X Wᵀ + 1 bᵀ
+    }
     Act::forward(z, a);
   }
 
@@ -76,8 +87,11 @@ class dense_layer {
   void backward(detail::cview<T> x, detail::cview<T> z, detail::cview<T> a, detail::mview<T> g, bool dz_given,
                 detail::mview<T>* din, const param_step<T>& s) {
     if (!dz_given) Act::backward(z, a, g);                             // BP2: ⊙ σ'(z)
-    if (din) detail::gemm(g, w, *din, false, false, T(1), T(0));       // BP2: Δ W
     const std::size_t m = g.shape()[0];
+    if constexpr (requires { requires Reg::pure_shrink; }) {
+      if (s.mode == param_step<T>::sgd && split()) return split_sgd_step<Reg>(x, g, din, s);
+    }
+    if (din) detail::gemm(g, w, *din, false, false, T(1), T(0));       // BP2: Δ W
     if (s.mode == param_step<T>::sgd) {
       const T beta = Reg::shrink(w, s.decay);                          // 3.93 / 3.97
       detail::gemm(g, x, w, true, false, s.alpha, beta);               // BP4 fused with the step
@@ -99,6 +113,37 @@ class dense_layer {
   }
 
  private:
+  /// Split between the team's threads when there is one and the layer is wide enough to pay.
+  static bool split() { return Out * In >= (1u << 16) && detail::parallel_shares(Out) > 1; }
+
+  /// The sgd step with each thread on its own neurons o0..o1: ∂C/∂X from those rows of W (summed
+  /// over the threads in a fixed order), then those rows' step. No thread touches another's rows.
+  template <class Reg>
+  void split_sgd_step(detail::cview<T> x, detail::mview<T> g, detail::mview<T>* din, const param_step<T>& s) {
+    const std::size_t m = g.shape()[0], shares = detail::parallel_shares(Out);
+    if (din_shares_.size() < shares) din_shares_.resize(shares);  // once, for the team's size
+    const T beta = Reg::shrink(w, s.decay);                          // 3.93 / 3.97 (a factor only)
+    detail::parallel_for(Out, [&](std::size_t o0, std::size_t o1, std::size_t k) {
+      const std::size_t n = o1 - o0;
+      if (din) {  // BP2: Δ[:, o0:o1] W[o0:o1, :], before those rows change
+        T* d = k == 0 ? din->data() : din_shares_[k].reserve(m * In);
+        detail::gemm_raw(false, false, m, In, n, T(1), g.data() + o0, Out, w.data() + o0 * In, In, T(0), d, In);
+      }
+      detail::gemm_raw(true, false, n, In, m, s.alpha, g.data() + o0, Out, x.data(), In, beta, w.data() + o0 * In,
+                       In);  // BP4 fused with the step
+      for (std::size_t i = 0; i < m; ++i)  // BP3 fused with the step
+        for (std::size_t j = o0; j < o1; ++j) b.data()[j] += s.alpha * g.data()[i * Out + j];
+    });
+    if (din)
+      for (std::size_t k = 1; k < shares; ++k) {
+        const T* p = din_shares_[k].data.data();
+        T* d = din->data();
+        for (std::size_t i = 0; i < m * In; ++i) d[i] += p[i];
+      }
+  }
+
+  std::vector<detail::grow_buffer<T>> din_shares_;  ///< ∂C/∂X of each share but the first
+
   static void add_row_sums(const detail::mview<T>& g, std::size_t m, T alpha, T* out) {
     const T* p = g.data();
     for (std::size_t i = 0; i < m; ++i, p += Out)
