@@ -6,7 +6,9 @@
 #include "common.hpp"
 
 #include <nndl/data/expand.hpp>
+#include <nndl/io/checkpoint.hpp>
 
+#include <exception>
 #include <map>
 #include <thread>
 
@@ -58,8 +60,9 @@ struct options {
   std::string preset = "conv20-40", cache;
   double lambda = 0;
   std::size_t ensemble = 1;
-  std::size_t workers = 0;
-  bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set  // 0: the cores for one network, one thread per network in an ensemble
+  std::size_t workers = 0;  // 0: the cores for one network, one thread per network in an ensemble
+  bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set
+  std::string checkpoint;   // folder for per-network checkpoints (resumed when present)
 };
 
 /// Test accuracy at the epoch with the best validation accuracy (network3.py's report).
@@ -67,14 +70,33 @@ struct test_at_best_validation {
   const dataset<T>* test;
   double best_validation = -1;
   std::size_t test_correct = 0, epoch = 0;
+  double train_seconds = 0;  ///< over the whole run, sessions before a resume included
   template <class Net>
   bool on_epoch_end(const Net& net, epoch_record& r) {
+    train_seconds += r.train_seconds;
     if (*r.evaluation_accuracy() >= best_validation) {
       best_validation = *r.evaluation_accuracy();
       test_correct = net.evaluate(*test);
       epoch = r.epoch;
     }
     return false;
+  }
+};
+
+/// The run's checkpoint after every epoch: the network and the report so far.
+struct checkpoint_each_epoch {
+  std::filesystem::path file;
+  nlohmann::json identity;  ///< preset, seed, data, eta, lambda: a resume must match them
+  const test_at_best_validation* report;
+  template <class Net>
+  void on_epoch_end(const Net& net, const epoch_record& r) {
+    auto state = identity;
+    state["epochs_done"] = r.epoch + 1;
+    state["best_validation"] = report->best_validation;
+    state["test_correct"] = report->test_correct;
+    state["best_epoch"] = report->epoch;
+    state["train_seconds"] = report->train_seconds;
+    save_checkpoint(net, file, state);
   }
 };
 
@@ -100,29 +122,70 @@ int run(const options& o, const preset& p) {
   for (std::size_t i = 0; i < k; ++i) nets.emplace_back(o.common.seed + i);
   std::vector<test_at_best_validation> reports(k, test_at_best_validation{&data.test});
   std::vector<train_history> histories(k);
+  std::vector<std::size_t> first_epoch(k, 0);
+  std::vector<checkpoint_each_epoch> savers;
+  for (std::size_t i = 0; i < k && !o.checkpoint.empty(); ++i) {
+    // One file per network, named by its seed: a single run and an ensemble's member share it.
+    const nlohmann::json identity{{"preset", o.preset}, {"seed", o.common.seed + i}, {"training", training.size()},
+                                  {"eta", o.common.eta}, {"lambda", o.lambda}, {"mini_batch", o.common.mini_batch}};
+    const auto file = std::filesystem::path(o.checkpoint) /
+                      (o.preset + "-seed" + std::to_string(o.common.seed + i) + ".ckpt.npz");
+    savers.push_back({file, identity, &reports[i]});
+    if (!std::filesystem::exists(file)) continue;
+    auto state = load_checkpoint(nets[i], file);
+    for (const auto& [key, value] : identity.items())
+      if (state.value(key, nlohmann::json()) != value)
+        throw std::runtime_error(file.string() + ": a checkpoint of another run (" + key + " is " +
+                                 state.value(key, nlohmann::json()).dump() + ", this run's " + value.dump() +
+                                 "); move it away or use another --checkpoint folder");
+    first_epoch[i] = state["epochs_done"];
+    reports[i].best_validation = state["best_validation"];
+    reports[i].test_correct = state["test_correct"];
+    reports[i].epoch = state["best_epoch"];
+    reports[i].train_seconds = state["train_seconds"];
+    std::printf("Network %zu: resuming from %s after %zu of %zu epochs\n", i + 1, file.c_str(), first_epoch[i],
+                o.common.epochs);
+  }
+  if (!o.checkpoint.empty()) std::filesystem::create_directories(o.checkpoint);
   auto train = [&](std::size_t i) {
     const sgd_options so{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
                          .lambda = o.lambda, .seed = o.common.seed + i, .verbose = k == 1,
-                         .threads = workers};
+                         .threads = workers, .first_epoch = first_epoch[i]};
     auto bar = examples::progress_bar(o.common, "validation");
     bar.options.quiet = o.common.quiet || k > 1;  // one bar per network would overwrite each other
-    if (o.common.metrics.empty())
-      histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], bar);
+    auto go = [&](auto&&... more) {
+      if (o.common.metrics.empty())
+        histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], more..., bar);
+      else
+        histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], more...,
+                           csv_metrics(examples::numbered(o.common.metrics, i, k)).resume(first_epoch[i]), bar);
+    };
+    if (savers.empty())
+      go();
     else
-      histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i],
-                         csv_metrics(examples::numbered(o.common.metrics, i, k)), bar);
+      go(savers[i]);
   };
   if (k == 1) {
     train(0);
   } else {  // the networks train in parallel, one per core, one BLAS thread each
     std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < k; ++i) threads.emplace_back(train, i);
+    std::vector<std::exception_ptr> failed(k);
+    for (std::size_t i = 0; i < k; ++i)
+      threads.emplace_back([&, i] {
+        try {
+          train(i);
+        } catch (...) {
+          failed[i] = std::current_exception();
+        }
+      });
     for (auto& t : threads) t.join();
+    for (auto& f : failed)
+      if (f) std::rethrow_exception(f);
   }
   for (std::size_t i = 0; i < k; ++i)
     std::printf("Network %zu: best validation %.2f%% at epoch %zu, test then %.2f%% (%.1f s training)\n", i + 1,
                 100 * reports[i].best_validation, reports[i].epoch, reports[i].test_correct / 100.0,
-                histories[i].train_seconds);
+                reports[i].train_seconds);
   if (k > 1) {  // plurality vote of the networks' predictions
     std::size_t correct = 0;
     for (std::size_t s = 0; s < data.test.size(); ++s) {
@@ -139,6 +202,8 @@ int run(const options& o, const preset& p) {
 }
 
 }  // namespace
+
+int dispatch(const options& o);
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 6: convolutional networks (network3.py) on MNIST, float32"};
@@ -161,6 +226,9 @@ int main(int argc, char** argv) {
                  "network, cores / K for an ensemble of K)");
   app.add_flag("--standard-data", o.standard,
                "Train on the 50,000 standard images even where the preset uses the expanded data");
+  app.add_option("--checkpoint", o.checkpoint,
+                 "Folder for a checkpoint per network (PRESET-seedN.ckpt.npz) after every epoch; a run finds its "
+                 "own there and continues from it, so long runs can stop and go on later");
   app.add_option("--expanded-cache", o.cache, "Folder for the expanded training data")->capture_default_str();
   app.parse_complete_callback([&] {
     const auto& p = presets.at(o.preset);
@@ -170,6 +238,15 @@ int main(int argc, char** argv) {
   });
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(argv, o.common);
+  try {
+    return dispatch(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ch6_convnet: %s\n", e.what());
+    return 1;
+  }
+}
+
+int dispatch(const options& o) {
   const auto& p = presets.at(o.preset);
   if (o.preset == "fc100") return run<fc100>(o, p);
   if (o.preset == "conv20") return run<conv20>(o, p);

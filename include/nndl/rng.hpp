@@ -2,6 +2,8 @@
 // seeded run gives the same weights and the same shuffles with any compiler and standard library.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -62,6 +64,16 @@ class rng {
     spare_ = r * std::sin(2.0 * std::numbers::pi * u2);
     has_spare_ = true;
     return r * std::cos(2.0 * std::numbers::pi * u2);
+  }
+
+  /// The generator's whole state (for checkpoints): restore(state()) continues the same sequence.
+  std::array<std::uint64_t, 6> state() const {
+    return {s_[0], s_[1], s_[2], s_[3], std::uint64_t(has_spare_), std::bit_cast<std::uint64_t>(spare_)};
+  }
+  void restore(const std::array<std::uint64_t, 6>& st) {
+    for (std::size_t i = 0; i < 4; ++i) s_[i] = st[i];
+    has_spare_ = st[4] != 0;
+    spare_ = std::bit_cast<double>(st[5]);
   }
 
   /// Fisher–Yates shuffle of [first, last).

@@ -196,6 +196,30 @@ class npz_reader {
   zip_ptr z_;
 };
 
+/// Writes (name.npy, bytes) entries as an uncompressed zip (as numpy.savez), atomically: a
+/// temporary file beside `file` renamed over it once complete; on error nothing at `file` changes.
+inline void write_npz(const std::filesystem::path& file, const std::vector<std::pair<std::string, std::string>>& entries) {
+  detail::atomic_file out(file);
+  const auto& tmp = out.temp();
+  auto fail = [&](const std::string& problem) { throw model_error(file, problem); };  // out removes tmp
+  int err = 0;
+  detail::zip_ptr z(zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err));
+  if (!z) fail("cannot create " + tmp.string() + ": " + detail::zip_message(err));
+  for (const auto& [name, bytes] : entries) {
+    zip_source_t* src = zip_source_buffer(z.get(), bytes.data(), bytes.size(), 0);
+    if (!src) fail("cannot add " + name + ": " + zip_strerror(z.get()));
+    const zip_int64_t i = zip_file_add(z.get(), name.c_str(), src, ZIP_FL_OVERWRITE);
+    if (i < 0) {
+      zip_source_free(src);
+      fail("cannot add " + name + ": " + zip_strerror(z.get()));
+    }
+    zip_set_file_compression(z.get(), zip_uint64_t(i), ZIP_CM_STORE, 0);  // as numpy.savez
+  }
+  if (zip_close(z.get()) != 0) fail("writing " + tmp.string() + " failed: " + zip_strerror(z.get()));
+  z.release();  // zip_close freed it
+  if (const std::string problem = out.commit(); !problem.empty()) fail(problem);
+}
+
 /// One value of an integer or floating array as double (little-endian data, checked descr).
 inline double npy_value(const npy_array& a, std::size_t i) {
   const char* p = a.data.data();
@@ -262,25 +286,7 @@ void save_npz(const Net& net, const std::filesystem::path& file) {
   std::memcpy(a.data(), arch.data(), arch.size());
   entries.emplace_back("architecture.npy", xt::dump_npy(a));
 
-  detail::atomic_file out(file);
-  const auto& tmp = out.temp();
-  auto fail = [&](const std::string& problem) { throw model_error(file, problem); };  // out removes tmp
-  int err = 0;
-  detail::zip_ptr z(zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err));
-  if (!z) fail("cannot create " + tmp.string() + ": " + detail::zip_message(err));
-  for (const auto& [name, bytes] : entries) {
-    zip_source_t* src = zip_source_buffer(z.get(), bytes.data(), bytes.size(), 0);
-    if (!src) fail("cannot add " + name + ": " + zip_strerror(z.get()));
-    const zip_int64_t i = zip_file_add(z.get(), name.c_str(), src, ZIP_FL_OVERWRITE);
-    if (i < 0) {
-      zip_source_free(src);
-      fail("cannot add " + name + ": " + zip_strerror(z.get()));
-    }
-    zip_set_file_compression(z.get(), zip_uint64_t(i), ZIP_CM_STORE, 0);  // as numpy.savez
-  }
-  if (zip_close(z.get()) != 0) fail("writing " + tmp.string() + " failed: " + zip_strerror(z.get()));
-  z.release();  // zip_close freed it
-  if (const std::string problem = out.commit(); !problem.empty()) fail(problem);
+  detail::write_npz(file, entries);
 }
 
 /// Reads an .npz model written by save_npz (or by NumPy in the same layout) into `net`. The stored

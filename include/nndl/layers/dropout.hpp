@@ -56,6 +56,8 @@ class dropout_layer {
     if (din) xt::noalias(*din) = g * z;
   }
 
+  /// The masks' generator (its state goes into checkpoints).
+  rng& mask_generator() const { return masks_; }
   /// Reseeds the masks' generator.
   void reseed(std::uint64_t seed) { masks_.reseed(seed); }
   /// While frozen, training passes reuse the last mask (for gradient checks with a fixed mask).

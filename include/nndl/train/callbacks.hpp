@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdio>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -121,7 +123,20 @@ struct csv_metrics {
   std::filesystem::path path;
   std::vector<epoch_record> rows;
 
+  std::string kept;  ///< rows of earlier epochs kept by resume()
+
   explicit csv_metrics(std::filesystem::path p) : path(std::move(p)) {}
+
+  /// For a run continued at first_epoch: keeps the existing file's rows of the earlier epochs.
+  csv_metrics& resume(std::size_t first_epoch) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line))
+      if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0])) && std::stoul(line) < first_epoch)
+        kept += line + '\n';
+    return *this;
+  }
 
   template <class Net>
   bool on_epoch_end(const Net&, epoch_record& r) {
@@ -133,7 +148,8 @@ struct csv_metrics {
   void write() const {
     std::ostringstream f;
     f << "epoch,eta,train_seconds,elapsed_seconds,evaluation_correct,evaluation_total,evaluation_accuracy,"
-         "evaluation_cost,training_correct,training_total,training_accuracy,training_cost\n";
+         "evaluation_cost,training_correct,training_total,training_accuracy,training_cost\n"
+      << kept;
     auto opt = [&](const auto& v) {
       if (v) f << *v;
       f << ',';

@@ -32,6 +32,9 @@ struct sgd_options {
   /// Threads that share each mini-batch's samples in the convolution and pooling layers (and the
   /// evaluations callbacks run); 1 keeps all work on the calling thread. See detail/parallel.hpp.
   std::size_t threads = 1;
+  /// Continue a run at this epoch (after load_checkpoint): epochs first_epoch .. epochs − 1 are run,
+  /// and the earlier epochs' shuffles are replayed so the data order is the uninterrupted run's.
+  std::size_t first_epoch = 0;
   std::ostream* out = &std::cout;
 };
 
@@ -96,8 +99,11 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
   rng shuffler(o.seed);
   double eta = o.eta;  // callbacks may change it between epochs (eta_schedule)
   train_history h;
+  if (o.shuffle)
+    for (std::size_t epoch = 0; epoch < o.first_epoch && epoch < o.epochs; ++epoch)
+      shuffler.shuffle(order.begin(), order.end());
   const auto begin = clock::now();
-  for (std::size_t epoch = 0; epoch < o.epochs; ++epoch) {
+  for (std::size_t epoch = o.first_epoch; epoch < o.epochs; ++epoch) {
     const auto t0 = clock::now();
     if (o.shuffle) shuffler.shuffle(order.begin(), order.end());
     const sgd_step step{eta, o.lambda, n, o.momentum};

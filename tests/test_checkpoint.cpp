@@ -1,0 +1,89 @@
+// Checkpoints (io/checkpoint.hpp): a run stopped and continued gives the uninterrupted run's
+// weights exactly; another architecture, a damaged file and non-finite weights are refused by name,
+// and a refused save leaves the previous checkpoint intact.
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+#include <nndl/io/checkpoint.hpp>
+#include <nndl/network.hpp>
+
+#include <fstream>
+
+namespace {
+using namespace nndl;
+using net_t = network<float, input<1, 10, 10>, conv<3, 3, relu>, max_pool<2>, dropout<0.5>, dense<20, relu>,
+                      dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+using other_t = network<float, input<1, 10, 10>, conv<4, 3, relu>, max_pool<2>, dropout<0.5>, dense<20, relu>,
+                        dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+
+dataset<float> data() {
+  dataset<float> d;
+  d.x = xt::zeros<float>({std::size_t{80}, net_t::input_size});
+  rng r(3);
+  for (auto& v : d.x) v = float(r.uniform());
+  for (std::size_t i = 0; i < 80; ++i) d.labels.push_back(std::uint8_t(i % 10));
+  return d;
+}
+sgd_options options(std::size_t epochs, std::size_t first = 0) {
+  return {.epochs = epochs, .mini_batch = 10, .eta = 0.1, .lambda = 0.5, .momentum = 0.5, .seed = 7, .verbose = false,
+          .first_epoch = first};
+}
+}  // namespace
+
+TEST_CASE("a run stopped at a checkpoint and continued equals the uninterrupted run", "[checkpoint]") {
+  const auto d = data();
+  const test_support::temp_dir dir("checkpoint");
+  const auto file = dir / "run.ckpt.npz";
+  net_t straight{1};
+  sgd(straight, d, options(4));
+
+  net_t first{1};
+  sgd(first, d, options(2));
+  save_checkpoint(first, file, {{"epochs_done", 2}, {"note", "half way"}});
+  net_t resumed{99};  // other weights and dropout generator: all must come from the file
+  const auto state = load_checkpoint(resumed, file);
+  CHECK(state["epochs_done"] == 2);
+  CHECK(state["note"] == "half way");
+  sgd(resumed, d, options(4, state["epochs_done"].get<std::size_t>()));
+  CHECK((resumed.layer<0>().w == straight.layer<0>().w));
+  CHECK((resumed.layer<3>().w == straight.layer<3>().w));
+  CHECK((resumed.layer<4>().b == straight.layer<4>().b));
+  net_t fresh{1};
+  CHECK_FALSE((resumed.layer<0>().w == fresh.layer<0>().w));
+}
+
+TEST_CASE("a checkpoint is refused for another network, when damaged, or with non-finite weights", "[checkpoint]") {
+  const test_support::temp_dir dir("checkpoint-bad");
+  const auto file = dir / "a.ckpt.npz";
+  net_t net{1};
+  save_checkpoint(net, file, {{"epochs_done", 1}});
+  const auto size = std::filesystem::file_size(file);
+
+  other_t other{1};
+  const auto before = other.layer<0>().w;
+  try {
+    load_checkpoint(other, file);
+    FAIL("loaded a checkpoint of another network");
+  } catch (const model_error& e) {
+    const std::string m = e.what();
+    CHECK_THAT(m, Catch::Contains(file.string()));
+    CHECK_THAT(m, Catch::Contains("conv 3@3x3"));
+    CHECK_THAT(m, Catch::Contains("conv 4@3x3"));
+  }
+  CHECK((other.layer<0>().w == before));
+
+  const auto cut = dir / "cut.ckpt.npz";  // truncated copy
+  std::filesystem::copy_file(file, cut);
+  std::filesystem::resize_file(cut, size / 2);
+  net_t n2{2};
+  CHECK_THROWS_WITH(load_checkpoint(n2, cut), Catch::Contains(cut.string()));
+
+  net_t broken{1};
+  broken.layer<3>().w(0, 0) = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_WITH(save_checkpoint(broken, file, {}), Catch::Contains("non-finite"));
+  CHECK(std::filesystem::file_size(file) == size);  // the earlier checkpoint is still there, whole
+  net_t n3{3};
+  CHECK(load_checkpoint(n3, file)["epochs_done"] == 1);
+  CHECK((n3.layer<3>().w == net.layer<3>().w));
+}
