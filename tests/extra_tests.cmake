@@ -46,3 +46,10 @@ if(TARGET hyperparameter_search_mpi)
            COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:hyperparameter_search_mpi>
                    -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_search.cmake)
 endif()
+
+# ch6_convnet continues a run from its checkpoint (needs MNIST).
+if(TARGET ch6_convnet)
+  add_test(NAME examples.ch6_convnet_resumes
+           COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:ch6_convnet> -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ch6_resume
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/ch6_resume.cmake)
+endif()
