@@ -5,6 +5,7 @@
 #include <nndl/detail/parallel.hpp>
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -64,4 +65,22 @@ TEST_CASE("many short rounds in a row all complete", "[parallel]") {
   std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the helper goes to sleep on the futex
   parallel_for(2, [&](std::size_t b, std::size_t e, std::size_t) { total += long(e - b); });
   CHECK(total.load() == 400002);
+}
+
+TEST_CASE("an exception in any share reaches the caller, and the team goes on working", "[parallel]") {
+  team_scope team(2);
+  for (std::size_t thrower : {0u, 1u}) {
+    INFO("share " << thrower << " throws");
+    std::atomic<int> ran{0};
+    CHECK_THROWS_WITH(parallel_for(2,
+                                   [&](std::size_t, std::size_t, std::size_t k) {
+                                     ++ran;
+                                     if (k == thrower) throw std::runtime_error("share failed");
+                                   }),
+                      "share failed");
+    CHECK(ran.load() == 2);  // the other share ran to its end before the caller went on
+    std::atomic<long> total{0};
+    parallel_for(10, [&](std::size_t b, std::size_t e, std::size_t) { total += long(e - b); });
+    CHECK(total.load() == 10);
+  }
 }

@@ -11,8 +11,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -27,7 +29,7 @@ namespace nndl::detail {
 class worker_team {
  public:
   /// A team of `threads` members: the calling thread and threads − 1 helpers.
-  explicit worker_team(std::size_t threads) {
+  explicit worker_team(std::size_t threads) : errors_(threads) {
     for (std::size_t i = 1; i < threads; ++i) helpers_.emplace_back([this, i] { serve(i); });
   }
   worker_team(const worker_team&) = delete;
@@ -42,7 +44,7 @@ class worker_team {
   std::size_t size() const { return helpers_.size() + 1; }
 
   /// Calls fn(member) for every member 0 .. size() − 1 (member 0 on the calling thread) and
-  /// returns when all have finished.
+  /// returns when all have finished; an exception thrown by any member is rethrown here then.
   template <class Fn>
   void run(Fn& fn) {
     job_ = &fn;
@@ -50,7 +52,24 @@ class worker_team {
     pending_.store(helpers_.size(), std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
-    fn(0);
+    try {
+      fn(0);
+    } catch (...) {
+      errors_[0] = std::current_exception();
+    }
+    wait_for_helpers();  // even after an exception: the helpers use fn, which lives in our caller
+    for (auto& e : errors_)
+      if (e) {
+        const auto first = std::exchange(e, nullptr);
+        for (auto& rest : errors_) rest = nullptr;
+        std::rethrow_exception(first);
+      }
+  }
+
+ private:
+  static constexpr std::size_t spin_limit = 1 << 14;  // about half a millisecond of pause instructions
+
+  void wait_for_helpers() {
     for (std::size_t spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
       if (spins < spin_limit) {
         NNDL_CPU_RELAX();
@@ -60,9 +79,6 @@ class worker_team {
       }
     }
   }
-
- private:
-  static constexpr std::size_t spin_limit = 1 << 14;  // about half a millisecond of pause instructions
 
   void serve(std::size_t member) {
     std::uint64_t seen = 0;
@@ -76,7 +92,11 @@ class worker_team {
       }
       seen = g;
       if (stop_.load(std::memory_order_relaxed)) return;
-      call_(job_, member);
+      try {
+        call_(job_, member);
+      } catch (...) {
+        errors_[member] = std::current_exception();
+      }
       if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
     }
   }
@@ -85,6 +105,7 @@ class worker_team {
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> stop_{false};
+  std::vector<std::exception_ptr> errors_;  ///< one slot per member, made with the team
   void* job_ = nullptr;
   void (*call_)(void*, std::size_t) = nullptr;
 };
