@@ -101,8 +101,10 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
                           dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
   using dropped = network<double, input<784>, dense<100, relu>, dropout<0.5>, dense<10, softmax>, log_likelihood_cost,
                           l2_regularizer>;
+  using wide = network<float, input<784>, dense<300, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
   for (std::size_t batch : {1u, 10u, 100u}) {
     INFO("mini-batch " << batch);
+    CHECK(allocations_in_steps<wide>(batch) == 0);
     CHECK(allocations_in_steps<ch1>(batch) == 0);
     CHECK(allocations_in_steps<ch3>(batch) == 0);
     CHECK(allocations_in_steps<l1>(batch) == 0);
@@ -112,5 +114,6 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
     nndl::detail::team_scope team(2);                        // the same split between two threads
     CHECK(allocations_in_steps<convnet>(batch) == 0);
     CHECK(allocations_in_steps<ch3>(batch) == 0);            // dense<100> on 784 inputs: split by neurons
+    CHECK(allocations_in_steps<wide>(batch) == 0);           // sliced products as well
   }
 }

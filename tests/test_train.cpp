@@ -194,3 +194,29 @@ TEST_CASE("sgd on two threads: wide dense layers split by neurons follow the one
     CHECK_FALSE(xt::allclose(a.layer<2>().w, fresh.layer<2>().w, 1e-3, 1e-5));  // it did train
   }
 }
+
+TEST_CASE("an sgd step of wide layers (sliced products, split rows) is w - eta * gradient", "[train][parallel]") {
+  using namespace nndl;
+  // m = 10 on 784 -> 300 -> 200: products above OpenBLAS's small-matrix size, so they go by slices.
+  using net_t = network<double, input<784>, dense<300, relu>, dense<200, relu>, dense<10, softmax>,
+                        log_likelihood_cost, l2_regularizer>;
+  std::vector<double> x(10 * 784);
+  rng r(11);
+  for (auto& v : x) v = r.uniform();
+  const std::vector<std::uint8_t> labels{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const double eta = 0.5, lambda = 2.0;
+  const std::size_t n = 100;
+  for (std::size_t threads : {1u, 2u}) {
+    INFO(threads << " thread(s)");
+    net_t net{4};
+    net.compute_gradient(x.data(), labels, lambda, n);  // the mean gradient plus λ/n w
+    const matrix<double> w0 = net.layer<0>().w, w1 = net.layer<1>().w, g0 = net.layer<0>().gw, g1 = net.layer<1>().gw;
+    const vector<double> b1 = net.layer<1>().b, gb1 = net.layer<1>().gb;
+    detail::team_scope team(threads);
+    net.update_mini_batch(x.data(), labels, {.eta = eta, .lambda = lambda, .n = n});
+    CHECK(xt::allclose(net.layer<0>().w, w0 - eta * g0, 1e-10, 1e-12));
+    CHECK(xt::allclose(net.layer<1>().w, w1 - eta * g1, 1e-10, 1e-12));
+    CHECK(xt::allclose(net.layer<1>().b, b1 - eta * gb1, 1e-10, 1e-12));
+    CHECK(xt::amax(xt::abs(g0))() > 0);
+  }
+}

@@ -12,6 +12,7 @@
 // between them: each thread reads and updates only its own rows, which stay in its core's cache.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <string>
@@ -70,14 +71,10 @@ class dense_layer {
   void forward(detail::cview<T> x, detail::mview<T> z, detail::mview<T> a, bool /*training*/ = false) const {
     const std::size_t m = x.shape()[0];
     for (std::size_t i = 0; i < m; ++i) std::memcpy(z.data() + i * Out, b.data(), Out * sizeof(T));
-    if (split()) {
-      detail::parallel_for(Out, [&](std::size_t o0, std::size_t o1, std::size_t) {  // Z[:, o0:o1]
-        detail::gemm_raw(false, true, m, o1 - o0, In, T(1), x.data(), In, w.data() + o0 * In, In, T(1),
-                         z.data() + o0, Out);
-      });
-    } else {
-      detail::gemm(x, w, z, false, true, T(1), T(1));  // Z = X Wᵀ + 1 bᵀ
-    }
+    if (split())
+      detail::parallel_for(Out, [&](std::size_t o0, std::size_t o1, std::size_t) { forward_rows(x, z, o0, o1); });
+    else
+      forward_rows(x, z, 0, Out);  // Z = X Wᵀ + 1 bᵀ
     Act::forward(z, a);
   }
 
@@ -89,9 +86,9 @@ class dense_layer {
     if (!dz_given) Act::backward(z, a, g);                             // BP2: ⊙ σ'(z)
     const std::size_t m = g.shape()[0];
     if constexpr (requires { requires Reg::pure_shrink; }) {
-      if (s.mode == param_step<T>::sgd && split()) return split_sgd_step<Reg>(x, g, din, s);
+      if (s.mode == param_step<T>::sgd) return sgd_step_by_rows<Reg>(x, g, din, s);
     }
-    if (din) detail::gemm(g, w, *din, false, false, T(1), T(0));       // BP2: Δ W
+    if (din) input_gradient_rows(g, din->data(), 0, Out);              // BP2: Δ W
     if (s.mode == param_step<T>::sgd) {
       const T beta = Reg::shrink(w, s.decay);                          // 3.93 / 3.97
       detail::gemm(g, x, w, true, false, s.alpha, beta);               // BP4 fused with the step
@@ -114,26 +111,53 @@ class dense_layer {
 
  private:
   /// Split between the team's threads when there is one and the layer is wide enough to pay.
-  static bool split() { return Out * In >= (1u << 16) && detail::parallel_shares(Out) > 1; }
+  static bool split() { return Out * In >= (1u << 15) && detail::parallel_shares(Out) > 1; }
 
-  /// The sgd step with each thread on its own neurons o0..o1: ∂C/∂X from those rows of W (summed
-  /// over the threads in a fixed order), then those rows' step. No thread touches another's rows.
+  /// Neurons per GEMM call. At a small mini-batch a wide layer's whole products go to OpenBLAS's
+  /// packed path, which copies all of W on every call; slices of neurons with m·n·In ≤ 500,000 go
+  /// to its unpacked small-matrix kernels: 2–3× faster for the chapter-6 FC1000 layers at m = 10
+  /// (OpenBLAS 0.3.21, Cooperlake kernels, measured by a stand-alone loop). Products that are
+  /// small already, and larger mini-batches, stay whole.
+  static std::size_t piece(std::size_t m) {
+    if (m > 16 || m * Out * In <= 1000000) return Out;
+    return std::max<std::size_t>(8, 500000 / (m * In));
+  }
+
+  /// Z[:, o0:o1] += X W[o0:o1, :]ᵀ (forward, after Z was set to the biases).
+  void forward_rows(const detail::cview<T>& x, detail::mview<T>& z, std::size_t o0, std::size_t o1) const {
+    const std::size_t m = x.shape()[0], p = piece(m);
+    for (std::size_t o = o0; o < o1; o += p)
+      detail::gemm_raw(false, true, m, std::min(p, o1 - o), In, T(1), x.data(), In, w.data() + o * In, In, T(1),
+                       z.data() + o, Out);
+  }
+
+  /// d {m, In} = Δ[:, o0:o1] W[o0:o1, :] (BP2, this range of neurons' part of ∂C/∂X).
+  void input_gradient_rows(const detail::mview<T>& g, T* d, std::size_t o0, std::size_t o1) const {
+    const std::size_t m = g.shape()[0], p = piece(m);
+    for (std::size_t o = o0; o < o1; o += p)
+      detail::gemm_raw(false, false, m, In, std::min(p, o1 - o), T(1), g.data() + o, Out, w.data() + o * In, In,
+                       o == o0 ? T(0) : T(1), d, In);
+  }
+
+  /// The sgd step by ranges of neurons o0..o1, one range per thread of the team when the layer is
+  /// split (else one range): ∂C/∂X from those rows of W (the ranges' parts summed in a fixed order),
+  /// then those rows' step. No thread touches another's rows.
   template <class Reg>
-  void split_sgd_step(detail::cview<T> x, detail::mview<T> g, detail::mview<T>* din, const param_step<T>& s) {
-    const std::size_t m = g.shape()[0], shares = detail::parallel_shares(Out);
+  void sgd_step_by_rows(detail::cview<T> x, detail::mview<T> g, detail::mview<T>* din, const param_step<T>& s) {
+    const std::size_t m = g.shape()[0], shares = split() ? detail::parallel_shares(Out) : 1;
     if (din_shares_.size() < shares) din_shares_.resize(shares);  // once, for the team's size
     const T beta = Reg::shrink(w, s.decay);                          // 3.93 / 3.97 (a factor only)
-    detail::parallel_for(Out, [&](std::size_t o0, std::size_t o1, std::size_t k) {
-      const std::size_t n = o1 - o0;
-      if (din) {  // BP2: Δ[:, o0:o1] W[o0:o1, :], before those rows change
-        T* d = k == 0 ? din->data() : din_shares_[k].reserve(m * In);
-        detail::gemm_raw(false, false, m, In, n, T(1), g.data() + o0, Out, w.data() + o0 * In, In, T(0), d, In);
-      }
-      detail::gemm_raw(true, false, n, In, m, s.alpha, g.data() + o0, Out, x.data(), In, beta, w.data() + o0 * In,
-                       In);  // BP4 fused with the step
-      for (std::size_t i = 0; i < m; ++i)  // BP3 fused with the step
+    auto rows = [&](std::size_t o0, std::size_t o1, std::size_t k) {
+      if (din) input_gradient_rows(g, k == 0 ? din->data() : din_shares_[k].reserve(m * In), o0, o1);
+      detail::gemm_raw(true, false, o1 - o0, In, m, s.alpha, g.data() + o0, Out, x.data(), In, beta,
+                       w.data() + o0 * In, In);  // BP4 fused with the step
+      for (std::size_t i = 0; i < m; ++i)       // BP3 fused with the step
         for (std::size_t j = o0; j < o1; ++j) b.data()[j] += s.alpha * g.data()[i * Out + j];
-    });
+    };
+    if (shares > 1)
+      detail::parallel_for(Out, rows);
+    else
+      rows(0, Out, 0);
     if (din)
       for (std::size_t k = 1; k < shares; ++k) {
         const T* p = din_shares_[k].data.data();
