@@ -138,11 +138,15 @@ int run(const options& o, const preset& p) {
         throw std::runtime_error(file.string() + ": a checkpoint of another run (" + key + " is " +
                                  state.value(key, nlohmann::json()).dump() + ", this run's " + value.dump() +
                                  "); move it away or use another --checkpoint folder");
-    first_epoch[i] = state["epochs_done"];
-    reports[i].best_validation = state["best_validation"];
-    reports[i].test_correct = state["test_correct"];
-    reports[i].epoch = state["best_epoch"];
-    reports[i].train_seconds = state["train_seconds"];
+    try {
+      first_epoch[i] = state.at("epochs_done").template get<std::size_t>();
+      reports[i].best_validation = state.at("best_validation").template get<double>();
+      reports[i].test_correct = state.at("test_correct").template get<std::size_t>();
+      reports[i].epoch = state.at("best_epoch").template get<std::size_t>();
+      reports[i].train_seconds = state.at("train_seconds").template get<double>();
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(file.string() + ": the checkpoint's state is incomplete (" + e.what() + ")");
+    }
     std::printf("Network %zu: resuming from %s after %zu of %zu epochs\n", i + 1, file.c_str(), first_epoch[i],
                 o.common.epochs);
   }
