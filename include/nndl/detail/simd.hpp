@@ -21,6 +21,20 @@ void simd_map(const T* in, T* out, std::size_t n, F&& f) {
   for (; i < n; ++i) out[i] = f(in[i]);
 }
 
+/// Σ in[i] for i < n with sixteen running sums (then added in order): the compiler vectorises it,
+/// where one running sum is a chain of dependent additions. Deterministic for a given n.
+template <class T>
+T sum_of(const T* in, std::size_t n) {
+  T acc[16] = {};
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (std::size_t j = 0; j < 16; ++j) acc[j] += in[i + j];
+  T s = 0;
+  for (std::size_t j = 0; j < 16; ++j) s += acc[j];
+  for (; i < n; ++i) s += in[i];
+  return s;
+}
+
 /// True for xtensor containers and adaptors whose elements are contiguous and row-major.
 template <class E>
 concept contiguous_expression = requires(E& e) {

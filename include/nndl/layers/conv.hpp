@@ -20,6 +20,7 @@
 
 #include "../activation.hpp"
 #include "../detail/parallel.hpp"
+#include "../detail/simd.hpp"
 #include "../detail/xtensor.hpp"
 #include "../rng.hpp"
 #include "dense.hpp"
@@ -126,11 +127,7 @@ class conv_layer {
           col2im(dcol, din->data() + i * in_size);
         }
         detail::gemm(gv, colv, gwv, false, true, T(1), i == begin ? T(0) : T(1));  // Σ_s Δ_s col_s
-        for (std::size_t f = 0; f < F; ++f) {
-          T sum = 0;
-          for (std::size_t p = 0; p < P; ++p) sum += gs[f * P + p];
-          gbk[f] += sum;
-        }
+        for (std::size_t f = 0; f < F; ++f) gbk[f] += detail::sum_of(gs + f * P, P);  // BP3
       }
     });
     for (std::size_t k = 1; k < shares; ++k) {
