@@ -63,6 +63,7 @@ struct options {
   std::size_t workers = 0;  // 0: the cores for one network, one thread per network in an ensemble
   bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set
   std::string checkpoint;   // folder for per-network checkpoints (resumed when present)
+  std::uint64_t expanded_seed = 1;  // one expanded set for every network, as the book's one file
 };
 
 /// Test accuracy at the epoch with the best validation accuracy (network3.py's report).
@@ -108,7 +109,7 @@ int run(const options& o, const preset& p) {
   if (use_expanded) {
     const auto dir = find_data_dir(o.common.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.common.data));
     std::cout << "Expanded training data (made once, then read from " << o.cache << ")\n";
-    expanded = load_expanded_mnist<T>(dir, o.cache, o.common.seed);
+    expanded = load_expanded_mnist<T>(dir, o.cache, o.expanded_seed);
   }
   const auto& training = use_expanded ? expanded : data.training;
   std::cout << describe(Net{o.common.seed});
@@ -126,8 +127,11 @@ int run(const options& o, const preset& p) {
   std::vector<checkpoint_each_epoch> savers;
   for (std::size_t i = 0; i < k && !o.checkpoint.empty(); ++i) {
     // One file per network, named by its seed: a single run and an ensemble's member share it.
-    const nlohmann::json identity{{"preset", o.preset}, {"seed", o.common.seed + i}, {"training", training.size()},
-                                  {"eta", o.common.eta}, {"lambda", o.lambda}, {"mini_batch", o.common.mini_batch}};
+    const std::string data_name =
+        use_expanded ? "expanded, seed " + std::to_string(o.expanded_seed) : "the standard 50,000 images";
+    const nlohmann::json identity{{"preset", o.preset}, {"seed", o.common.seed + i}, {"data", data_name},
+                                  {"training", training.size()}, {"eta", o.common.eta}, {"lambda", o.lambda},
+                                  {"mini_batch", o.common.mini_batch}};
     const auto file = std::filesystem::path(o.checkpoint) /
                       (o.preset + "-seed" + std::to_string(o.common.seed + i) + ".ckpt.npz");
     savers.push_back({file, identity, &reports[i]});
@@ -233,6 +237,9 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint", o.checkpoint,
                  "Folder for a checkpoint per network (PRESET-seedN.ckpt.npz) after every epoch; a run finds its "
                  "own there and continues from it, so long runs can stop and go on later");
+  app.add_option("--expanded-seed", o.expanded_seed,
+                 "Seed of the expanded data's shuffle: one expanded set for every network, as the book's one file")
+      ->capture_default_str();
   app.add_option("--expanded-cache", o.cache, "Folder for the expanded training data")->capture_default_str();
   app.parse_complete_callback([&] {
     const auto& p = presets.at(o.preset);
