@@ -7,9 +7,12 @@
 
 #include <nndl/data/expand.hpp>
 #include <nndl/io/checkpoint.hpp>
+#include <nndl/train/ensemble.hpp>
 
+#include <atomic>
 #include <exception>
 #include <map>
+#include <mutex>
 #include <thread>
 
 namespace {
@@ -84,6 +87,21 @@ struct test_at_best_validation {
   }
 };
 
+/// An ensemble member's epochs as "Network i, epoch e: correct / total" lines (one network prints the
+/// book's "Epoch e" lines itself), one line at a time whichever thread reports.
+struct member_lines {
+  std::size_t i, k;
+  template <class Net>
+  void on_epoch_end(const Net&, const epoch_record& r) const {
+    if (k == 1 || !r.evaluation_correct) return;
+    static std::mutex m;
+    const std::lock_guard lock(m);
+    std::printf("Network %zu, epoch %zu: %zu / %zu   (%.3f s training)\n", i + 1, r.epoch, *r.evaluation_correct,
+                *r.evaluation_total, r.train_seconds);
+    std::fflush(stdout);
+  }
+};
+
 /// The run's checkpoint after every epoch: the network and the report so far.
 struct checkpoint_each_epoch {
   std::filesystem::path file;
@@ -116,9 +134,10 @@ int run(const options& o, const preset& p) {
   const std::size_t k = o.ensemble;
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t workers = o.workers ? o.workers : std::max<std::size_t>(1, cores / k);
+  const std::size_t lanes = std::min(k, std::max<std::size_t>(1, cores / workers));  // networks at a time
   std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, lambda %g, %zu training images, %zu network(s), "
-              "%zu thread(s) each\n",
-              o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, training.size(), k, workers);
+              "%zu at a time, %zu thread(s) each\n",
+              o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, training.size(), k, lanes, workers);
   std::vector<Net> nets;
   for (std::size_t i = 0; i < k; ++i) nets.emplace_back(o.common.seed + i);
   std::vector<test_at_best_validation> reports(k, test_at_best_validation{&data.test});
@@ -163,10 +182,12 @@ int run(const options& o, const preset& p) {
     bar.options.quiet = o.common.quiet || k > 1;  // one bar per network would overwrite each other
     auto go = [&](auto&&... more) {
       if (o.common.metrics.empty())
-        histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], more..., bar);
+        histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], more..., bar,
+                           member_lines{i, k});
       else
         histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], more...,
-                           csv_metrics(examples::numbered(o.common.metrics, i, k)).resume(first_epoch[i]), bar);
+                           csv_metrics(examples::numbered(o.common.metrics, i, k)).resume(first_epoch[i]), bar,
+                           member_lines{i, k});
     };
     if (savers.empty())
       go();
@@ -175,15 +196,19 @@ int run(const options& o, const preset& p) {
   };
   if (k == 1) {
     train(0);
-  } else {  // the networks train in parallel, one per core, one BLAS thread each
+  } else {  // `lanes` networks train in parallel (one per core by default), each taking the next one left
     std::vector<std::thread> threads;
     std::vector<std::exception_ptr> failed(k);
-    for (std::size_t i = 0; i < k; ++i)
-      threads.emplace_back([&, i] {
-        try {
-          train(i);
-        } catch (...) {
-          failed[i] = std::current_exception();
+    std::atomic<std::size_t> next{0};
+    for (std::size_t lane = 0; lane < lanes; ++lane)
+      threads.emplace_back([&] {
+        for (std::size_t i = next++; i < k; i = next++) {
+          try {
+            train(i);
+          } catch (...) {  // reported after the running networks finish; no new one starts
+            failed[i] = std::current_exception();
+            next = k;
+          }
         }
       });
     for (auto& t : threads) t.join();
@@ -194,13 +219,8 @@ int run(const options& o, const preset& p) {
     std::printf("Network %zu: best validation %.2f%% at epoch %zu, test then %.2f%% (%.1f s training)\n", i + 1,
                 100 * reports[i].best_validation, reports[i].epoch, reports[i].test_correct / 100.0,
                 reports[i].train_seconds);
-  if (k > 1) {  // plurality vote of the networks' predictions
-    std::size_t correct = 0;
-    for (std::size_t s = 0; s < data.test.size(); ++s) {
-      std::array<std::size_t, 10> votes{};
-      for (auto& net : nets) ++votes[net.predict(data.test.row(s))];
-      correct += std::size_t(std::max_element(votes.begin(), votes.end()) - votes.begin()) == data.test.labels[s];
-    }
+  if (k > 1) {  // plurality vote of the networks' predictions (ties: the larger summed activation)
+    const std::size_t correct = ensemble_correct(std::span<const Net>(nets), data.test);
     std::printf("Ensemble of %zu (plurality vote): %zu / %zu (%.2f%%) on test data\n", k, correct, data.test.size(),
                 correct / 100.0);
   }
@@ -226,12 +246,13 @@ int main(int argc, char** argv) {
     return v;
   }()));
   app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda");
-  app.add_option("--ensemble", o.ensemble, "Train this many networks (seeds seed, seed+1, ...) in parallel and vote")
+  app.add_option("--ensemble", o.ensemble, "Train this many networks (seeds seed, seed+1, ...), one per core at a time, and vote "
+                 "(plurality; a tie goes to the larger summed output activation)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   app.add_option("--workers", o.workers,
                  "Threads that share each mini-batch's samples in the conv layers (default: the cores for one "
-                 "network, cores / K for an ensemble of K)");
+                 "network; cores / K, at least 1, for an ensemble of K, whose networks then train cores / N at a time)");
   app.add_flag("--standard-data", o.standard,
                "Train on the 50,000 standard images even where the preset uses the expanded data");
   app.add_option("--checkpoint", o.checkpoint,

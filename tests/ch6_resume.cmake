@@ -31,9 +31,11 @@ endif()
 if(other_rc EQUAL 0 OR NOT other MATCHES "fc100-seed1.ckpt.npz: a checkpoint of another run \\(eta is 0.1")
   message(FATAL_ERROR "a checkpoint of another run was not refused (${other_rc}):\n${other}")
 endif()
-# An ensemble whose first member is that finished run: it is read back, the second one trains.
+# An ensemble whose first member is that finished run: it is read back (no epochs), the second one
+# trains and reports its epochs.
 run(vote --epochs 3 --ensemble 2 --checkpoint ${WORK}/b)
 if(NOT vote_rc EQUAL 0 OR NOT vote MATCHES "Network 1: resuming from [^\n]*after 3 of 3 epochs"
+   OR NOT vote MATCHES "Network 2, epoch 2: [0-9]+ / 10000" OR vote MATCHES "Network 1, epoch"
    OR NOT vote MATCHES "Ensemble of 2 \\(plurality vote\\): [0-9]+ / 10000")
   message(FATAL_ERROR "the ensemble did not reuse the finished run or did not vote (${vote_rc}):\n${vote}")
 endif()

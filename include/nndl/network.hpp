@@ -370,3 +370,4 @@ class network {
 
 #include "describe.hpp"
 #include "train/sgd.hpp"
+#include "train/ensemble.hpp"

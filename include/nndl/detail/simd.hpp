@@ -26,12 +26,12 @@ void simd_map(const T* in, T* out, std::size_t n, F&& f) {
 template <class T>
 T sum_of(const T* in, std::size_t n) {
   T acc[16] = {};
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (std::size_t j = 0; j < 16; ++j) acc[j] += in[i + j];
+  const std::size_t blocks = n / 16;
+  for (std::size_t b = 0; b < blocks; ++b)
+    for (std::size_t j = 0; j < 16; ++j) acc[j] += in[16 * b + j];
   T s = 0;
   for (std::size_t j = 0; j < 16; ++j) s += acc[j];
-  for (; i < n; ++i) s += in[i];
+  for (std::size_t j = 16 * blocks; j < n; ++j) s += in[j];
   return s;
 }
 
