@@ -26,14 +26,10 @@
 #include <vector>
 
 #include "../detail/file.hpp"
+#include "../errors.hpp"
 #include "dataset.hpp"
 
 namespace nndl {
-
-/// A data file is missing, unreadable or malformed. The message names the file and the problem.
-struct data_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 /// One IDX file: element type code, dimensions and the raw data bytes.
 struct idx_file {

@@ -37,23 +37,9 @@
 #include <vector>
 
 #include "../detail/file.hpp"
-#include "idx.hpp"  // data_error
+#include "../errors.hpp"
 
 namespace nndl {
-
-/// An image file that cannot be read, decoded or written; what() names the file and the problem.
-struct image_error : data_error {
-  image_error(const std::filesystem::path& file, const std::string& problem)
-      : data_error("nndl: image " + (file.empty() ? std::string("(in memory)") : file.string()) + ": " + problem),
-        file_(file),
-        problem_(problem) {}
-  const std::filesystem::path& file() const { return file_; }
-  const std::string& problem() const { return problem_; }
-
- private:
-  std::filesystem::path file_;
-  std::string problem_;
-};
 
 /// A grayscale image, row-major, values in [0, 1].
 struct gray_image {

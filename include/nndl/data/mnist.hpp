@@ -21,11 +21,6 @@
 
 namespace nndl {
 
-/// No data folder was given and the default one has no MNIST: the message says what to do.
-struct data_not_found : data_error {
-  using data_error::data_error;
-};
-
 template <class T>
 struct mnist_data {
   dataset<T> training, validation, test;

@@ -43,15 +43,6 @@ namespace detail {
 template <class L>
 concept has_mask_generator = requires(const L& l) { l.mask_generator(); };
 
-inline std::string bytes_npy(const std::string& text) {
-  xt::xtensor<std::uint8_t, 1> a = xt::xtensor<std::uint8_t, 1>::from_shape({text.size()});
-  std::memcpy(a.data(), text.data(), text.size());
-  return xt::dump_npy(a);
-}
-inline std::string npy_text(const npy_array& a, const std::filesystem::path& file, const std::string& name) {
-  if (a.descr != "|u1" || a.shape.size() != 1) throw model_error(file, "array " + name + " is not a byte string");
-  return a.data.substr(0, a.shape[0]);
-}
 }  // namespace detail
 
 /// Writes the network's parameters, velocities and dropout generators and `state` to `file`.
