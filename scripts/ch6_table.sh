@@ -6,7 +6,7 @@
 #   scripts/ch6_table.sh [-j LANES] [-o DIR] [PRESET...]
 #
 # -j 2 (default) trains two networks at a time, one thread each (the most work per hour on a
-# 2-core machine); -j 1 trains one at a time on all cores. Results: DIR/PRESET.log and .csv, and a
+# 2-core machine; the ensemble's networks too); -j 1 trains one at a time on all cores. Results: DIR/PRESET.log and .csv, and a
 # summary at the end. Default DIR: build/release/ch6. The README gives the time of each run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ shift $((OPTIND - 1))
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(fc100 conv20 conv20-40 relu expanded fc300 fc1000 fc100-100 fc100-300 fc100-1000 dropout)
 scripts/build.sh > /dev/null
-export BIN=build/release/examples/ch6_convnet OUT=$out WFLAG=""
+export BIN=build/release/examples/ch6_convnet OUT=$out WFLAG="--workers $(nproc)"
 [ "$lanes" -gt 1 ] && WFLAG="--workers 1"
 mkdir -p "$out"
 run() {  # run PRESET [more flags]: one network, logged and checkpointed
@@ -35,9 +35,9 @@ run() {  # run PRESET [more flags]: one network, logged and checkpointed
 }
 export -f run
 printf '%s\n' "${presets[@]}" | xargs -P "$lanes" -I{} bash -c 'run {}'
-if [[ " ${presets[*]} " == *" dropout "* ]]; then  # seeds 2-5, then the vote (seed 1 ran above)
-  printf '%s\n' 2 3 4 5 | xargs -P "$lanes" -I{} bash -c 'run dropout --seed {}'
-  "$BIN" --preset dropout --ensemble 5 --checkpoint "$out/checkpoints" --quiet > "$out/ensemble.log" 2>&1 \
+if [[ " ${presets[*]} " == *" dropout "* ]]; then  # seed 1 ran above; the ensemble trains seeds 2-5 and votes
+  # shellcheck disable=SC2086
+  "$BIN" --preset dropout --ensemble 5 $WFLAG --checkpoint "$out/checkpoints" --quiet >> "$out/ensemble.log" 2>&1 \
     || echo "ch6_table: the ensemble failed; see $out/ensemble.log" >&2
 fi
 echo "ch6_table: results in $out"
