@@ -1,6 +1,6 @@
 // The convolutional layers of the book's chapter-6 network, float32, mini-batch 10, one BLAS thread:
 //   layer/...   conv_layer forward, and forward + backward (as in a training step)
-//   layer-2t/...  the same, the mini-batch's samples split between two threads (sgd_options::threads)
+//   layer-2t/...  the same, the mini-batch's samples split between two threads (train_options::workers)
 //   gemm/...    only the GEMM calls they make, cut into the same slices: the floor
 //   gemm-whole/...  the same products as whole per-sample GEMMs (what the slices save)
 // conv1: 1x28x28 -> 20 maps of 5x5 (24x24); conv2: 20x12x12 -> 40 maps of 5x5 (8x8).
@@ -47,21 +47,24 @@ void counters(benchmark::State& s) {
 template <class S, std::size_t Threads = 1>
 void forward(benchmark::State& st) {
   S s;
-  nndl::detail::team_scope team(Threads);
-  for (auto _ : st) s.layer.forward(s.cx(), s.v(s.z), s.v(s.a), true);
+  const auto team = nndl::detail::make_team(Threads);
+  const nndl::context ctx{team.get()};
+  typename S::layer_t::scratch scratch;
+  for (auto _ : st) s.layer.forward_training({s.cx(), s.v(s.z), s.v(s.a)}, scratch, ctx);
   counters<S>(st);
 }
 
 template <class S, std::size_t Threads = 1>
 void forward_backward(benchmark::State& st) {
   S s;
-  nndl::detail::team_scope team(Threads);
-  nndl::param_step<T> step{nndl::param_step<T>::sgd, T(-1e-6), T(0), T(0)};
+  const auto team = nndl::detail::make_team(Threads);
+  const nndl::context ctx{team.get()};
+  typename S::layer_t::scratch scratch;
+  const std::array<nndl::gradient_sink<T>, 2> sgd{{{s.layer.w.data(), T(-1e-6), T(1)}, {s.layer.b.data(), T(-1e-6), T(1)}}};
   for (auto _ : st) {
-    s.layer.forward(s.cx(), s.v(s.z), s.v(s.a), true);
-    auto d = s.v(s.din);
+    s.layer.forward_training({s.cx(), s.v(s.z), s.v(s.a)}, scratch, ctx);
     s.g.fill(T(0.01));
-    s.layer.template backward<nndl::no_regularizer>(s.cx(), s.cv(s.z), s.cv(s.a), s.v(s.g), false, &d, step);
+    s.layer.backward({s.cx(), s.cv(s.z), s.cv(s.a), s.v(s.g), nndl::delta_holds::dC_dA, s.v(s.din)}, scratch, sgd, ctx);
   }
   counters<S>(st);
 }

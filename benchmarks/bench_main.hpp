@@ -1,5 +1,5 @@
-// The main() of every nndl benchmark: OpenBLAS's kernels chosen deliberately (nndl/blas.hpp), one
-// BLAS thread, and both printed in the benchmark's context.
+// The main() of every nndl benchmark: one BLAS thread (nndl/blas.hpp chose the kernels when the
+// program started), both printed in the benchmark's context.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -8,7 +8,6 @@
 
 #define NNDL_BENCHMARK_MAIN()                                   \
   int main(int argc, char** argv) {                             \
-    nndl::select_blas_kernels(argv);                            \
     nndl::set_blas_threads(1);                                  \
     benchmark::AddCustomContext("blas", nndl::blas_summary());  \
     benchmark::Initialize(&argc, argv);                         \

@@ -58,11 +58,13 @@ void step(benchmark::State& s) {
   const auto& d = training_set<T>();
   const auto idx = shuffled(d.size());
   ch1<T> net{1};
-  const nndl::sgd_step st{.eta = 3.0, .lambda = 0, .n = d.size()};
+  nndl::sgd_optimizer plain;
+  nndl::trainer steps(net, plain);
+  const nndl::step_settings st{.eta = 3.0, .lambda = 0, .n = d.size()};
   std::size_t k = 0;
   for (auto _ : s) {
     if (k + 2 * m > d.size()) k = 0;
-    net.update_mini_batch(d, std::span(idx).subspan(k, m), st, std::span(idx).subspan(k + m, m));  // as sgd does
+    steps.take(d, std::span(idx).subspan(k, m), st, std::span(idx).subspan(k + m, m));  // as sgd does
     k += m;
   }
   counters(s, m);
@@ -75,11 +77,13 @@ void step_block(benchmark::State& s) {
   const std::size_t m = std::size_t(s.range(0));
   const auto& d = training_set<T>();
   ch1<T> net{1};
-  const nndl::sgd_step st{.eta = 3.0, .lambda = 0, .n = d.size()};
+  nndl::sgd_optimizer plain;
+  nndl::trainer steps(net, plain);
+  const nndl::step_settings st{.eta = 3.0, .lambda = 0, .n = d.size()};
   std::size_t k = 0;
   for (auto _ : s) {
     if (k + m > d.size()) k = 0;
-    net.update_mini_batch(d.row(k), std::span(d.labels).subspan(k, m), st);
+    steps.take(d.row(k), std::span(d.labels).subspan(k, m), st);
     k += m;
   }
   counters(s, m);
@@ -91,7 +95,7 @@ void reference(benchmark::State& s) {
   const auto& d = training_set<T>();
   const auto idx = shuffled(d.size());
   ch1<T> net{1};
-  const nndl::sgd_step st{.eta = 3.0, .lambda = 0, .n = d.size()};
+  const nndl::step_settings st{.eta = 3.0, .lambda = 0, .n = d.size()};
   std::size_t k = 0;
   for (auto _ : s) {
     if (k + m > d.size()) k = 0;

@@ -23,16 +23,12 @@ int run(const examples::common_flags& f, std::size_t runs) {
     std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, seed %llu%s\n", f.epochs, f.mini_batch, f.eta,
                 static_cast<unsigned long long>(seed),
                 runs > 1 ? (" (run " + std::to_string(run + 1) + " of " + std::to_string(runs) + ")").c_str() : "");
-    const nndl::sgd_options opts{.epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = seed};
-    nndl::train_history h;
-    if (f.metrics.empty()) {
-      h = nndl::sgd(net, data.training, opts, nndl::evaluate_on(data.test), examples::progress_bar(f));
-    } else {
-      const std::string path = examples::numbered(f.metrics, run, runs);
-      h = nndl::sgd(net, data.training, opts, nndl::evaluate_on(data.test), nndl::csv_metrics(path),
-                    examples::progress_bar(f));
-      std::cout << "Per-epoch figures: " << path << '\n';
-    }
+    const nndl::sgd_options opts{
+        .epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = seed, .workers = f.workers};
+    std::optional<nndl::csv_metrics> csv;
+    if (!f.metrics.empty()) csv.emplace(examples::numbered(f.metrics, run, runs));
+    const auto h = nndl::sgd(net, data.training, opts, nndl::evaluate_on(data.test), csv, examples::progress_bar(f));
+    if (csv) std::cout << "Per-epoch figures: " << csv->path.string() << '\n';
     examples::print_curve(h);
     examples::print_summary(h);
     const auto b = h.best_evaluation();
@@ -57,14 +53,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
-  examples::setup_blas(argv, f);
-  switch (hidden) {
-    case 30: return run<30>(f, runs);
-    case 100: return run<100>(f, runs);
-    default:
-      std::cerr << "ch1_network: --hidden " << hidden
-                << " is not built in; layer sizes are compile-time, and this program offers 30 and 100.\n"
-                   "Add a case to examples/ch1_network.cpp for another size.\n";
-      return 2;
+  examples::setup_blas(f);
+  try {
+    return nndl::choose_value<std::size_t{30}, std::size_t{100}>(hidden, "--hidden", [&](auto h) { return run<h()>(f, runs); });
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "ch1_network: " << e.what() << " (layer sizes are compile-time: add one in examples/ch1_network.cpp)\n";
+    return 2;
   }
 }

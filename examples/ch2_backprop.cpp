@@ -38,14 +38,15 @@ int main(int argc, char** argv) {
   f.epochs = 3;
   examples::add_common_flags(app, f);
   CLI11_PARSE(app, argc, argv);
-  examples::setup_blas(argv, f);
+  examples::setup_blas(f);
   const auto data = examples::load_data<double>(f);
 
   net_t matrix_net{f.seed}, sample_net{f.seed};
   std::cout << nndl::describe(matrix_net);
   std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, seed %llu; both networks see the same shuffles\n", f.epochs,
               f.mini_batch, f.eta, static_cast<unsigned long long>(f.seed));
-  const nndl::sgd_step step{.eta = f.eta, .lambda = 0, .n = data.training.size()};
+  const nndl::step_settings step{.eta = f.eta, .lambda = 0, .n = data.training.size()};
+  nndl::sgd_optimizer plain;
   std::vector<std::size_t> order(data.training.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   nndl::rng shuffler(f.seed);
@@ -53,11 +54,12 @@ int main(int argc, char** argv) {
   double first_step = 0;
   {
     net_t a{f.seed}, b{f.seed};
+    nndl::trainer a_steps(a, plain);
     std::vector<std::size_t> o = order;
     nndl::rng(f.seed).shuffle(o.begin(), o.end());
     for (std::size_t k = 0, steps = 1; steps <= 100; k += f.mini_batch, ++steps) {
       const auto batch = std::span(o).subspan(k, f.mini_batch);
-      a.update_mini_batch(data.training, batch, step);
+      a_steps.take(data.training, batch, step);
       nndl::reference::update_mini_batch(b, data.training, batch, step);
       if (steps == 1 || steps == 10 || steps == 100) {
         const double d = max_weight_difference(a, b);
@@ -67,12 +69,13 @@ int main(int argc, char** argv) {
     }
   }
   double t_matrix = 0, t_sample = 0, worst = 0;
+  nndl::trainer matrix_steps(matrix_net, plain, f.workers);
   std::vector<nndl::csv_metrics> csv;
   if (!f.metrics.empty()) csv.emplace_back(f.metrics);
   for (std::size_t epoch = 0; epoch < f.epochs; ++epoch) {
     shuffler.shuffle(order.begin(), order.end());
     const double tm = run_epoch(order, f.mini_batch,
-                                [&](auto batch) { matrix_net.update_mini_batch(data.training, batch, step); });
+                                [&](auto batch) { matrix_steps.take(data.training, batch, step); });
     const double ts = run_epoch(order, f.mini_batch, [&](auto batch) {
       nndl::reference::update_mini_batch(sample_net, data.training, batch, step);
     });

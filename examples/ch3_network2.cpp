@@ -16,7 +16,7 @@ namespace {
 struct options {
   examples::common_flags common;
   std::string cost = "cross-entropy", init = "default", evaluate = "test", monitor = "eval-acc";
-  std::string save, load, plot, preset;
+  std::string save, load, plot, preset, optimizer = "sgd";
   double lambda = 0, momentum = 0;
   std::size_t hidden = 30, train_size = 50000, early_stop = 0, schedule_patience = 10, runs = 1;
   bool schedule = false, dropout = false;
@@ -46,26 +46,6 @@ const std::map<std::string, preset> presets{
                     "large", "validation", "eval-acc", 96.37}},
 };
 
-/// All callbacks of this program in one object, chosen at run time.
-template <class T>
-struct monitors {
-  std::optional<nndl::evaluate_on<T>> eval;
-  std::optional<nndl::monitor_training<T>> train;
-  std::optional<nndl::early_stopping> early;
-  std::optional<nndl::eta_schedule> schedule;
-  std::optional<nndl::csv_metrics> csv;
-  template <class Net>
-  bool on_epoch_end(const Net& net, nndl::epoch_record& r) {
-    bool stop = false;
-    if (eval) stop |= eval->on_epoch_end(net, r);
-    if (train) stop |= train->on_epoch_end(net, r);
-    if (early) stop |= early->on_epoch_end(net, r);
-    if (schedule) stop |= schedule->on_epoch_end(net, r);
-    if (csv) stop |= csv->on_epoch_end(net, r);
-    return stop;
-  }
-};
-
 /// One training run with the given seed; returns its history, leaves the trained network in `net`.
 template <class Net>
 nndl::train_history train_once(Net& net, const options& o, const nndl::mnist_data<double>& data,
@@ -78,29 +58,33 @@ nndl::train_history train_once(Net& net, const options& o, const nndl::mnist_dat
     std::cout << "Loaded " << o.load << '\n';
   }
   std::cout << nndl::describe(net);
-  std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, lambda %g, momentum %g, %s init, %zu training images, "
+  std::printf("%s: %zu epochs, mini-batch %zu, eta %g, lambda %g, momentum %g, %s init, %zu training images, "
               "evaluated on %s data, seed %llu%s\n",
-              o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, o.momentum, o.init.c_str(),
+              o.optimizer == "adam" ? "Adam" : "SGD", o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, o.momentum, o.init.c_str(),
               training.size(), o.evaluate.c_str(), static_cast<unsigned long long>(seed),
               o.runs > 1 ? (" (run " + std::to_string(run + 1) + " of " + std::to_string(o.runs) + ")").c_str() : "");
 
   const bool all = o.monitor == "all";
   auto has = [&](const char* m) { return all || o.monitor.find(m) != std::string::npos; };
-  monitors<double> cb;
-  cb.eval.emplace(evaluation, has("eval-cost"), o.lambda);
+  std::optional<nndl::monitor_training<double>> train;
   if (has("train-acc") || has("train-cost")) {
-    cb.train.emplace(training, o.lambda);
-    cb.train->accuracy = has("train-acc");
-    cb.train->cost = has("train-cost");
+    train.emplace(training, o.lambda);
+    train->accuracy = has("train-acc");
+    train->cost = has("train-cost");
   }
-  if (o.early_stop > 0) cb.early = nndl::early_stopping{.patience = o.early_stop};
-  if (o.schedule) cb.schedule = nndl::eta_schedule{.patience = o.schedule_patience};
-  if (!o.common.metrics.empty()) cb.csv.emplace(examples::numbered(o.common.metrics, run, o.runs));
+  std::optional<nndl::early_stopping> early;
+  if (o.early_stop > 0) early = nndl::early_stopping{.patience = o.early_stop};
+  std::optional<nndl::eta_schedule> schedule;
+  if (o.schedule) schedule = nndl::eta_schedule{.patience = o.schedule_patience};
+  std::optional<nndl::csv_metrics> csv;
+  if (!o.common.metrics.empty()) csv.emplace(examples::numbered(o.common.metrics, run, o.runs));
 
-  const auto h = nndl::sgd(net, training,
-                           {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                            .lambda = o.lambda, .momentum = o.momentum, .seed = seed},
-                           cb, examples::progress_bar(o.common, o.evaluate));
+  examples::optimizer_choice opt(o.optimizer, o.momentum);
+  const auto h = nndl::train(net, training, opt,
+                             {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
+                              .lambda = o.lambda, .seed = seed, .workers = o.common.workers},
+                           nndl::evaluate_on(evaluation, has("eval-cost"), o.lambda), train, early, schedule, csv,
+                           examples::progress_bar(o.common, o.evaluate));
   if (!h.stop_reason.empty()) std::cout << "Stopped: " << h.stop_reason << '\n';
   examples::print_summary(h, o.evaluate);
   if (const auto first = h.epochs.empty() ? std::nullopt : h.epochs.front().evaluation_accuracy())
@@ -155,29 +139,29 @@ int run(const options& o) {
 }
 
 // The network types this program offers: cost × hidden size × dropout (12 types).
-template <class Cost, class Reg, std::size_t Hidden, bool Dropout>
+template <class Cost, std::size_t Hidden, bool Dropout>
 struct net_of {
   using out = std::conditional_t<std::is_same_v<Cost, nndl::log_likelihood_cost>, nndl::softmax, nndl::sigmoid>;
   using type = std::conditional_t<
       Dropout,
       nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>, nndl::dropout<0.5>,
-                    nndl::dense<10, out>, Cost, Reg, nndl::default_weight_init>,
-      nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>, nndl::dense<10, out>, Cost, Reg,
-                    nndl::default_weight_init>>;
+                    nndl::dense<10, out>, Cost, nndl::l2_regularizer, nndl::default_weight_init>,
+      nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>, nndl::dense<10, out>, Cost,
+                    nndl::l2_regularizer, nndl::default_weight_init>>;
 };
 
-template <class Cost, class Reg, std::size_t Hidden>
-int pick_dropout(const options& o) {
-  return o.dropout ? run<typename net_of<Cost, Reg, Hidden, true>::type>(o)
-                   : run<typename net_of<Cost, Reg, Hidden, false>::type>(o);
-}
-template <class Cost, class Reg>
-int pick_hidden(const options& o) {
-  if (o.hidden == 30) return pick_dropout<Cost, Reg, 30>(o);
-  if (o.hidden == 100) return pick_dropout<Cost, Reg, 100>(o);
-  std::cerr << "ch3_network2: --hidden " << o.hidden
-            << " is not built in; layer sizes are compile-time, and this program offers 30 and 100.\n";
-  return 2;
+/// The network the flags ask for. L2 with lambda = 0 is no regularisation; L1 (nndl::l1_regularizer)
+/// is left out of this program to keep its compile time down: every network type it offers is compiled.
+int dispatch(const options& o) {
+  using namespace nndl;
+  return choose<option<"quadratic", quadratic_cost>, option<"cross-entropy", cross_entropy_cost>,
+                option<"log-likelihood", log_likelihood_cost>>(o.cost, "--cost", [&]<class Cost>() {
+    return choose_value<std::size_t{30}, std::size_t{100}>(o.hidden, "--hidden", [&](auto hidden) {
+      return choose_value<false, true>(o.dropout, "--dropout", [&](auto dropout) {
+        return run<typename net_of<Cost, hidden(), dropout()>::type>(o);
+      });
+    });
+  });
 }
 
 }  // namespace
@@ -210,7 +194,10 @@ int main(int argc, char** argv) {
   app.add_option("--early-stop", o.early_stop, "Stop after N epochs without improvement (0: off)");
   app.add_flag("--schedule", o.schedule, "Halve eta after --schedule-patience epochs without improvement; stop at eta/128");
   app.add_option("--schedule-patience", o.schedule_patience, "Patience of --schedule")->capture_default_str();
-  app.add_option("--momentum", o.momentum, "Momentum coefficient mu (0: plain SGD)")->capture_default_str();
+  app.add_option("--optimizer", o.optimizer, "sgd (the book's, with --momentum) or adam (default eta 0.001)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sgd", "adam"}));
+  app.add_option("--momentum", o.momentum, "Momentum coefficient mu of sgd (0: plain SGD)")->capture_default_str();
   app.add_flag("--dropout", o.dropout, "Dropout with p = 0.5 on the hidden layer");
   app.add_option("--hidden", o.hidden, "Hidden neurons: 30 or 100 (compile-time sizes)")->capture_default_str();
   app.add_option("--train-size", o.train_size, "Use the first N training images")->capture_default_str();
@@ -223,29 +210,30 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   // A preset fills in the flags the user did not give.
   app.parse_complete_callback([&] {
+    if (o.optimizer == "adam" && app.count("--eta") == 0) o.common.eta = 0.001;  // Adam's own default
     if (o.preset.empty()) return;
     const auto& p = presets.at(o.preset);
     auto unset = [&](const char* flag) { return app.count(flag) == 0; };
     if (unset("--hidden")) o.hidden = p.hidden;
     if (unset("--train-size")) o.train_size = p.train_size;
     if (unset("--epochs")) o.common.epochs = p.epochs;
-    if (unset("--eta")) o.common.eta = p.eta;
+    if (unset("--eta") && o.optimizer != "adam") o.common.eta = p.eta;
     if (unset("--lambda")) o.lambda = p.lambda;
     if (unset("--init")) o.init = p.init;
     if (unset("--evaluate")) o.evaluate = p.evaluate;
     if (unset("--monitor")) o.monitor = p.monitor;
     if (unset("--cost")) o.cost = "cross-entropy";
   });
+
   CLI11_PARSE(app, argc, argv);
-  examples::setup_blas(argv, o.common);
+  examples::setup_blas(o.common);
   try {
-    // L2 with lambda = 0 is no regularisation; L1 (nndl::l1_regularizer) is left out of this program
-    // to keep its compile time down: every network type it offers is compiled.
-    if (o.cost == "quadratic") return pick_hidden<nndl::quadratic_cost, nndl::l2_regularizer>(o);
-    if (o.cost == "log-likelihood") return pick_hidden<nndl::log_likelihood_cost, nndl::l2_regularizer>(o);
-    return pick_hidden<nndl::cross_entropy_cost, nndl::l2_regularizer>(o);
+    return dispatch(o);
   } catch (const nndl::model_error& e) {
     std::cerr << e.what() << '\n';
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "ch3_network2: " << e.what() << '\n';
     return 2;
   }
 }

@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   app.add_option("--plot", o.plot, "PNG of the speeds during full-batch gradient descent")->capture_default_str();
   app.add_flag("--skip-accuracy", o.skip_accuracy, "Skip the four 30-epoch trainings");
   CLI11_PARSE(app, argc, argv);
-  examples::setup_blas(argv, o.common);
+  examples::setup_blas(o.common);
   const auto data = examples::load_data<double>(o.common);
   const auto slice = data.training.slice(0, o.images);
 

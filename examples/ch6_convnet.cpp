@@ -63,7 +63,7 @@ struct options {
   std::string preset = "conv20-40", cache;
   double lambda = 0;
   std::size_t ensemble = 1;
-  std::size_t workers = 0;  // 0: the cores for one network, one thread per network in an ensemble
+  bool workers_given = false;  // --workers on the command line; else the cores for one network, cores / K for K
   bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set
   std::string checkpoint;   // folder for per-network checkpoints (resumed when present)
   std::uint64_t expanded_seed = 1;  // one expanded set for every network, as the book's one file
@@ -84,21 +84,6 @@ struct test_at_best_validation {
       epoch = r.epoch;
     }
     return false;
-  }
-};
-
-/// An ensemble member's epochs as "Network i, epoch e: correct / total" lines (one network prints the
-/// book's "Epoch e" lines itself), one line at a time whichever thread reports.
-struct member_lines {
-  std::size_t i, k;
-  template <class Net>
-  void on_epoch_end(const Net&, const epoch_record& r) const {
-    if (k == 1 || !r.evaluation_correct) return;
-    static std::mutex m;
-    const std::lock_guard lock(m);
-    std::printf("Network %zu, epoch %zu: %zu / %zu   (%.3f s training)\n", i + 1, r.epoch, *r.evaluation_correct,
-                *r.evaluation_total, r.train_seconds);
-    std::fflush(stdout);
   }
 };
 
@@ -133,7 +118,7 @@ int run(const options& o, const preset& p) {
   std::cout << describe(Net{o.common.seed});
   const std::size_t k = o.ensemble;
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t workers = o.workers ? o.workers : std::max<std::size_t>(1, cores / k);
+  const std::size_t workers = o.workers_given ? o.common.workers : std::max<std::size_t>(1, cores / k);
   const std::size_t lanes = std::min(k, std::max<std::size_t>(1, cores / workers));  // networks at a time
   std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, lambda %g, %zu training images, %zu network(s), "
               "%zu at a time, %zu thread(s) each\n",
@@ -176,23 +161,15 @@ int run(const options& o, const preset& p) {
   if (!o.checkpoint.empty()) std::filesystem::create_directories(o.checkpoint);
   auto train = [&](std::size_t i) {
     const sgd_options so{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                         .lambda = o.lambda, .seed = o.common.seed + i, .verbose = k == 1,
-                         .threads = workers, .first_epoch = first_epoch[i]};
+                         .lambda = o.lambda, .seed = o.common.seed + i, .workers = workers,
+                         .first_epoch = first_epoch[i], .label = k > 1 ? "Network " + std::to_string(i + 1) : ""};
     auto bar = examples::progress_bar(o.common, "validation");
     bar.options.quiet = o.common.quiet || k > 1;  // one bar per network would overwrite each other
-    auto go = [&](auto&&... more) {
-      if (o.common.metrics.empty())
-        histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], more..., bar,
-                           member_lines{i, k});
-      else
-        histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], more...,
-                           csv_metrics(examples::numbered(o.common.metrics, i, k)).resume(first_epoch[i]), bar,
-                           member_lines{i, k});
-    };
-    if (savers.empty())
-      go();
-    else
-      go(savers[i]);
+    std::optional<csv_metrics> csv;
+    if (!o.common.metrics.empty()) csv.emplace(examples::numbered(o.common.metrics, i, k)), csv->resume(first_epoch[i]);
+    std::optional<checkpoint_each_epoch> saver;
+    if (!savers.empty()) saver = savers[i];
+    histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], saver, csv, bar);
   };
   if (k == 1) {
     train(0);
@@ -237,7 +214,15 @@ int main(int argc, char** argv) {
   CLI::App app{"Chapter 6: convolutional networks (network3.py) on MNIST, float32"};
   options o;
   o.cache = nndl::default_data_dir() + "/../mnist-expanded";
+  o.common.workers = std::max(1u, std::thread::hardware_concurrency());  // for one network; cores / K for K
+  o.common.epochs = presets.at(o.preset).epochs;  // the default preset's, so that --help shows true defaults
+  o.common.eta = presets.at(o.preset).eta;
   examples::add_common_flags(app, o.common);
+  app.get_option("--workers")->description(
+      "Threads that share each mini-batch (default: the cores for one network; cores / K, at least 1, for an "
+      "ensemble of K, whose networks then train cores / N at a time)");
+  app.get_option("--epochs")->description("Training epochs (default: the preset's)");
+  app.get_option("--eta")->description("Learning rate (default: the preset's)");
   std::string help = "The book's run (sets epochs, eta, lambda and the data; later flags override):";
   for (const auto& [n, p] : presets) help += "\n  " + n + ": " + p.what;
   app.add_option("--preset", o.preset, help)->capture_default_str()->check(CLI::IsMember([] {
@@ -245,14 +230,11 @@ int main(int argc, char** argv) {
     for (const auto& [n, p] : presets) v.push_back(n);
     return v;
   }()));
-  app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda");
+  app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda (default: the preset's)")->capture_default_str();
   app.add_option("--ensemble", o.ensemble, "Train this many networks (seeds seed, seed+1, ...), one per core at a time, and vote "
                  "(plurality; a tie goes to the larger summed output activation)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  app.add_option("--workers", o.workers,
-                 "Threads that share each mini-batch's samples in the conv layers (default: the cores for one "
-                 "network; cores / K, at least 1, for an ensemble of K, whose networks then train cores / N at a time)");
   app.add_flag("--standard-data", o.standard,
                "Train on the 50,000 standard images even where the preset uses the expanded data");
   app.add_option("--checkpoint", o.checkpoint,
@@ -264,12 +246,13 @@ int main(int argc, char** argv) {
   app.add_option("--expanded-cache", o.cache, "Folder for the expanded training data")->capture_default_str();
   app.parse_complete_callback([&] {
     const auto& p = presets.at(o.preset);
+    o.workers_given = app.count("--workers") > 0;
     if (app.count("--epochs") == 0) o.common.epochs = p.epochs;
     if (app.count("--eta") == 0) o.common.eta = p.eta;
     if (app.count("--lambda") == 0) o.lambda = p.lambda;
   });
   CLI11_PARSE(app, argc, argv);
-  examples::setup_blas(argv, o.common);
+  examples::setup_blas(o.common);
   try {
     return dispatch(o);
   } catch (const std::exception& e) {
@@ -280,14 +263,9 @@ int main(int argc, char** argv) {
 
 int dispatch(const options& o) {
   const auto& p = presets.at(o.preset);
-  if (o.preset == "fc100") return run<fc100>(o, p);
-  if (o.preset == "conv20") return run<conv20>(o, p);
-  if (o.preset == "conv20-40") return run<conv20_40<sigmoid>>(o, p);
-  if (o.preset == "fc300") return run<conv_fc<300>>(o, p);
-  if (o.preset == "fc1000") return run<conv_fc<1000>>(o, p);
-  if (o.preset == "fc100-100") return run<conv_fc_fc<100>>(o, p);
-  if (o.preset == "fc100-300") return run<conv_fc_fc<300>>(o, p);
-  if (o.preset == "fc100-1000") return run<conv_fc_fc<1000>>(o, p);
-  if (o.preset == "dropout") return run<dropout_net>(o, p);
-  return run<conv20_40<relu>>(o, p);  // relu, expanded
+  return choose<option<"fc100", fc100>, option<"conv20", conv20>, option<"conv20-40", conv20_40<sigmoid>>,
+                option<"relu", conv20_40<relu>>, option<"expanded", conv20_40<relu>>, option<"fc300", conv_fc<300>>,
+                option<"fc1000", conv_fc<1000>>, option<"fc100-100", conv_fc_fc<100>>,
+                option<"fc100-300", conv_fc_fc<300>>, option<"fc100-1000", conv_fc_fc<1000>>,
+                option<"dropout", dropout_net>>(o.preset, "--preset", [&]<class Net>() { return run<Net>(o, p); });
 }

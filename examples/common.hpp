@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nndl/blas.hpp>
+#include <nndl/choose.hpp>
 #include <nndl/data/mnist.hpp>
 #include <nndl/network.hpp>
 #include <nndl/train/progress.hpp>
@@ -14,6 +15,8 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 
 namespace examples {
 
@@ -24,7 +27,8 @@ struct common_flags {
   double eta = 3.0;
   std::uint64_t seed = 1;
   std::string metrics;     ///< CSV of per-epoch figures, empty for none
-  int threads = 1;         ///< OpenBLAS threads
+  int blas_threads = 0;    ///< OpenBLAS threads; 0: as nndl chose at start-up (nndl/blas.hpp)
+  std::size_t workers = 1; ///< threads that share each mini-batch (train_options::workers)
   bool quiet = false;      ///< no progress bar
 };
 
@@ -37,17 +41,64 @@ inline void add_common_flags(CLI::App& app, common_flags& f) {
   app.add_option("--seed", f.seed, "Seed for the weights and the shuffles")->capture_default_str();
   app.add_option("--metrics", f.metrics, "Write per-epoch figures to this CSV file");
   app.add_flag("--quiet", f.quiet, "No progress bar (on stderr: per mini-batch on a terminal, per epoch otherwise)");
-  app.add_option("--threads", f.threads, "OpenBLAS threads (1 is fastest for small mini-batches)")
+  app.add_option("--workers", f.workers,
+                 "Threads that share each mini-batch and each evaluation (the conv and pooling layers split its "
+                 "samples, wide dense layers their neurons)")
       ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--blas-threads", f.blas_threads,
+                 "OpenBLAS threads inside each matrix product (default: 1, or OPENBLAS_NUM_THREADS when set; small "
+                 "products gain nothing from more)")
       ->check(CLI::Range(1, 64));
 }
 
-/// Parses the flags, then fixes OpenBLAS's kernels and threads (see nndl/blas.hpp).
-inline void setup_blas(char** argv, const common_flags& f) {
-  nndl::select_blas_kernels(argv);
-  nndl::set_blas_threads(f.threads);
+/// After the flags are parsed: OpenBLAS's threads if --blas-threads was given, then what OpenBLAS
+/// runs with (nndl/blas.hpp chose its kernels and threads when the program started).
+inline void setup_blas(const common_flags& f) {
+  if (f.blas_threads > 0) nndl::set_blas_threads(f.blas_threads);
   std::cout << nndl::blas_summary() << '\n';
 }
+
+/// The optimizer a program's flags choose (--optimizer sgd|adam, --momentum), as one type, so that
+/// each network type is compiled once for both.
+class optimizer_choice {
+ public:
+  optimizer_choice(const std::string& kind, double momentum) {
+    if (kind == "adam")
+      o_ = nndl::adam{};
+    else
+      o_ = nndl::sgd_optimizer({.momentum = momentum});
+  }
+  std::string_view name() const {
+    return std::visit([](const auto& o) { return o.name(); }, o_);
+  }
+  template <class T>
+  void prepare(std::span<const std::size_t> sizes) {
+    std::visit([&](auto& o) { o.template prepare<T>(sizes); }, o_);
+  }
+  void begin_step(const nndl::step_settings& s) {
+    std::visit([&](auto& o) { o.begin_step(s); }, o_);
+  }
+  template <class Reg, class T>
+  nndl::gradient_sink<T> sink(std::size_t k, const nndl::parameter<T>& p, std::size_t m) {
+    return std::visit([&](auto& o) { return o.template sink<Reg>(k, p, m); }, o_);
+  }
+  template <class Reg, class T>
+  void update(std::size_t k, const nndl::parameter<T>& p, std::size_t m) {
+    std::visit([&](auto& o) { o.template update<Reg>(k, p, m); }, o_);
+  }
+  template <class T, class F>
+  void for_each_state(F&& f) {
+    std::visit([&](auto& o) { o.template for_each_state<T>(f); }, o_);
+  }
+  template <class F>
+  void for_each_counter(F&& f) {
+    std::visit([&](auto& o) { o.for_each_counter(f); }, o_);
+  }
+
+ private:
+  std::variant<nndl::sgd_optimizer, nndl::adam> o_;
+};
 
 /// Loads the book's MNIST split, or prints what to do and exits with status 2.
 template <class T>

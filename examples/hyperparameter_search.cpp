@@ -5,7 +5,7 @@
 //   hyperparameter_search --strategy bayes --budget 30 --epochs 10 --space "eta=0.01:10:log,lambda=0.01:20:log"
 //   hyperparameter_search --strategy all --budget 30 --plot search      # the three side by side
 // Parameters: eta, lambda, mini_batch, epochs, momentum, hidden (a choice of 30|100: compiled sizes).
-// Trials run in parallel (--workers, default one per core); each finished trial is appended to the
+// Trials run in parallel (--parallel, default one per core); each finished trial is appended to the
 // journal (<journal>-<strategy>.csv) at once, and a rerun with the same journal resumes.
 // Built with -DNNDL_WITH_MPI by mpicxx, `mpirun -np N` spreads the trials over N processes.
 #include "common.hpp"
@@ -24,7 +24,7 @@ struct options {
   std::string strategy = "bayes", space = "eta=0.01:10:log,lambda=0.01:20:log", journal = "hyperparameter_search";
   std::string plot;
   std::size_t budget = 30, patience = 0, top = 5, initial = 5;
-  unsigned workers = 0;
+  unsigned parallel = 0;  // trials at once (0: one per core)
   double seconds = 0, lambda = 5.0, momentum = 0, target = 0.955, goal = 0.96;
   std::size_t hidden = 30;
   bool test = true, fresh = false;
@@ -63,25 +63,18 @@ std::pair<nndl::tune::outcome, double> train(const setting& st, const nndl::mnis
                                              std::uint64_t seed, std::size_t patience, std::size_t stop_at = 0,
                                              bool test = false) {
   Net net{seed};
-  nndl::evaluate_on<double> eval(data.validation);
   std::optional<nndl::early_stopping> early;
   if (patience > 0) early = nndl::early_stopping{.patience = patience};
-  struct cb_t {
-    nndl::evaluate_on<double>* eval;
-    std::optional<nndl::early_stopping>* early;
-    std::size_t stop_at;
-    bool on_epoch_end(const Net& n, nndl::epoch_record& r) {
-      eval->on_epoch_end(n, r);
-      bool stop = *early && (**early).on_epoch_end(n, r);
-      return stop || (stop_at && r.epoch + 1 >= stop_at);
-    }
-  } cb{&eval, &early, stop_at};
+  struct stop_after {  // the chosen model is trained again up to its best epoch
+    std::size_t epochs;
+    bool on_epoch_end(const Net&, const nndl::epoch_record& r) const { return epochs && r.epoch + 1 >= epochs; }
+  };
   nndl::tune::outcome out;
   try {
     const auto h = nndl::sgd(net, data.training,
                              {.epochs = st.epochs, .mini_batch = st.mini_batch, .eta = st.eta, .lambda = st.lambda,
                               .momentum = st.momentum, .seed = seed, .verbose = false},
-                             cb);
+                             nndl::evaluate_on(data.validation), early, stop_after{stop_at});
     const auto best = h.best_evaluation();
     out.score = best ? *best->evaluation_accuracy() : 0;
     out.epochs = h.epochs.size();
@@ -97,10 +90,10 @@ std::pair<nndl::tune::outcome, double> train(const setting& st, const nndl::mnis
 std::pair<nndl::tune::outcome, double> train_any(const setting& st, const nndl::mnist_data<double>& data,
                                                  std::uint64_t seed, std::size_t patience, std::size_t stop_at = 0,
                                                  bool test = false) {
-  if (st.hidden == 30) return train<net30>(st, data, seed, patience, stop_at, test);
-  if (st.hidden == 100) return train<net100>(st, data, seed, patience, stop_at, test);
-  throw std::invalid_argument("hyperparameter_search: hidden = " + std::to_string(st.hidden) +
-                              " is not compiled in; use hidden=30|100");
+  return nndl::choose_value<std::size_t{30}, std::size_t{100}>(st.hidden, "hidden", [&](auto h) {
+    using Net = std::conditional_t<h() == 30, net30, net100>;
+    return train<Net>(st, data, seed, patience, stop_at, test);
+  });
 }
 
 std::uint64_t trial_seed(const options& o, std::size_t id) { return o.common.seed * 100003 + id; }
@@ -121,7 +114,7 @@ std::vector<nndl::tune::trial> search(const options& o, const std::string& strat
   auto objective = [&](const tune::point& x, std::size_t id, int) {
     return train_any(setting_of(o, s, x), data, trial_seed(o, id), o.patience).first;
   };
-  tune::run_options ro{.budget = o.budget, .budget_seconds = o.seconds, .workers = o.workers};
+  tune::run_options ro{.budget = o.budget, .budget_seconds = o.seconds, .workers = o.parallel};
   nndl::progress_options po;
   po.quiet = o.common.quiet;
   nndl::progress trials(o.budget, "trials", po);
@@ -171,7 +164,8 @@ int main(int argc, char** argv) {
   app.add_option("--lambda", o.lambda, "lambda when not searched")->capture_default_str();
   app.add_option("--momentum", o.momentum, "momentum when not searched")->capture_default_str();
   app.add_option("--hidden", o.hidden, "hidden neurons when not searched (30 or 100)")->capture_default_str();
-  app.add_option("--workers", o.workers, "Parallel trials (0: one per core)")->capture_default_str();
+  app.add_option("--parallel", o.parallel, "Trials at once (0: one per core; each trains on one thread)")
+      ->capture_default_str();
   app.add_option("--patience", o.patience, "Stop a trial after N epochs without improvement (0: off)")
       ->capture_default_str();
   app.add_option("--initial", o.initial, "Random trials before Bayesian optimisation starts")->capture_default_str();
@@ -184,10 +178,7 @@ int main(int argc, char** argv) {
   app.add_option("--top", o.top, "Rows of the table of best trials")->capture_default_str();
   app.add_flag("!--no-test", o.test, "Do not score the chosen model on the test set");
   CLI11_PARSE(app, argc, argv);
-#ifndef NNDL_WITH_MPI
-  nndl::select_blas_kernels(argv);  // (under MPI the launcher's environment decides: no restart)
-#endif
-  nndl::set_blas_threads(1);
+  nndl::set_blas_threads(o.common.blas_threads > 0 ? o.common.blas_threads : 1);  // trials run in parallel
   if (rank == 0) std::cout << nndl::blas_summary() << '\n';
   namespace tune = nndl::tune;
   int status = 0;

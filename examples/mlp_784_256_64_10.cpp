@@ -21,7 +21,7 @@ namespace {
 
 struct options {
   examples::common_flags common;
-  std::string hidden_act = "relu", save;
+  std::string hidden_act = "relu", save, optimizer = "sgd";
   double lambda = 0.5, momentum = 0.9;
 };
 
@@ -29,30 +29,23 @@ template <class Act, class Init>
 using mlp = nndl::network<double, nndl::input<784>, nndl::dense<256, Act>, nndl::dense<64, Act>,
                           nndl::dense<10, nndl::softmax>, nndl::log_likelihood_cost, nndl::l2_regularizer, Init>;
 
-/// --metrics when given (a callback that does nothing otherwise).
-struct maybe_csv {
-  std::optional<nndl::csv_metrics>* csv;
-  template <class N>
-  bool on_epoch_end(const N& n, nndl::epoch_record& r) { return *csv && (*csv)->on_epoch_end(n, r); }
-};
-
 template <class Net>
 int run(const options& o) {
   const auto data = examples::load_data<double>(o.common);
   Net net{o.common.seed};
   std::cout << nndl::describe(net);
-  std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, momentum %g, lambda %g, seed %llu\n", o.common.epochs,
-              o.common.mini_batch, o.common.eta, o.momentum, o.lambda,
+  examples::optimizer_choice opt(o.optimizer, o.momentum);
+  std::printf("%s: %zu epochs, mini-batch %zu, eta %g, %s lambda %g, seed %llu\n", o.optimizer == "adam" ? "Adam" : "SGD",
+              o.common.epochs, o.common.mini_batch, o.common.eta,
+              o.optimizer == "adam" ? "" : ("momentum " + std::to_string(o.momentum) + ",").c_str(), o.lambda,
               static_cast<unsigned long long>(o.common.seed));
   std::fflush(stdout);
-  auto bar = examples::progress_bar(o.common);
-  bar.options.out = stdout;  // here the bar is the per-epoch report (sgd prints no book lines)
   std::optional<nndl::csv_metrics> csv;
   if (!o.common.metrics.empty()) csv.emplace(o.common.metrics);
-  const auto h = nndl::sgd(net, data.training,
-                           {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                            .lambda = o.lambda, .momentum = o.momentum, .seed = o.common.seed, .verbose = false},
-                           nndl::evaluate_on(data.test), maybe_csv{&csv}, bar);
+  const auto h = nndl::train(net, data.training, opt,
+                             {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
+                              .lambda = o.lambda, .seed = o.common.seed, .workers = o.common.workers},
+                             nndl::evaluate_on(data.test), csv, examples::progress_bar(o.common));
   examples::print_summary(h, "test");
   const std::size_t final_correct = net.evaluate(data.test);
   std::printf("Final test accuracy: %zu / %zu (%.2f%%)\n", final_correct, data.test.size(),
@@ -81,11 +74,18 @@ int main(int argc, char** argv) {
   app.add_option("--hidden-act", o.hidden_act, "Activation of the hidden layers")
       ->capture_default_str()
       ->check(CLI::IsMember({"relu", "sigmoid"}));
-  app.add_option("--momentum", o.momentum, "Momentum coefficient mu (0: plain SGD)")->capture_default_str();
+  app.get_option("--eta")->description("Learning rate (0.02 for sgd; 0.001 unless given for adam)");
+  app.add_option("--optimizer", o.optimizer, "sgd (with --momentum) or adam (default eta 0.001)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sgd", "adam"}));
+  app.add_option("--momentum", o.momentum, "Momentum coefficient mu of sgd (0: plain SGD)")->capture_default_str();
   app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda")->capture_default_str();
   app.add_option("--save", o.save, "Save the trained model: .npz (NumPy) or .json (network2.py's format)");
+  app.parse_complete_callback([&] {
+    if (o.optimizer == "adam" && app.count("--eta") == 0) o.common.eta = 0.001;
+  });
   CLI11_PARSE(app, argc, argv);
-  examples::setup_blas(argv, o.common);
+  examples::setup_blas(o.common);
   try {
     if (o.hidden_act == "sigmoid") return run<mlp<nndl::sigmoid, nndl::default_weight_init>>(o);
     return run<mlp<nndl::relu, nndl::he_init>>(o);

@@ -5,7 +5,7 @@ if(NOT DEFINED ENV{NNDL_DATA} AND NOT EXISTS "$ENV{HOME}/.local/share/nndl/mnist
   return()
 endif()
 file(REMOVE_RECURSE ${WORK})
-set(common --preset fc100 --quiet --threads 1)
+set(common --preset fc100 --quiet --blas-threads 1)
 function(run out)
   execute_process(COMMAND ${PROGRAM} ${common} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
   set(${out} "${o}${e}" PARENT_SCOPE)

@@ -56,8 +56,8 @@ void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::fre
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
-template <class Net>
-long allocations_in_steps(std::size_t batch, double momentum = 0) {
+template <class Net, class Opt = nndl::sgd_optimizer>
+long allocations_in_steps(std::size_t batch, Opt opt = {}, std::size_t workers = 1) {
   using T = typename Net::scalar;
   Net net{1};
   nndl::dataset<T> d;
@@ -65,11 +65,12 @@ long allocations_in_steps(std::size_t batch, double momentum = 0) {
   d.labels.assign(200, 3);
   std::vector<std::size_t> idx(200);
   std::iota(idx.begin(), idx.end(), std::size_t{0});
-  const nndl::sgd_step s{.eta = 0.5, .lambda = 1.0, .n = 200, .momentum = momentum};
-  net.update_mini_batch(d, std::span(idx).subspan(0, batch), s);  // the workspace grows here, once
+  const nndl::step_settings s{.eta = 0.5, .lambda = 1.0, .n = 200};
+  nndl::trainer steps(net, opt, workers);
+  steps.take(d, std::span(idx).subspan(0, batch), s);  // the workspace grows here, once
   allocations = 0;
   counting = true;
-  for (std::size_t k = 0; k + batch <= 200; k += batch) net.update_mini_batch(d, std::span(idx).subspan(k, batch), s);
+  for (std::size_t k = 0; k + batch <= 200; k += batch) steps.take(d, std::span(idx).subspan(k, batch), s);
   counting = false;
   return allocations.load();
 }
@@ -108,12 +109,15 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
     CHECK(allocations_in_steps<ch1>(batch) == 0);
     CHECK(allocations_in_steps<ch3>(batch) == 0);
     CHECK(allocations_in_steps<l1>(batch) == 0);
-    CHECK(allocations_in_steps<ch1>(batch, 0.9) == 0);       // momentum SGD
-    CHECK(allocations_in_steps<dropped>(batch, 0.5) == 0);   // dropout, momentum
+    const nndl::sgd_optimizer momentum({.momentum = 0.9});
+    CHECK(allocations_in_steps<ch1>(batch, momentum) == 0);  // momentum SGD
+    CHECK(allocations_in_steps<dropped>(batch, momentum) == 0);  // dropout, momentum
+    CHECK(allocations_in_steps<ch3>(batch, nndl::adam{}) == 0);  // Adam
+    CHECK(allocations_in_steps<convnet>(batch, nndl::adam{}) == 0);
     CHECK(allocations_in_steps<convnet>(batch) == 0);        // convolution, pooling
-    nndl::detail::team_scope team(2);                        // the same split between two threads
-    CHECK(allocations_in_steps<convnet>(batch) == 0);
-    CHECK(allocations_in_steps<ch3>(batch) == 0);            // dense<100> on 784 inputs: split by neurons
-    CHECK(allocations_in_steps<wide>(batch) == 0);           // sliced products as well
+    const nndl::sgd_optimizer plain;
+    CHECK(allocations_in_steps<convnet>(batch, plain, 2) == 0);  // the same split between two threads
+    CHECK(allocations_in_steps<ch3>(batch, plain, 2) == 0);  // dense<100> on 784 inputs: split by neurons
+    CHECK(allocations_in_steps<wide>(batch, plain, 2) == 0);  // sliced products as well
   }
 }

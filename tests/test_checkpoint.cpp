@@ -8,6 +8,7 @@
 #include <nndl/io/checkpoint.hpp>
 #include <nndl/network.hpp>
 
+#include <atomic>
 #include <fstream>
 
 namespace {
@@ -25,10 +26,10 @@ dataset<float> data() {
   for (std::size_t i = 0; i < 80; ++i) d.labels.push_back(std::uint8_t(i % 10));
   return d;
 }
-sgd_options options(std::size_t epochs, std::size_t first = 0) {
-  return {.epochs = epochs, .mini_batch = 10, .eta = 0.1, .lambda = 0.5, .momentum = 0.5, .seed = 7, .verbose = false,
-          .first_epoch = first};
+train_options options(std::size_t epochs, std::size_t first = 0) {
+  return {.epochs = epochs, .mini_batch = 10, .eta = 0.1, .lambda = 0.5, .seed = 7, .verbose = false, .first_epoch = first};
 }
+sgd_optimizer momentum() { return sgd_optimizer({.momentum = 0.5}); }
 }  // namespace
 
 TEST_CASE("a run stopped at a checkpoint and continued equals the uninterrupted run", "[checkpoint]") {
@@ -36,16 +37,19 @@ TEST_CASE("a run stopped at a checkpoint and continued equals the uninterrupted 
   const test_support::temp_dir dir("checkpoint");
   const auto file = dir / "run.ckpt.npz";
   net_t straight{1};
-  sgd(straight, d, options(4));
+  auto straight_opt = momentum();
+  train(straight, d, straight_opt, options(4));
 
   net_t first{1};
-  sgd(first, d, options(2));
-  save_checkpoint(first, file, {{"epochs_done", 2}, {"note", "half way"}});
-  net_t resumed{99};  // other weights and dropout generator: all must come from the file
-  const auto state = load_checkpoint(resumed, file);
+  auto first_opt = momentum();
+  train(first, d, first_opt, options(2));
+  save_checkpoint(first, first_opt, file, {{"epochs_done", 2}, {"note", "half way"}});
+  net_t resumed{99};  // other weights, dropout generator and velocities: all must come from the file
+  auto resumed_opt = momentum();
+  const auto state = load_checkpoint(resumed, resumed_opt, file);
   CHECK(state["epochs_done"] == 2);
   CHECK(state["note"] == "half way");
-  sgd(resumed, d, options(4, state["epochs_done"].get<std::size_t>()));
+  train(resumed, d, resumed_opt, options(4, state["epochs_done"].get<std::size_t>()));
   CHECK((resumed.layer<0>().w == straight.layer<0>().w));
   CHECK((resumed.layer<3>().w == straight.layer<3>().w));
   CHECK((resumed.layer<4>().b == straight.layer<4>().b));
@@ -86,4 +90,71 @@ TEST_CASE("a checkpoint is refused for another network, when damaged, or with no
   net_t n3{3};
   CHECK(load_checkpoint(n3, file)["epochs_done"] == 1);
   CHECK((n3.layer<3>().w == net.layer<3>().w));
+}
+
+TEST_CASE("Adam's moments and step count go through a checkpoint: a continued run equals the straight one",
+          "[checkpoint][adam]") {
+  const auto d = data();
+  const test_support::temp_dir dir("checkpoint-adam");
+  const auto file = dir / "adam.ckpt.npz";
+  train_options o = options(4);
+  o.eta = 0.01;
+  net_t straight{1};
+  adam straight_opt;
+  train(straight, d, straight_opt, o);
+
+  net_t first{1};
+  adam first_opt;
+  o.epochs = 2;
+  train(first, d, first_opt, o);
+  save_checkpoint(first, first_opt, file, {{"epochs_done", 2}});
+  net_t resumed{99};
+  adam resumed_opt;
+  load_checkpoint(resumed, resumed_opt, file);
+  CHECK(resumed_opt.steps() == first_opt.steps());
+  o.epochs = 4;
+  o.first_epoch = 2;
+  train(resumed, d, resumed_opt, o);
+  CHECK((resumed.layer<0>().w == straight.layer<0>().w));
+  CHECK((resumed.layer<4>().w == straight.layer<4>().w));
+  CHECK(resumed_opt.steps() == straight_opt.steps());
+  net_t plain_net{1};
+  CHECK_THROWS_WITH(load_checkpoint(plain_net, file), Catch::Contains("adam") && Catch::Contains(file.string()));
+}
+
+TEST_CASE("a run interrupted inside an epoch continues from that mini-batch to the uninterrupted weights",
+          "[checkpoint]") {
+  const auto d = data();
+  const test_support::temp_dir dir("checkpoint-batch");
+  const auto file = dir / "mid.ckpt.npz";
+  net_t straight{1};
+  auto straight_opt = momentum();
+  train(straight, d, straight_opt, options(3));
+
+  std::atomic<bool> stop{false};
+  struct stop_in_epoch_1 {
+    std::atomic<bool>* flag;
+    std::size_t epoch = 0;
+    bool on_epoch_end(const net_t&, epoch_record& r) { return epoch = r.epoch + 1, false; }
+    void on_batch_end(const net_t&, std::size_t batch, std::size_t) const {
+      if (epoch == 1 && batch == 4) *flag = true;
+    }
+  };
+  net_t first{1};
+  auto first_opt = momentum();
+  auto o = options(3);
+  o.stop = &stop;
+  const auto h = train(first, d, first_opt, o, stop_in_epoch_1{&stop});
+  REQUIRE(h.interrupted);
+  CHECK(h.epochs_done == 1);
+  CHECK(h.batches_done == 5);
+  save_checkpoint(first, first_opt, file, {{"epochs_done", h.epochs_done}, {"batches_done", h.batches_done}});
+  net_t resumed{7};
+  auto resumed_opt = momentum();
+  const auto state = load_checkpoint(resumed, resumed_opt, file);
+  auto more = options(3, state["epochs_done"].get<std::size_t>());
+  more.first_batch = state["batches_done"].get<std::size_t>();
+  train(resumed, d, resumed_opt, more);
+  CHECK((resumed.layer<0>().w == straight.layer<0>().w));
+  CHECK((resumed.layer<3>().w == straight.layer<3>().w));
 }

@@ -68,10 +68,14 @@ TEST_CASE("max pooling takes each block's maximum and sends the gradient back to
   matrix<double> z = xt::zeros<double>({1, 4}), a = z, g{{10, 20, 30, 40}}, din = xt::zeros<double>({1, 16});
   auto v = [](auto& m) { return detail::rows_view(m.data(), m.shape()[0], m.shape()[1]); };
   auto cv = [](const auto& m) { return detail::rows_view(m.data(), m.shape()[0], m.shape()[1]); };
-  p.forward(cv(x), v(z), v(a), true);
+  decltype(p)::scratch where;
+  const context ctx{};
+  p.forward({cv(x), v(z), v(a)}, where, ctx);  // inference: the maxima only
   CHECK((a == matrix<double>{{4, 9, 5, 2}}));
-  auto dv = v(din);
-  p.backward<no_regularizer>(cv(x), cv(z), cv(a), v(g), false, &dv, {});
+  a.fill(0);
+  p.forward_training({cv(x), v(z), v(a)}, where, ctx);  // training: the maxima and where they are
+  CHECK((a == matrix<double>{{4, 9, 5, 2}}));
+  p.backward({cv(x), cv(z), cv(a), v(g), delta_holds::dC_dA, v(din)}, where, {}, ctx);
   const matrix<double> expected{{0, 0, 0, 0, 0, 10, 0, 20, 30, 0, 0, 0, 0, 0, 0, 40}};
   CHECK((din == expected));
 }
@@ -134,10 +138,8 @@ TEST_CASE("split between threads, a convolutional network's gradient is the one-
     net.compute_gradient(x.data(), batch);
     const matrix<double> one0 = net.layer<0>().gw, one2 = net.layer<2>().gw;
     const vector<double> oneb = net.layer<0>().gb;
-    {
-      nndl::detail::team_scope team(3);
-      net.compute_gradient(x.data(), batch);
-    }
+    const auto team = nndl::detail::make_team(3);
+    net.compute_gradient(x.data(), batch, 0.0, 1, false, team.get());
     CHECK(xt::allclose(net.layer<0>().gw, one0, 1e-12, 1e-14));
     CHECK(xt::allclose(net.layer<2>().gw, one2, 1e-12, 1e-14));
     CHECK(xt::allclose(net.layer<0>().gb, oneb, 1e-12, 1e-14));
@@ -155,7 +157,7 @@ TEST_CASE("training on two threads is reproducible and follows the one-thread ru
   for (std::size_t i = 0; i < 60; ++i) d.labels.push_back(std::uint8_t(i % 10));
   auto train = [&](std::size_t threads) {
     net_t net{2};
-    nndl::sgd(net, d, {.epochs = 2, .mini_batch = 10, .eta = 0.1, .lambda = 0.1, .verbose = false, .threads = threads});
+    nndl::sgd(net, d, {.epochs = 2, .mini_batch = 10, .eta = 0.1, .lambda = 0.1, .verbose = false, .workers = threads});
     return net;
   };
   const auto a = train(2), b = train(2), one = train(1);

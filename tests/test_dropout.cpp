@@ -15,16 +15,18 @@ TEST_CASE("dropout keeps about 1 - p of its inputs while training, a new mask ea
   nndl::matrix<double> x = xt::ones<double>({50, 200}), z = xt::zeros<double>({50, 200}), a = z, z2 = z;
   auto view = [](auto& m) { return nndl::detail::rows_view(m.data(), m.shape()[0], m.shape()[1]); };
   auto cx = nndl::detail::rows_view(static_cast<const double*>(x.data()), 50, 200);
-  d.forward(cx, view(z), view(a), true);
+  decltype(d)::scratch none;
+  const nndl::context training{};
+  d.forward_training({cx, view(z), view(a)}, none, training);
   const double kept = xt::mean(a)();
   CHECK(kept == Approx(0.75).margin(0.02));
   CHECK(xt::all(xt::equal(a, z)));  // a = x ⊙ mask with x = 1
-  d.forward(cx, view(z2), view(a), true);
+  d.forward_training({cx, view(z2), view(a)}, none, training);
   CHECK(xt::any(xt::not_equal(z, z2)));
   d.frozen = true;
-  d.forward(cx, view(z2), view(a), true);  // frozen: the mask in z2 stays
+  d.forward_training({cx, view(z2), view(a)}, none, training);  // frozen: the mask in z2 stays
   CHECK(xt::all(xt::equal(a, z2)));
-  d.forward(cx, view(z), view(a), false);  // inference: (1 − p) x
+  d.forward({cx, view(z), view(a)}, none, training);  // inference: (1 − p) x
   CHECK(xt::allclose(a, 0.75 * x));
 }
 

@@ -3,7 +3,9 @@
 
 #include <nndl/network.hpp>
 
+#include <atomic>
 #include <numeric>
+#include <thread>
 
 namespace {
 using ch1 = nndl::network<double, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
@@ -140,4 +142,35 @@ TEST_CASE("rng: reproducible, uniform and normal", "[rng]") {
   CHECK(std::accumulate(v.begin(), v.end(), 0) == 45);
   CHECK(v != std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   for (int i = 0; i < 1000; ++i) CHECK(r.below(7) < 7);
+}
+
+TEST_CASE("one const network serves several threads at once with the single-thread answers", "[network][parallel]") {
+  using conv_t = nndl::network<float, nndl::input<1, 10, 10>, nndl::conv<3, 3, nndl::relu>, nndl::max_pool<2>,
+                               nndl::dropout<0.5>, nndl::dense<6, nndl::sigmoid>, nndl::dense<3, nndl::softmax>,
+                               nndl::log_likelihood_cost>;
+  const conv_t net{4};
+  const auto d = blobs<float>(300, 100, 6);
+  net.evaluate(d);  // warm: the pool holds a workspace now
+  std::vector<nndl::matrix<float>> expected;  // on this thread, one sample at a time as the threads ask
+  std::vector<std::size_t> predicted(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    predicted[i] = net.predict(d.row(i));
+    expected.push_back(net.feedforward(d.row(i), 1));
+  }
+  const std::size_t correct = net.evaluate(d);
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        const std::size_t i = std::size_t(t * 37 + round * 11) % d.size();
+        if (net.predict(d.row(i)) != predicted[i]) ++mismatches;
+        const nndl::matrix<float> a = net.feedforward(d.row(i), 1);
+        for (std::size_t j = 0; j < 3; ++j)
+          if (a(0, j) != expected[i](0, j)) ++mismatches;
+        if (round % 5 == 0 && net.evaluate(d, 2) != correct) ++mismatches;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(mismatches.load() == 0);
 }

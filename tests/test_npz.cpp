@@ -23,16 +23,13 @@ using sig_ce = nndl::network<T, nndl::input<784>, nndl::dense<30, nndl::sigmoid>
 using mlp = nndl::network<double, nndl::input<784>, nndl::dense<256, nndl::relu>, nndl::dense<64, nndl::relu>,
                           nndl::dense<10, nndl::softmax>, nndl::log_likelihood_cost, nndl::he_init>;
 
+/// Every parameter of a equals b's (same architecture, same values), through the parameter walk.
 template <class A, class B>
 bool same_parameters(const A& a, const B& b) {
-  bool same = true;
-  nndl::detail::for_each_dense(a, [&](const auto& la, std::size_t k) {
-    nndl::detail::for_each_dense(b, [&](const auto& lb, std::size_t kb) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(la)>, std::decay_t<decltype(lb)>>)
-        if (k == kb) same = same && la.w == lb.w && la.b == lb.b;
-    });
-  });
-  return same;
+  std::vector<std::vector<double>> va, vb;
+  a.for_each_parameter([&](const auto&, const auto& p) { va.emplace_back(p.value, p.value + p.size()); });
+  b.for_each_parameter([&](const auto&, const auto& p) { vb.emplace_back(p.value, p.value + p.size()); });
+  return va == vb;
 }
 
 std::string read_bytes(const fs::path& p) {

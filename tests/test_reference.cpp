@@ -62,11 +62,13 @@ TEST_CASE("a batched SGD step equals network.py's update_mini_batch", "[referenc
   std::vector<std::size_t> idx(d.size());
   std::iota(idx.begin(), idx.end(), std::size_t{0});
   rng r(1);
+  sgd_optimizer plain;
+  trainer steps(fast, plain);
   for (int step = 0; step < 20; ++step) {
     r.shuffle(idx.begin(), idx.end());
     const std::span<const std::size_t> batch(idx.data(), 10);
-    const sgd_step s{.eta = 3.0, .lambda = 0.5, .n = d.size()};
-    fast.update_mini_batch(d, batch, s);
+    const step_settings s{.eta = 3.0, .lambda = 0.5, .n = d.size()};
+    steps.take(d, batch, s);
     reference::update_mini_batch(slow, d, batch, s);
   }
   CHECK(xt::allclose(fast.layer<0>().w, slow.layer<0>().w, 1e-10, 1e-10));

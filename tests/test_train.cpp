@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -121,7 +123,8 @@ TEST_CASE("the L2 step is network2.py's formula", "[train]") {
   net.compute_gradient(d.x.data(), d.labels);  // mean gradient of C0 (lambda 0)
   const nndl::matrix<double> w0 = net.layer<0>().w, g0 = net.layer<0>().gw;
   const nndl::vector<double> b0 = net.layer<0>().b, gb0 = net.layer<0>().gb;
-  net.update_mini_batch(d.x.data(), d.labels, {.eta = eta, .lambda = lambda, .n = n});
+  nndl::sgd_optimizer plain;
+  nndl::trainer(net, plain).take(d.x.data(), d.labels, {.eta = eta, .lambda = lambda, .n = n});
   const nndl::matrix<double> expected = (1 - eta * lambda / double(n)) * w0 - eta * g0;
   CHECK(xt::allclose(net.layer<0>().w, expected, 1e-13, 1e-14));
   CHECK(xt::allclose(net.layer<0>().b, b0 - eta * gb0, 1e-13, 1e-14));
@@ -156,11 +159,13 @@ TEST_CASE("momentum SGD follows v <- mu v - eta grad, w <- w + v", "[train]") {
   const double eta = 0.5, lambda = 2.0, mu = 0.9;
   const std::size_t n = 100;
   nndl::matrix<double> v = xt::zeros<double>({5, 4});
+  nndl::sgd_optimizer momentum({.momentum = mu});
+  nndl::trainer steps(net, momentum);
   for (int step = 0; step < 3; ++step) {
     net.compute_gradient(d.x.data(), d.labels, lambda, n);  // ∇C including (λ/n) w
     const nndl::matrix<double> w0 = net.layer<0>().w, g = net.layer<0>().gw;
     v = mu * v - eta * g;
-    net.update_mini_batch(d.x.data(), d.labels, {.eta = eta, .lambda = lambda, .n = n, .momentum = mu});
+    steps.take(d.x.data(), d.labels, {.eta = eta, .lambda = lambda, .n = n});
     CHECK(xt::allclose(net.layer<0>().w, w0 + v, 1e-12, 1e-13));
   }
 }
@@ -177,7 +182,7 @@ TEST_CASE("sgd on two threads: wide dense layers split by neurons follow the one
   for (std::size_t i = 0; i < 200; ++i) d.labels.push_back(std::uint8_t(i % 10));
   auto train = [&](std::size_t threads, double lambda) {
     net_t net{3};
-    sgd(net, d, {.epochs = 2, .mini_batch = 10, .eta = 0.05, .lambda = lambda, .verbose = false, .threads = threads});
+    sgd(net, d, {.epochs = 2, .mini_batch = 10, .eta = 0.05, .lambda = lambda, .verbose = false, .workers = threads});
     return net;
   };
   for (double lambda : {0.0, 5.0}) {
@@ -212,11 +217,78 @@ TEST_CASE("an sgd step of wide layers (sliced products, split rows) is w - eta *
     net.compute_gradient(x.data(), labels, lambda, n);  // the mean gradient plus λ/n w
     const matrix<double> w0 = net.layer<0>().w, w1 = net.layer<1>().w, g0 = net.layer<0>().gw, g1 = net.layer<1>().gw;
     const vector<double> b1 = net.layer<1>().b, gb1 = net.layer<1>().gb;
-    detail::team_scope team(threads);
-    net.update_mini_batch(x.data(), labels, {.eta = eta, .lambda = lambda, .n = n});
+    sgd_optimizer plain;
+    trainer(net, plain, threads).take(x.data(), labels, {.eta = eta, .lambda = lambda, .n = n});
     CHECK(xt::allclose(net.layer<0>().w, w0 - eta * g0, 1e-10, 1e-12));
     CHECK(xt::allclose(net.layer<1>().w, w1 - eta * g1, 1e-10, 1e-12));
     CHECK(xt::allclose(net.layer<1>().b, b1 - eta * gb1, 1e-10, 1e-12));
     CHECK(xt::amax(xt::abs(g0))() > 0);
   }
+}
+
+TEST_CASE("Adam follows Kingma and Ba's step, with the regulariser's gradient", "[train][adam]") {
+  net_t net{3};
+  const auto d = toy(8);
+  const double eta = 0.01, lambda = 2.0, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  const std::size_t n = 100;
+  nndl::matrix<double> m = xt::zeros<double>({5, 4}), v = m;
+  nndl::adam opt;
+  nndl::trainer steps(net, opt);
+  for (int t = 1; t <= 3; ++t) {
+    net.compute_gradient(d.x.data(), d.labels, lambda, n);  // ∇C including (λ/n) w
+    const nndl::matrix<double> w0 = net.layer<0>().w, g = net.layer<0>().gw;
+    m = b1 * m + (1 - b1) * g;
+    v = b2 * v + (1 - b2) * g * g;
+    const nndl::matrix<double> mh = m / (1 - std::pow(b1, t)), vh = v / (1 - std::pow(b2, t));
+    steps.take(d.x.data(), d.labels, {.eta = eta, .lambda = lambda, .n = n});
+    CHECK(xt::allclose(net.layer<0>().w, w0 - eta * mh / (xt::sqrt(vh) + eps), 1e-9, 1e-12));
+  }
+  CHECK(opt.steps() == 3);
+}
+
+TEST_CASE("Adam trains a network", "[train][adam]") {
+  net_t net{1};
+  const auto d = toy(200);
+  const std::size_t before = net.evaluate(d);
+  nndl::adam opt;
+  const auto h = nndl::train(net, d, opt, {.epochs = 5, .mini_batch = 10, .eta = 0.01, .verbose = false},
+                             nndl::evaluate_on(d));
+  CHECK(*h.epochs.back().evaluation_correct >= 190);
+  CHECK(*h.epochs.back().evaluation_correct > before);
+  CHECK(opt.steps() == 5 * 20);
+}
+
+TEST_CASE("train() refuses momentum in the options: it belongs to the optimizer", "[train]") {
+  net_t net{1};
+  nndl::adam opt;
+  CHECK_THROWS_WITH(nndl::train(net, toy(10), opt, {.epochs = 1, .momentum = 0.9, .verbose = false}),
+                    Catch::Contains("momentum"));
+}
+
+TEST_CASE("optional callbacks run when they hold one", "[train]") {
+  net_t net{1};
+  const auto d = toy(20);
+  std::optional<scripted> none, some = scripted{{10, 20}};
+  const auto h = nndl::sgd(net, d, {.epochs = 2, .verbose = false}, none, some);
+  CHECK(some->calls == 2);
+  REQUIRE(h.epochs.size() == 2);
+  CHECK(h.epochs[1].evaluation_correct == 20u);
+}
+
+TEST_CASE("a stop flag ends training after the current mini-batch and says where", "[train]") {
+  net_t net{1};
+  const auto d = toy(40);
+  std::atomic<bool> stop{false};
+  struct stopper {
+    std::atomic<bool>* flag;
+    void on_batch_end(const net_t&, std::size_t batch, std::size_t) const {
+      if (batch == 2) *flag = true;
+    }
+  };
+  const auto h = nndl::sgd(net, d, {.epochs = 3, .mini_batch = 4, .verbose = false, .stop = &stop}, stopper{&stop});
+  CHECK(h.interrupted);
+  CHECK(h.epochs.empty());
+  CHECK(h.epochs_done == 0);
+  CHECK(h.batches_done == 3);
+  CHECK_THAT(h.stop_reason, Catch::Contains("mini-batch 3 of 10"));
 }

@@ -82,7 +82,7 @@ std::string file_architecture(const fs::path& p) {
     if (!v.is_number_unsigned()) throw nndl::model_error(p, "\"sizes\" must hold positive integers, found " + s->dump());
     sizes.push_back(v.get<std::size_t>());
   }
-  return nndl::detail::architecture_string(sizes, std::vector<std::string>(sizes.empty() ? 0 : sizes.size() - 1, "sigmoid"),
+  return nndl::book_string(sizes, std::vector<std::string>(sizes.empty() ? 0 : sizes.size() - 1, "sigmoid"),
                                            c->get<std::string>());
 }
 

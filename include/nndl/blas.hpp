@@ -1,30 +1,42 @@
-// Choosing OpenBLAS's kernels and threads deliberately.
+// OpenBLAS's kernels and threads, chosen for nndl's small products before main() runs, with no
+// call the user has to know about.
 //
-// OpenBLAS (Debian's DYNAMIC_ARCH build) picks its kernels once, when it is loaded, from the CPU
-// model. Virtual machines often report a generic model ("Intel Xeon Processor" under KVM); then
-// OpenBLAS 0.3.21 falls back to its Prescott (SSE3) kernels even on an AVX-512 CPU, and every
-// matrix product runs 2–3× slower. The only remedy is the environment variable OPENBLAS_CORETYPE,
-// read at load time: select_blas_kernels() sets it from the CPU's own feature flags and restarts
-// the program once (exec of /proc/self/exe), unless the user has set OPENBLAS_CORETYPE already.
+// Two defaults of OpenBLAS make a network train several times slower than it can:
+//  - Kernels: Debian's OpenBLAS (a DYNAMIC_ARCH build) picks its kernels once, when it is loaded,
+//    from the CPU model. Virtual machines often report a generic model ("Intel Xeon Processor"
+//    under KVM), and OpenBLAS then falls back to its Prescott (SSE3) kernels even on an AVX-512 CPU.
+//  - Threads: it starts as many threads as there are cores; at a mini-batch of 10 the products are
+//    far too small to split, and a second thread only costs time.
+// So every program that includes this header (through <nndl/network.hpp>) does, at start-up:
+//  - kernels: if OpenBLAS chose a generic kernel family though the CPU's feature flags allow a
+//    better one, it sets OPENBLAS_CORETYPE to that family and re-runs OpenBLAS's own kernel
+//    choice (gotoblas_dynamic_quit / gotoblas_dynamic_init, what OpenBLAS runs when it loads),
+//    then removes the variable again. Nothing is done when OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE
+//    is set (whoever set them chose for this machine), nor with an OpenBLAS that is not a
+//    DYNAMIC_ARCH build.
+//  - threads: one, unless OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS is set.
+//    set_blas_threads(n) changes it later (for large products: whole-test-set evaluation).
+// blas_summary() says what was chosen and why. Define NNDL_NO_BLAS_SETUP before including nndl to
+// leave OpenBLAS exactly as it loads.
 #pragma once
 
 #include <cpuid.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "detail/xtensor.hpp"
 
 extern "C" char* openblas_get_corename(void);
+extern "C" __attribute__((weak)) void gotoblas_dynamic_init(void);
+extern "C" __attribute__((weak)) void gotoblas_dynamic_quit(void);
 
 namespace nndl {
 
 /// The kernel family OpenBLAS is using, e.g. "Cooperlake", "Haswell", "Prescott".
 inline std::string blas_core() { return openblas_get_corename(); }
 
-/// The best OpenBLAS core type for this CPU from its feature flags, or "" when unknown.
+/// The best OpenBLAS kernel family for this CPU from its feature flags, or "" when unknown.
 inline std::string best_blas_core() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return "";
@@ -41,24 +53,59 @@ inline std::string best_blas_core() {
   return "";
 }
 
-/// Call first thing in main(). If OpenBLAS chose a generic kernel though the CPU can do better and
-/// OPENBLAS_CORETYPE is not set, sets it and restarts the program with the same arguments.
-/// Returns normally otherwise (also when the restart is impossible).
-inline void select_blas_kernels(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("NNDL_NO_BLAS_RESTART")) return;
-  const std::string core = blas_core(), best = best_blas_core();
-  const bool generic = core == "Prescott" || core == "Core2" || core == "Nehalem" || core == "Barcelona" ||
-                       core == "Bobcat" || core == "Atom";
-  if (!generic || best.empty()) return;
-  ::setenv("OPENBLAS_CORETYPE", best.c_str(), 1);
-  ::setenv("NNDL_NO_BLAS_RESTART", "1", 1);  // never loop
-  ::execv("/proc/self/exe", argv);
+namespace detail {
+
+inline bool env_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v;
 }
 
-/// "OpenBLAS Cooperlake kernels, 1 thread" for the programs' headers.
+/// What the start-up choice did, in words for blas_summary().
+inline std::string& blas_setup_note() {
+  static std::string note;
+  return note;
+}
+
+/// The start-up choice described at the top of this file; runs once.
+inline bool setup_blas() {
+  std::string& note = blas_setup_note();
+  const std::string core = blas_core(), best = best_blas_core();
+  const bool generic = core == "Prescott" || core == "Core2" || core == "Nehalem" || core == "Barcelona" ||
+                       core == "Bobcat" || core == "Atom" || core == "Katmai" || core == "Northwood";
+  if (env_set("OPENBLAS_CORETYPE") || env_set("OPENBLAS_L2_SIZE")) {
+    note = "kernels as OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE say";
+  } else if (generic && !best.empty() && gotoblas_dynamic_init && gotoblas_dynamic_quit) {
+    ::setenv("OPENBLAS_CORETYPE", best.c_str(), 1);
+    gotoblas_dynamic_quit();
+    gotoblas_dynamic_init();
+    ::unsetenv("OPENBLAS_CORETYPE");
+    note = "kernels chosen by nndl from the CPU's flags (OpenBLAS had chosen " + core + ")";
+  } else {
+    note = "kernels as OpenBLAS chose them";
+  }
+  if (env_set("OPENBLAS_NUM_THREADS") || env_set("GOTO_NUM_THREADS") || env_set("OMP_NUM_THREADS")) {
+    note += "; threads from the environment";
+  } else {
+    openblas_set_num_threads(1);
+    note += "; one thread by default";
+  }
+  return true;
+}
+
+#ifndef NNDL_NO_BLAS_SETUP
+/// Runs setup_blas() when the program starts (after OpenBLAS has loaded, before main).
+inline const bool blas_ready = setup_blas();
+#endif
+
+}  // namespace detail
+
+/// "OpenBLAS Haswell kernels, 1 thread (kernels as OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE say; one
+/// thread by default)" for the programs' headers.
 inline std::string blas_summary() {
   const int t = blas_threads();
-  return "OpenBLAS " + blas_core() + " kernels, " + std::to_string(t) + (t == 1 ? " thread" : " threads");
+  std::string s = "OpenBLAS " + blas_core() + " kernels, " + std::to_string(t) + (t == 1 ? " thread" : " threads");
+  if (!detail::blas_setup_note().empty()) s += " (" + detail::blas_setup_note() + ")";
+  return s;
 }
 
 }  // namespace nndl

@@ -1,8 +1,10 @@
 // Cost policies. Each works on a mini-batch (one sample per row) and gives
 //   fn<Act>(z, a, y):              the cost summed over the rows
 //   output_delta<Act>(z, a, y, d): d = δᴸ = ∂C/∂zᴸ for the output layer (BP1), row by row
-// The pairing of a cost with the output activation is checked at compile time: cross-entropy needs
-// a sigmoid output and gives δᴸ = a − y (3.66) with no σ' factor; log-likelihood needs softmax.
+//   check_output<Act>():           true, or the one static_assert that says which output layer the
+//                                  cost needs (the network calls it for its output activation)
+// Cross-entropy needs a sigmoid output and gives δᴸ = a − y (3.66) with no σ' factor;
+// log-likelihood needs softmax.
 #pragma once
 
 #include <algorithm>
@@ -10,10 +12,10 @@
 #include <cstddef>
 #include <string_view>
 
-#include "detail/parts.hpp"
 #include <type_traits>
 
 #include "activation.hpp"
+#include "detail/parts.hpp"
 
 namespace nndl {
 
@@ -38,7 +40,9 @@ struct quadratic_cost {
   static constexpr std::string_view name = "quadratic";
   static constexpr std::string_view book_name = "QuadraticCost";
   template <class Act>
-  static constexpr bool accepts = true;
+  static constexpr bool check_output() {
+    return true;
+  }
 
   template <class Act, class Z, class A, class Y>
   static double fn(const Z&, const A& a, const Y& y) {
@@ -65,7 +69,12 @@ struct cross_entropy_cost {
   static constexpr std::string_view name = "cross-entropy";
   static constexpr std::string_view book_name = "CrossEntropyCost";
   template <class Act>
-  static constexpr bool accepts = std::is_same_v<Act, sigmoid>;
+  static constexpr bool check_output() {
+    static_assert(std::is_same_v<Act, sigmoid>,
+                  "nndl: cross_entropy_cost needs a sigmoid output layer, e.g. dense<10, sigmoid>; "
+                  "with a softmax output layer use log_likelihood_cost");
+    return true;
+  }
 
   template <class Act, class Z, class A, class Y>
   static double fn(const Z& z, const A&, const Y& y) {
@@ -91,7 +100,11 @@ struct log_likelihood_cost {
   static constexpr std::string_view name = "log-likelihood";
   static constexpr std::string_view book_name = "LogLikelihoodCost";
   template <class Act>
-  static constexpr bool accepts = std::is_same_v<Act, softmax>;
+  static constexpr bool check_output() {
+    static_assert(std::is_same_v<Act, softmax>,
+                  "nndl: log_likelihood_cost needs a softmax output layer, e.g. dense<10, softmax>");
+    return true;
+  }
 
   template <class Act, class Z, class A, class Y>
   static double fn(const Z& z, const A&, const Y& y) {

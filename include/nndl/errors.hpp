@@ -4,6 +4,7 @@
 //   data_not_found  no data folder was given and none was found where nndl looks
 //   image_error     an image file that cannot be read, decoded or written
 //   model_error     a model or checkpoint file that cannot be written or read
+//   training_diverged  the weights of a training run stopped being finite numbers
 #pragma once
 
 #include <filesystem>
@@ -44,6 +45,11 @@ struct model_error : std::runtime_error {
 
  private:
   std::filesystem::path file_;
+};
+
+/// Thrown by training when the weights stop being finite numbers; the message names the epoch and η.
+struct training_diverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 }  // namespace nndl

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "network/network.hpp"
+
 namespace nndl {
 
 struct gradient_check_result {
@@ -37,32 +39,30 @@ gradient_check_result check_gradient(Net& net, const typename Net::scalar* x, st
   const double h = o.h > 0 ? o.h : (sizeof(T) == 4 ? 1e-2 : 1e-5);
   net.compute_gradient(x, labels, lambda, n, o.training);
   gradient_check_result r;
-  net.for_each_layer([&](auto& layer, std::size_t li) {
-    layer.for_each_parameter([&](const char* name, auto& p, const auto& g) {
-      const std::vector<T> analytic(g.begin(), g.end());
-      const std::size_t count = p.size();
-      const std::size_t stride = per_tensor == 0 || count <= per_tensor ? 1 : count / per_tensor;
-      for (std::size_t k = 0; k < count; k += stride) {
-        T* v = p.data() + k;
-        const T saved = *v;
-        *v = T(saved + h);
-        const double up = net.objective(x, labels, lambda, n, o.training);
-        *v = T(saved - h);
-        const double down = net.objective(x, labels, lambda, n, o.training);
-        *v = saved;
-        const double numeric = (up - down) / (2 * h);
-        const double a = analytic[k];
-        const double abs_err = std::abs(a - numeric);
-        const double rel = abs_err / std::max(std::abs(a) + std::abs(numeric), floor);
-        ++r.checked;
-        r.max_absolute_error = std::max(r.max_absolute_error, abs_err);
-        if (rel > r.max_relative_error) {
-          r.max_relative_error = rel;
-          r.worst = "layer " + std::to_string(li + 1) + " " + name + "[" + std::to_string(k) +
-                    "]: backprop " + std::to_string(a) + " numeric " + std::to_string(numeric);
-        }
+  net.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {
+    const std::vector<T> analytic(p.gradient, p.gradient + p.size());
+    const std::size_t count = p.size();
+    const std::size_t stride = per_tensor == 0 || count <= per_tensor ? 1 : count / per_tensor;
+    for (std::size_t k = 0; k < count; k += stride) {
+      T* v = p.value + k;
+      const T saved = *v;
+      *v = T(saved + h);
+      const double up = net.objective(x, labels, lambda, n, o.training);
+      *v = T(saved - h);
+      const double down = net.objective(x, labels, lambda, n, o.training);
+      *v = saved;
+      const double numeric = (up - down) / (2 * h);
+      const double a = analytic[k];
+      const double abs_err = std::abs(a - numeric);
+      const double rel = abs_err / std::max(std::abs(a) + std::abs(numeric), floor);
+      ++r.checked;
+      r.max_absolute_error = std::max(r.max_absolute_error, abs_err);
+      if (rel > r.max_relative_error) {
+        r.max_relative_error = rel;
+        r.worst = "layer " + std::to_string(at.layer + 1) + " " + std::string(p.name) + "[" + std::to_string(k) +
+                  "]: backprop " + std::to_string(a) + " numeric " + std::to_string(numeric);
       }
-    });
+    }
   });
   return r;
 }

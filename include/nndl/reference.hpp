@@ -10,6 +10,7 @@
 
 #include "detail/xtensor.hpp"
 #include "network.hpp"
+#include "train/optimizer.hpp"
 
 namespace nndl::reference {
 
@@ -82,7 +83,7 @@ gradients<typename Net::scalar> backprop(const Net& net, const typename Net::sca
 /// regulariser's decay, as network2.py).
 template <class Net>
 void update_mini_batch(Net& net, const dataset<typename Net::scalar>& data, std::span<const std::size_t> indices,
-                       const sgd_step& s) {
+                       const step_settings& s) {
   using T = typename Net::scalar;
   gradients<T> sum;
   for (std::size_t k = 0; k < indices.size(); ++k) {

@@ -1,5 +1,6 @@
-// Data-parallel work inside a training step: a team of threads made once (by sgd, when asked for
-// more than one thread) that splits the samples of a mini-batch between the cores.
+// Data-parallel work inside a training step: a team of threads made once (by the training loop,
+// when asked for more than one worker) that splits the samples of a mini-batch between the cores.
+// The team is passed explicitly to whatever uses it (layers get it in their pass context).
 //
 // A mini-batch of 10 takes about a millisecond, so the team must hand out work in microseconds:
 // its helpers spin on an atomic generation counter for a while before they sleep on it (C++20
@@ -8,6 +9,7 @@
 // Nothing is allocated per round: the work is passed as a pointer to the caller's lambda.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -110,42 +112,17 @@ class worker_team {
   void (*call_)(void*, std::size_t) = nullptr;
 };
 
-/// The team of the training running on this thread, if any (set by team_scope).
-inline worker_team*& current_team() {
-  thread_local worker_team* team = nullptr;
-  return team;
-}
-
-/// Makes a team of `threads` the current one for its lifetime (no team for threads <= 1).
-class team_scope {
- public:
-  explicit team_scope(std::size_t threads) : previous_(current_team()) {
-    if (threads > 1) {
-      team_ = std::make_unique<worker_team>(threads);
-      current_team() = team_.get();
-    }
-  }
-  team_scope(const team_scope&) = delete;
-  team_scope& operator=(const team_scope&) = delete;
-  ~team_scope() { current_team() = previous_; }
-
- private:
-  worker_team* previous_;
-  std::unique_ptr<worker_team> team_;
-};
-
-/// How many shares parallel_for will cut n items into on this thread.
-inline std::size_t parallel_shares(std::size_t n) {
-  const auto* team = current_team();
+/// How many shares parallel_for cuts n items into on `team` (one when there is no team).
+inline std::size_t parallel_shares(const worker_team* team, std::size_t n) {
   const std::size_t t = team ? team->size() : 1;
   return n < t ? (n == 0 ? 1 : n) : t;
 }
 
-/// Calls fn(begin, end, share) for contiguous shares of [0, n), share 0 .. parallel_shares(n) − 1,
-/// in parallel on the current team (inline when there is none). Shares differ by at most one item.
+/// Calls fn(begin, end, share) for contiguous shares of [0, n), share 0 .. parallel_shares(team, n) − 1,
+/// in parallel on `team` (inline when there is none). Shares differ by at most one item.
 template <class Fn>
-void parallel_for(std::size_t n, Fn&& fn) {
-  const std::size_t shares = parallel_shares(n);
+void parallel_for(worker_team* team, std::size_t n, Fn&& fn) {
+  const std::size_t shares = parallel_shares(team, n);
   if (shares <= 1) {
     fn(std::size_t(0), n, std::size_t(0));
     return;
@@ -153,7 +130,39 @@ void parallel_for(std::size_t n, Fn&& fn) {
   auto member = [&](std::size_t k) {
     if (k < shares) fn(n * k / shares, n * (k + 1) / shares, k);
   };
-  current_team()->run(member);
+  team->run(member);
+}
+
+/// A team of `threads` when that is more than one, else none: what a training run owns.
+inline std::unique_ptr<worker_team> make_team(std::size_t threads) {
+  return threads > 1 ? std::make_unique<worker_team>(threads) : nullptr;
+}
+
+/// Σ fn(start, rows) over blocks of `chunk` rows of [0, n), the blocks taken by `workers` threads
+/// (the caller one of them) and the partial results added in block order: the same sum for any
+/// number of workers. For evaluations, where each block is independent.
+template <class R, class Fn>
+R sum_over_chunks(std::size_t n, std::size_t chunk, std::size_t workers, Fn&& fn) {
+  const std::size_t blocks = chunk == 0 ? 0 : (n + chunk - 1) / chunk;
+  std::vector<R> part(blocks, R{});
+  std::vector<std::exception_ptr> failed(std::max<std::size_t>(workers, 1));
+  auto work = [&](std::size_t w, std::size_t stride) {
+    try {
+      for (std::size_t b = w; b < blocks; b += stride) part[b] = fn(b * chunk, std::min(chunk, n - b * chunk));
+    } catch (...) {
+      failed[w] = std::current_exception();
+    }
+  };
+  const std::size_t threads = std::max<std::size_t>(1, std::min(workers, blocks));
+  std::vector<std::thread> helpers;
+  for (std::size_t w = 1; w < threads; ++w) helpers.emplace_back(work, w, threads);
+  work(0, threads);
+  for (auto& t : helpers) t.join();
+  for (auto& e : failed)
+    if (e) std::rethrow_exception(e);
+  R sum{};
+  for (const R& r : part) sum += r;
+  return sum;
 }
 
 }  // namespace nndl::detail

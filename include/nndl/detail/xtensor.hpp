@@ -4,6 +4,7 @@
 // first rows*cols elements of such a buffer, seen through a non-owning xtensor adaptor (no heap).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +55,20 @@ template <class T>
 using mview = decltype(rows_view(static_cast<T*>(nullptr), 0, 0));
 template <class T>
 using cview = decltype(rows_view(static_cast<const T*>(nullptr), 0, 0));
+
+/// A non-owning 1-D view of n values.
+template <class T>
+auto flat_view(T* data, std::size_t n) {
+  return xt::adapt(data, n, xt::no_ownership(), std::array<std::size_t, 1>{n});
+}
+
+/// The column of the largest value in row i of a {rows, cols} matrix (the first of equals).
+template <class M>
+std::size_t argmax_row(const M& a, std::size_t i) {
+  const std::size_t cols = a.shape()[1];
+  const auto* p = a.data() + i * cols;
+  return static_cast<std::size_t>(std::max_element(p, p + cols) - p);
+}
 
 /// c = alpha * op(a) * op(b) + beta * c, straight to BLAS (xt::blas::gemm checks no shapes, so we do).
 template <class A, class B, class C, class T>

@@ -37,6 +37,7 @@
 #include "../errors.hpp"
 #include "json_file.hpp"
 #include "../layers/dense.hpp"
+#include "../network/network.hpp"
 
 namespace nndl {
 
@@ -47,98 +48,64 @@ constexpr bool is_dense_layer = false;
 template <class T, std::size_t In, std::size_t Out, class Act>
 constexpr bool is_dense_layer<dense_layer<T, In, Out, Act>> = true;
 
-/// Calls f(layer, k) for each layer with parameters, k counting those layers only (weights[k]).
-template <class Net, class F>
-void for_each_dense(Net& net, F&& f) {
-  std::size_t k = 0;
-  net.for_each_layer([&](auto& layer, std::size_t) {
-    using L = std::decay_t<decltype(layer)>;
-    if constexpr (L::has_parameters) {
-      static_assert(is_dense_layer<L>, "nndl: save_json/load_json handle dense layers only (network2.py's format)");
-      f(layer, k++);
-    }
-  });
-}
-
-/// The activation of each dense layer; a parameterless layer before it (dropout) is named in
-/// front, "dropout p=0.5 > sigmoid", because it changes what the weights mean at inference.
+/// network2.py's format holds dense layers only (a parameterless dropout between them is named in
+/// the activations, book_activations()).
 template <class Net>
-std::vector<std::string> activation_names(const Net& net) {
-  std::vector<std::string> v;
-  std::string before;
-  net.for_each_layer([&](const auto& layer, std::size_t) {
-    using L = std::decay_t<decltype(layer)>;
-    if constexpr (L::has_parameters) {
-      v.push_back(before + std::string(L::activation::name));
-      before.clear();
-    } else {
-      before += L::describe() + " > ";
-    }
+constexpr bool only_dense_parameters() {
+  bool ok = true;
+  static_for<Net::depth>([&](auto i) {
+    using L = typename Net::template layer_type<i()>;
+    ok = ok && (L::parameter_tensors == 0 || is_dense_layer<L>);
   });
-  return v;
+  return ok;
 }
 
-/// "[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost"
-inline std::string architecture_string(const std::vector<std::size_t>& sizes, const std::vector<std::string>& acts,
-                                       const std::string& cost) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  s += "] ";
-  for (std::size_t i = 0; i < acts.size(); ++i) s += (i ? "/" : "") + acts[i];
-  return s + ", " + cost;
-}
-
-inline std::string layer_name(const std::vector<std::size_t>& sizes, std::size_t k) {  // "weights[0] (784 -> 30)"
+inline std::string layer_name(const std::vector<std::size_t>& sizes, std::size_t k) {  // "[0] (784 -> 30)"
   return "[" + std::to_string(k) + "] (" + std::to_string(sizes[k]) + " -> " + std::to_string(sizes[k + 1]) + ")";
 }
 
 }  // namespace detail
 
-/// The network as network2.py's sizes, the activations and the cost: "[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost".
-template <class Net>
-std::string architecture(const Net& net) {
-  return detail::architecture_string(layer_sizes(net), detail::activation_names(net), std::string(Net::cost::book_name));
-}
-
 /// Writes the network to `file` in network2.py's JSON format (plus an "nndl" key). Atomic: the
 /// data goes to a temporary file next to it that is renamed over `file` only when fully written.
 template <class Net>
 void save_json(const Net& net, const std::filesystem::path& file) {
+  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_json/load_json handle dense layers only (network2.py's format)");
   using T = typename Net::scalar;
-  const auto sizes = layer_sizes(net);
+  const architecture_record rec = Net::record();
+  const auto sizes = book_sizes(rec);
   nlohmann::json weights = nlohmann::json::array(), biases = nlohmann::json::array();
-  detail::for_each_dense(net, [&](const auto& layer, std::size_t k) {
-    using L = std::decay_t<decltype(layer)>;
-    nlohmann::json w = nlohmann::json::array(), b = nlohmann::json::array();
-    for (std::size_t r = 0; r < L::out_size; ++r) {
-      nlohmann::json row = nlohmann::json::array();
-      for (std::size_t c = 0; c < L::in_size; ++c) {
-        const T v = layer.w(r, c);
+  net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
+    const std::size_t k = at.weighted_layer, rows = p.shape[0];
+    nlohmann::json values = nlohmann::json::array();
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (p.rank == 2) {
+        nlohmann::json row = nlohmann::json::array();
+        for (std::size_t c = 0; c < p.shape[1]; ++c) {
+          const T v = p.value[r * p.shape[1] + c];
+          if (!std::isfinite(v))
+            throw model_error(file, "refusing to save: weights" + detail::layer_name(sizes, k) + " row " + std::to_string(r) +
+                                        " column " + std::to_string(c) + " is " + std::to_string(v) + " (not finite)");
+          row.push_back(static_cast<double>(v));
+        }
+        values.push_back(std::move(row));
+      } else {
+        const T v = p.value[r];
         if (!std::isfinite(v))
-          throw model_error(file, "refusing to save: weights" + detail::layer_name(sizes, k) + " row " + std::to_string(r) +
-                                      " column " + std::to_string(c) + " is " + std::to_string(v) + " (not finite)");
-        row.push_back(static_cast<double>(v));
+          throw model_error(file, "refusing to save: biases" + detail::layer_name(sizes, k) + " index " + std::to_string(r) +
+                                      " is " + std::to_string(v) + " (not finite)");
+        values.push_back(nlohmann::json::array({static_cast<double>(v)}));  // a y×1 column, as numpy's tolist()
       }
-      w.push_back(std::move(row));
-      const T v = layer.b(r);
-      if (!std::isfinite(v))
-        throw model_error(file, "refusing to save: biases" + detail::layer_name(sizes, k) + " index " + std::to_string(r) +
-                                    " is " + std::to_string(v) + " (not finite)");
-      b.push_back(nlohmann::json::array({static_cast<double>(v)}));  // a y×1 column, as numpy's tolist()
     }
-    weights.push_back(std::move(w));
-    biases.push_back(std::move(b));
+    (p.rank == 2 ? weights : biases).push_back(std::move(values));
   });
   const nlohmann::json j = {
       {"sizes", sizes},
       {"weights", std::move(weights)},
       {"biases", std::move(biases)},
-      {"cost", std::string(Net::cost::book_name)},
+      {"cost", rec.cost_book_name},
       {"nndl",
-       {{"version", 1},
-        {"architecture", architecture(net)},
-        {"activations", detail::activation_names(net)},
-        {"scalar", std::is_same_v<T, float> ? "float" : "double"}}}};
+       {{"version", 1}, {"architecture", book_string(rec)}, {"activations", book_activations(rec)}, {"scalar", rec.scalar}}}};
   const std::string text = j.dump() + "\n";
 
   if (const std::string problem = detail::write_file_atomically(file, text); !problem.empty())
@@ -149,7 +116,9 @@ void save_json(const Net& net, const std::filesystem::path& file) {
 /// before anything is assigned: on any error the network is unchanged.
 template <class Net>
 void load_json(Net& net, const std::filesystem::path& file) {
+  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_json/load_json handle dense layers only (network2.py's format)");
   using T = typename Net::scalar;
+  const architecture_record rec = Net::record();
   using json = nlohmann::json;
   const json j = detail::read_json_file(file);
   if (!j.is_object()) throw model_error(file, std::string("the top level must be an object, found ") + detail::found(j));
@@ -220,14 +189,14 @@ void load_json(Net& net, const std::filesystem::path& file) {
     }
   }
   const auto cost = jcost.get<std::string>();
-  const std::string theirs = detail::architecture_string(sizes, acts, cost), ours = architecture(net);
+  const std::string theirs = book_string(sizes, acts, cost), ours = book_string(rec);
   const std::string both = "the file holds " + theirs + "; this network is " + ours;
-  if (sizes != layer_sizes(net)) throw model_error(file, "architecture mismatch: " + both);
-  if (acts != detail::activation_names(net))
+  if (sizes != book_sizes(rec)) throw model_error(file, "architecture mismatch: " + both);
+  if (acts != book_activations(rec))
     throw model_error(file, has_extra ? "activation mismatch: " + both
                                       : "activation mismatch: the file has no \"nndl\" key, so it is a network2.py "
                                         "file whose layers are all sigmoid: " + both);
-  if (cost != Net::cost::book_name) throw model_error(file, "cost mismatch: " + both);
+  if (cost != rec.cost_book_name) throw model_error(file, "cost mismatch: " + both);
 
   // 3. The values, into temporaries of the network's own types; assigned only when all are good.
   std::vector<matrix<T>> ws(n);
@@ -247,11 +216,9 @@ void load_json(Net& net, const std::filesystem::path& file) {
                                    [&] { return "biases" + lname + " entry " + std::to_string(r); });
     }
   }
-  detail::for_each_dense(net, [&](auto& layer, std::size_t k) {
-    layer.w = std::move(ws[k]);  // same shapes: moves that cannot fail
-    layer.b = std::move(bs[k]);
-    layer.vw.fill(0);            // momentum belongs to the weights it was gathered on
-    layer.vb.fill(0);
+  net.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {  // same shapes: copies that cannot fail
+    const T* from = p.rank == 2 ? ws[at.weighted_layer].data() : bs[at.weighted_layer].data();
+    std::copy(from, from + p.size(), p.value);
   });
 }
 

@@ -73,24 +73,20 @@ inline npz_model_info read_npz_info(const std::filesystem::path& file) {
 /// Writes the network's weights and biases to `file` as an .npz archive (see the top of this file).
 template <class Net>
 void save_npz(const Net& net, const std::filesystem::path& file) {
+  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_npz/load_npz handle dense layers only");
   using T = typename Net::scalar;
-  const auto sizes = layer_sizes(net);
+  const auto sizes = book_sizes(Net::record());
   std::vector<std::pair<std::string, std::string>> entries;  // name.npy, its bytes (alive until zip_close)
-  detail::for_each_dense(net, [&](const auto& layer, std::size_t k) {
-    for (const T v : layer.w)
-      if (!std::isfinite(v)) throw model_error(file, "refusing to save: weights" + detail::layer_name(sizes, k) + " hold a non-finite value");
-    for (const T v : layer.b)
-      if (!std::isfinite(v)) throw model_error(file, "refusing to save: biases" + detail::layer_name(sizes, k) + " hold a non-finite value");
-    entries.emplace_back("w" + std::to_string(k) + ".npy", xt::dump_npy(layer.w));
-    entries.emplace_back("b" + std::to_string(k) + ".npy", xt::dump_npy(layer.b));
+  net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
+    const std::string what = (p.rank == 2 ? "weights" : "biases") + detail::layer_name(sizes, at.weighted_layer);
+    for (std::size_t i = 0; i < p.size(); ++i)
+      if (!std::isfinite(p.value[i])) throw model_error(file, "refusing to save: " + what + " hold a non-finite value");
+    entries.emplace_back(std::string(p.symbol) + std::to_string(at.weighted_layer) + ".npy", detail::npy_of(p));
   });
   xt::xtensor<std::int64_t, 1> s = xt::xtensor<std::int64_t, 1>::from_shape({sizes.size()});
   for (std::size_t i = 0; i < sizes.size(); ++i) s(i) = std::int64_t(sizes[i]);
   entries.emplace_back("sizes.npy", xt::dump_npy(s));
-  const std::string arch = architecture(net);
-  xt::xtensor<std::uint8_t, 1> a = xt::xtensor<std::uint8_t, 1>::from_shape({arch.size()});
-  std::memcpy(a.data(), arch.data(), arch.size());
-  entries.emplace_back("architecture.npy", xt::dump_npy(a));
+  entries.emplace_back("architecture.npy", detail::bytes_npy(architecture(net)));
 
   detail::write_npz(file, entries);
 }
@@ -100,6 +96,7 @@ void save_npz(const Net& net, const std::filesystem::path& file) {
 /// dtype (float32 or float64), shape and finite values before anything is assigned.
 template <class Net>
 void load_npz(Net& net, const std::filesystem::path& file) {
+  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_npz/load_npz handle dense layers only");
   using T = typename Net::scalar;
   const detail::npz_reader z(file);
   const npz_model_info info = detail::read_info(file, z);
@@ -146,11 +143,9 @@ void load_npz(Net& net, const std::filesystem::path& file) {
         }
     }
   }
-  detail::for_each_dense(net, [&](auto& layer, std::size_t k) {
-    layer.w = std::move(ws[k]);
-    layer.b = std::move(bs[k]);
-    layer.vw.fill(0);
-    layer.vb.fill(0);
+  net.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {  // same shapes: cannot fail
+    const T* from = p.rank == 2 ? ws[at.weighted_layer].data() : bs[at.weighted_layer].data();
+    std::copy(from, from + p.size(), p.value);
   });
 }
 

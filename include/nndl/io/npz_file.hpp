@@ -28,6 +28,7 @@
 #include "../detail/file.hpp"
 #include "../detail/xtensor.hpp"
 #include "../errors.hpp"
+#include "../layers/layer.hpp"
 
 namespace nndl {
 
@@ -217,6 +218,17 @@ inline double npy_value(const npy_array& a, std::size_t i) {
   if (a.descr == "<u4") return get(std::uint32_t{});
   if (a.descr == "|u1" || a.descr == "|i1") return a.descr == "|u1" ? double(static_cast<unsigned char>(p[i])) : double(static_cast<signed char>(p[i]));
   return NAN;
+}
+
+/// A parameter tensor as an .npy array of its shape ({rows, columns}, or {size} for rank 1).
+template <class T>
+std::string npy_of(const parameter<const T>& p) {
+  if (p.rank == 2) {
+    xt::xtensor<T, 2> a = xt::adapt(p.value, p.size(), xt::no_ownership(), std::array<std::size_t, 2>{p.shape[0], p.shape[1]});
+    return xt::dump_npy(a);
+  }
+  xt::xtensor<T, 1> a = xt::adapt(p.value, p.size(), xt::no_ownership(), std::array<std::size_t, 1>{p.size()});
+  return xt::dump_npy(a);
 }
 
 /// A text (UTF-8 bytes) as a 1-D uint8 .npy array, and back: how the formats store strings.

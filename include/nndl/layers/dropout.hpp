@@ -5,66 +5,71 @@
 //   network<double, input<784>, dense<100, sigmoid>, dropout<0.5>, dense<10, sigmoid>, ...>
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <span>
 #include <string>
 
 #include "../activation.hpp"
+#include "../detail/parts.hpp"
 #include "../detail/xtensor.hpp"
 #include "../rng.hpp"
 #include "input.hpp"
+#include "layer.hpp"
 
 namespace nndl {
 
 template <class T, class Shape, double P>
 class dropout_layer {
  public:
+  using scalar = T;
   using activation = identity;
   using output_shape = Shape;
   static constexpr std::size_t in_size = Shape::size, out_size = Shape::size;
-  static constexpr bool has_parameters = false;
+  static constexpr std::size_t parameter_tensors = 0;
   static constexpr double p = P;
+  struct scratch {};
 
   static constexpr std::size_t parameter_count() { return 0; }
-  static std::string describe() {
-    std::string s = std::to_string(P);
-    s.erase(s.find_last_not_of('0') + 1);
-    return "dropout p=" + s;
+  static layer_record record() {
+    const std::array<std::size_t, 3> s{Shape::channels, Shape::height, Shape::width};
+    return {.kind = "dropout", .input = s, .output = s, .p = P};
   }
   template <class Init>
   void initialize(rng& r) {
     masks_.reseed(r.next());
   }
   template <class F>
-  void for_each_parameter(F&&) {}
+  void for_each_parameter(F&&) const {}
 
-  /// Training: z holds the 0/1 mask and a = x ⊙ mask. Inference: a = (1 − p) x.
-  void forward(detail::cview<T> x, detail::mview<T> z, detail::mview<T> a, bool training = false) const {
-    if (!training) {
-      xt::noalias(a) = T(1 - P) * x;
-      return;
-    }
-    T* mask = z.data();
-    if (!frozen)
-      for (std::size_t i = 0; i < z.size(); ++i) mask[i] = masks_.uniform() >= P ? T(1) : T(0);
-    xt::noalias(a) = x * z;
+  /// Inference: a = (1 − p) x.
+  void forward(forward_batch<T> f, scratch&, const context&) const { xt::noalias(f.a) = T(1 - P) * f.x; }
+
+  /// Training: z holds the 0/1 mask and a = x ⊙ mask (without drawing masks: the mask is 1 − p).
+  void forward_training(forward_batch<T> f, scratch&, const context& ctx) {
+    T* mask = f.z.data();
+    if (!ctx.draw_masks)
+      std::fill(mask, mask + f.z.size(), T(1 - P));
+    else if (!frozen)
+      for (std::size_t i = 0; i < f.z.size(); ++i) mask[i] = masks_.uniform() >= P ? T(1) : T(0);
+    xt::noalias(f.a) = f.x * f.z;
   }
 
   /// ∂C/∂x = ∂C/∂a ⊙ mask; there is nothing to learn.
-  template <class Reg>
-  void backward(detail::cview<T>, detail::cview<T> z, detail::cview<T>, detail::mview<T> g, bool,
-                detail::mview<T>* din, const param_step<T>&) {
-    if (din) xt::noalias(*din) = g * z;
+  void backward(backward_batch<T> b, scratch&, std::span<const gradient_sink<T>, 0>, const context&) {
+    if (b.input_gradient) xt::noalias(*b.input_gradient) = b.delta * b.z;
   }
 
   /// The masks' generator (its state goes into checkpoints).
-  rng& mask_generator() const { return masks_; }
+  rng& mask_generator() { return masks_; }
+  const rng& mask_generator() const { return masks_; }
   /// Reseeds the masks' generator.
   void reseed(std::uint64_t seed) { masks_.reseed(seed); }
   /// While frozen, training passes reuse the last mask (for gradient checks with a fixed mask).
   bool frozen = false;
 
  private:
-  mutable rng masks_;
+  rng masks_;
 };
 
 /// Drops each input of the next layer with probability p while training.

@@ -1,19 +1,81 @@
-// Max pooling (chapter 6): each P×P block of each feature map is reduced to its maximum. While
-// training, the position of each maximum is kept (in the layer's z buffer) and the backward pass
-// sends the gradient back to that position only.
+// Max pooling (chapter 6), as a part of network<...>:  max_pool<2>
+// Each P×P block of each feature map is reduced to its maximum. While training, the position of
+// each maximum is kept (an integer index into the sample's input row, in the layer's scratch) and
+// the backward pass sends the gradient back to that position only.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "../activation.hpp"
 #include "../detail/parallel.hpp"
+#include "../detail/parts.hpp"
 #include "../detail/xtensor.hpp"
 #include "../rng.hpp"
-#include "conv.hpp"
 #include "input.hpp"
+#include "layer.hpp"
+#include "window.hpp"
 
 namespace nndl {
+
+namespace detail {
+/// Max-pooling sizes known at compile time (the typed layer) or at run time (a model from a file).
+template <std::size_t C_, std::size_t H_, std::size_t W_, std::size_t P_>
+struct fixed_pool_sizes {
+  static constexpr std::size_t C = C_, H = H_, W = W_, Pool = P_;
+};
+struct pool_sizes {
+  std::size_t C, H, W, Pool;
+};
+
+template <class T, class Sizes>
+struct pool_kernel : Sizes {
+  using Sizes::C, Sizes::H, Sizes::W, Sizes::Pool;
+  constexpr std::size_t Ho() const { return H / Pool; }
+  constexpr std::size_t Wo() const { return W / Pool; }
+  constexpr std::size_t in_size() const { return C * H * W; }
+  constexpr std::size_t out_size() const { return C * Ho() * Wo(); }
+
+  /// a = the maximum of each block; where (when given) = its index in the sample's input row.
+  void forward(const T* x, std::size_t m, T* a, std::uint32_t* where, worker_team* team) const {
+    parallel_for(team, m, [&](std::size_t begin, std::size_t end, std::size_t) {
+      for (std::size_t s = begin; s < end; ++s) {
+        const T* in = x + s * in_size();
+        T* out = a + s * out_size();
+        for (std::size_t c = 0; c < C; ++c)
+          for (std::size_t y = 0; y < Ho(); ++y)
+            for (std::size_t xo = 0; xo < Wo(); ++xo) {
+              std::size_t best = (c * H + y * Pool) * W + xo * Pool;
+              for (std::size_t i = 0; i < Pool; ++i)
+                for (std::size_t j = 0; j < Pool; ++j) {
+                  const std::size_t k = (c * H + y * Pool + i) * W + xo * Pool + j;
+                  if (in[k] > in[best]) best = k;
+                }
+              const std::size_t o = (c * Ho() + y) * Wo() + xo;
+              out[o] = in[best];
+              if (where) where[s * out_size() + o] = static_cast<std::uint32_t>(best);
+            }
+      }
+    });
+  }
+
+  /// ∂C/∂x is ∂C/∂a at the position of each block's maximum, 0 elsewhere.
+  void backward(const T* g, std::size_t m, const std::uint32_t* where, T* din, worker_team* team) const {
+    parallel_for(team, m, [&](std::size_t begin, std::size_t end, std::size_t) {
+      for (std::size_t s = begin; s < end; ++s) {
+        T* d = din + s * in_size();
+        std::fill(d, d + in_size(), T(0));
+        const T* gs = g + s * out_size();
+        const std::uint32_t* at = where + s * out_size();
+        for (std::size_t o = 0; o < out_size(); ++o) d[at[o]] += gs[o];
+      }
+    });
+  }
+};
+}  // namespace detail
 
 template <class T, class In, std::size_t Pool>
 class max_pool_layer {
@@ -23,57 +85,38 @@ class max_pool_layer {
   static constexpr std::size_t C = In::channels, H = In::height, W = In::width;
   static constexpr std::size_t Ho = fits ? H / Pool : 1, Wo = fits ? W / Pool : 1;
 
+  using scalar = T;
   using activation = identity;
   using output_shape = shape<C, Ho, Wo>;
   static constexpr std::size_t in_size = In::size, out_size = C * Ho * Wo;
-  static constexpr bool has_parameters = false;
+  static constexpr std::size_t parameter_tensors = 0;
+
+  /// Where each block's maximum was, per sample (training only).
+  struct scratch {
+    detail::grow_buffer<std::uint32_t> where;
+  };
 
   static constexpr std::size_t parameter_count() { return 0; }
-  static std::string describe() { return "max_pool " + std::to_string(Pool) + "x" + std::to_string(Pool); }
+  static layer_record record() {
+    return {.kind = "max_pool", .input = {C, H, W}, .output = {C, Ho, Wo}, .window = Pool};
+  }
   template <class Init>
   void initialize(rng&) {}
   template <class F>
-  void for_each_parameter(F&&) {}
+  void for_each_parameter(F&&) const {}
 
-  /// a = the maximum of each block; z = where it is (an index into the sample's input row).
-  void forward(detail::cview<T> x, detail::mview<T> z, detail::mview<T> a, bool = false) const {
-    detail::parallel_for(x.shape()[0], [&](std::size_t begin, std::size_t end, std::size_t) {
-    for (std::size_t s = begin; s < end; ++s) {
-      const T* in = x.data() + s * in_size;
-      T* out = a.data() + s * out_size;
-      T* where = z.data() + s * out_size;
-      for (std::size_t c = 0; c < C; ++c)
-        for (std::size_t y = 0; y < Ho; ++y)
-          for (std::size_t xo = 0; xo < Wo; ++xo) {
-            std::size_t best = (c * H + y * Pool) * W + xo * Pool;
-            for (std::size_t i = 0; i < Pool; ++i)
-              for (std::size_t j = 0; j < Pool; ++j) {
-                const std::size_t k = (c * H + y * Pool + i) * W + xo * Pool + j;
-                if (in[k] > in[best]) best = k;
-              }
-            const std::size_t o = (c * Ho + y) * Wo + xo;
-            out[o] = in[best];
-            where[o] = static_cast<T>(best);
-          }
-    }
-    });
+  void forward(forward_batch<T> f, scratch&, const context& ctx) const {
+    kernel.forward(f.x.data(), f.rows(), f.a.data(), nullptr, ctx.team);
+  }
+  void forward_training(forward_batch<T> f, scratch& s, const context& ctx) {
+    kernel.forward(f.x.data(), f.rows(), f.a.data(), s.where.reserve(f.rows() * out_size), ctx.team);
+  }
+  void backward(backward_batch<T> p, scratch& s, std::span<const gradient_sink<T>, 0>, const context& ctx) {
+    if (p.input_gradient) kernel.backward(p.delta.data(), p.rows(), s.where.data.data(), p.input_gradient->data(), ctx.team);
   }
 
-  /// ∂C/∂x is ∂C/∂a at the position of each block's maximum, 0 elsewhere.
-  template <class Reg>
-  void backward(detail::cview<T>, detail::cview<T> z, detail::cview<T>, detail::mview<T> g, bool,
-                detail::mview<T>* din, const param_step<T>&) {
-    if (!din) return;
-    detail::parallel_for(g.shape()[0], [&](std::size_t begin, std::size_t end, std::size_t) {
-    for (std::size_t s = begin; s < end; ++s) {
-      T* d = din->data() + s * in_size;
-      std::fill(d, d + in_size, T(0));
-      const T* gs = g.data() + s * out_size;
-      const T* where = z.data() + s * out_size;
-      for (std::size_t o = 0; o < out_size; ++o) d[static_cast<std::size_t>(where[o])] += gs[o];
-    }
-    });
-  }
+ private:
+  static constexpr detail::pool_kernel<T, detail::fixed_pool_sizes<C, fits ? H : Pool, fits ? W : Pool, Pool>> kernel{};
 };
 
 /// P×P max pooling of every feature map (P must divide the height and the width).

@@ -1,11 +1,7 @@
-// Callbacks for nndl::sgd: plain objects with any of these hooks (each optional, found at compile
-// time):
-//   void on_train_begin(const Net&, const sgd_options&)
-//   void on_batch_end(const Net&, std::size_t batch, std::size_t batches)  // after each mini-batch
-//   bool on_epoch_end(const Net&, epoch_record&)      // true stops training after this epoch
-//   void on_train_end(const Net&, const train_history&)
-// They run in the order given, so a monitor (evaluate_on) must come before what reads its figures
-// (early_stopping, csv_metrics).
+// The callbacks nndl ships for the training loop (the hooks are in callback.hpp): the book's
+// monitors, early stopping, the learning-rate schedule and a metrics file. They run in the order
+// given, so a monitor (evaluate_on) must come before what reads its figures (early_stopping,
+// eta_schedule, csv_metrics).
 #pragma once
 
 #include <cstdio>
@@ -30,14 +26,19 @@ struct evaluate_on {
   const dataset<T>* data;
   bool with_cost = false;
   double lambda = 0;  ///< for the regulariser's term of the cost
+  std::size_t workers = 1;  ///< the training's workers (taken from its options)
   explicit evaluate_on(const dataset<T>& d, bool cost = false, double lam = 0)
       : data(&d), with_cost(cost), lambda(lam) {}
 
+  template <class Net, class Options>
+  void on_train_begin(const Net&, const Options& o) {
+    workers = o.workers;
+  }
   template <class Net>
   bool on_epoch_end(const Net& net, epoch_record& r) const {
-    r.evaluation_correct = net.evaluate(*data);
+    r.evaluation_correct = net.evaluate(*data, workers);
     r.evaluation_total = data->size();
-    if (with_cost) r.evaluation_cost = net.total_cost(*data, lambda);
+    if (with_cost) r.evaluation_cost = net.total_cost(*data, lambda, workers);
     return false;
   }
 };
@@ -48,38 +49,58 @@ struct monitor_training {
   const dataset<T>* data;
   bool accuracy = true, cost = true;
   double lambda = 0;
+  std::size_t workers = 1;
   explicit monitor_training(const dataset<T>& d, double lam = 0) : data(&d), lambda(lam) {}
 
+  template <class Net, class Options>
+  void on_train_begin(const Net&, const Options& o) {
+    workers = o.workers;
+  }
   template <class Net>
   bool on_epoch_end(const Net& net, epoch_record& r) const {
     if (accuracy) {
-      r.training_correct = net.evaluate(*data);
+      r.training_correct = net.evaluate(*data, workers);
       r.training_total = data->size();
     }
-    if (cost) r.training_cost = net.total_cost(*data, lambda);
+    if (cost) r.training_cost = net.total_cost(*data, lambda, workers);
     return false;
   }
 };
 
-/// Stops when the evaluation accuracy has not improved for `patience` epochs ("no-improvement-in-n").
-struct early_stopping {
+namespace detail {
+/// "No improvement in n epochs" (the book's chapter-3 exercise): counts the epochs since the best
+/// evaluation accuracy; true when `patience` of them have passed (then the count starts again).
+struct patience_counter {
   std::size_t patience = 10;
   double best = -1;
   std::size_t since_best = 0;
-
-  template <class Net>
-  bool on_epoch_end(const Net&, epoch_record& r) {
+  bool run_out(const epoch_record& r, const char* who) {
     const auto acc = r.evaluation_accuracy();
-    if (!acc) throw std::logic_error("nndl: early_stopping needs evaluate_on(...) before it in the callbacks");
+    if (!acc) throw std::logic_error(std::string("nndl: ") + who + " needs evaluate_on(...) before it in the callbacks");
     if (*acc > best) {
       best = *acc;
       since_best = 0;
       return false;
     }
     if (++since_best < patience) return false;
+    since_best = 0;
+    return true;
+  }
+};
+}  // namespace detail
+
+/// Stops when the evaluation accuracy has not improved for `patience` epochs ("no-improvement-in-n").
+struct early_stopping {
+  std::size_t patience = 10;
+
+  template <class Net>
+  bool on_epoch_end(const Net&, epoch_record& r) {
+    counter.patience = patience;
+    if (!counter.run_out(r, "early_stopping")) return false;
     r.note = "early stopping: no improvement in " + std::to_string(patience) + " epochs";
     return true;
   }
+  detail::patience_counter counter{};
 };
 
 /// Chapter 3's learning-rate schedule: when the evaluation accuracy has not improved for `patience`
@@ -89,21 +110,12 @@ struct eta_schedule {
   std::size_t patience = 10;
   double factor = 0.5;
   double stop_ratio = 1.0 / 128;
-  double best = -1, first_eta = 0;
-  std::size_t since_best = 0;
 
   template <class Net>
   bool on_epoch_end(const Net&, epoch_record& r) {
-    const auto acc = r.evaluation_accuracy();
-    if (!acc) throw std::logic_error("nndl: eta_schedule needs evaluate_on(...) before it in the callbacks");
     if (first_eta == 0) first_eta = r.eta;
-    if (*acc > best) {
-      best = *acc;
-      since_best = 0;
-      return false;
-    }
-    if (++since_best < patience) return false;
-    since_best = 0;
+    counter.patience = patience;
+    if (!counter.run_out(r, "eta_schedule")) return false;
     const double next = r.eta * factor;
     if (next <= first_eta * stop_ratio * (1 + 1e-12)) {
       r.note = "learning-rate schedule: eta would fall to " + std::to_string(next) + ", 1/" +
@@ -115,6 +127,8 @@ struct eta_schedule {
              std::to_string(next);
     return false;
   }
+  double first_eta = 0;
+  detail::patience_counter counter{};
 };
 
 /// Writes the history so far as CSV after each epoch. The file is replaced atomically

@@ -36,6 +36,10 @@ struct train_history {
   double train_seconds = 0;  ///< mini-batch updates only, summed over the epochs
   double total_seconds = 0;  ///< with evaluation and callbacks
   std::string stop_reason;   ///< empty when all epochs ran
+  bool interrupted = false;  ///< stopped by train_options::stop before the last epoch ended
+  /// Where a continued run starts (train_options::first_epoch, first_batch): the epochs finished,
+  /// and after an interruption inside an epoch the mini-batches done in it.
+  std::size_t epochs_done = 0, batches_done = 0;
 
   /// The epoch with the highest evaluation accuracy (the first of equals), if any was evaluated.
   std::optional<epoch_record> best_evaluation() const {

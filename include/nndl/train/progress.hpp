@@ -6,7 +6,7 @@
 //   p.finish();
 //
 //   nndl::sgd(net, data.training, o, nndl::evaluate_on(data.test),
-//             nndl::progress_callback{});                 // epochs, with the current accuracy/cost
+//             nndl::progress_callback{});                 // a bar of mini-batches, on a terminal
 //
 // Terminal:  epochs  12/30 [########............]  40%  0.81 epochs/s  0:14 elapsed  ETA 0:22  test 97.85%
 // Plain:     epochs 12/30 (40%), 0.81 epochs/s, 0:14 elapsed, ETA 0:22, test 97.85%
@@ -207,9 +207,11 @@ inline std::string epoch_status(const epoch_record& r, const std::string& evalua
   return s;
 }
 
-/// An sgd callback that shows the epochs as a progress bar (plain: one line per epoch), with the
-/// figures of the monitors before it in the callback list (evaluate_on, monitor_training).
-/// Pass sgd_options::verbose = false, or the book's "Epoch k" lines go to stdout as well.
+/// A training callback that shows progress: on a terminal a bar that moves with every mini-batch,
+/// with the current epoch and the figures of the monitors before it in the callback list
+/// (evaluate_on, monitor_training); off a terminal a plain line per epoch, but only when the
+/// training loop prints no epoch lines itself (train_options::verbose false), so that an epoch is
+/// reported in one place.
 struct progress_callback {
   progress_options options = [] {
     progress_options o;
@@ -218,36 +220,36 @@ struct progress_callback {
   }();
   std::string evaluation_name = "eval";
   std::optional<progress> bar{};
-  std::size_t epochs = 0, batches = 0, epoch = 0;
+  std::size_t epochs = 0, epoch = 0;
+  bool batches = false;  ///< the bar counts mini-batches (on a terminal)
 
   template <class Net, class Options>
   void on_train_begin(const Net&, const Options& o) {
     epochs = o.epochs;
-    bar.emplace(o.epochs, "epochs", options);  // not drawn yet: on a terminal a per-batch bar replaces it
+    epoch = o.first_epoch;
+    const bool terminal = options.terminal ? *options.terminal : options.out && ::isatty(::fileno(options.out)) == 1;
+    if (options.quiet || !options.out || (!terminal && o.verbose && o.out)) return;
+    if (!terminal) bar.emplace(epochs - epoch, "epochs", options);  // plain lines, one per epoch
+    batches = terminal;
   }
-  /// On a terminal the bar moves with every mini-batch (counted in batches); plain lines stay per epoch.
   template <class Net>
   void on_batch_end(const Net&, std::size_t, std::size_t per_epoch) {
-    if (!bar || !bar->is_terminal()) return;
-    if (batches == 0) {
-      batches = per_epoch;
-      bar.emplace(epochs * per_epoch, "batches", options);
-    }
+    if (!batches) return;
+    if (!bar) bar.emplace((epochs - epoch) * per_epoch, "batches", options);
     bar->tick(1);
   }
   template <class Net>
   bool on_epoch_end(const Net&, epoch_record& r) {
-    if (bar) {
-      std::string s = "epoch " + std::to_string(++epoch) + "/" + std::to_string(epochs);
-      const std::string figures = epoch_status(r, evaluation_name);
-      if (!figures.empty()) s += ", " + figures;
-      if (!r.note.empty()) s += "; " + r.note;
-      if (batches) {  // terminal: make room for the lines sgd prints; the next batch redraws the bar
-        bar->status(s);
-        bar->clear_line();
-      } else {
-        bar->tick(1, s);
-      }
+    if (!bar) return false;
+    std::string s = "epoch " + std::to_string(++epoch) + "/" + std::to_string(epochs);
+    const std::string figures = epoch_status(r, evaluation_name);
+    if (!figures.empty()) s += ", " + figures;
+    if (!r.note.empty()) s += "; " + r.note;
+    if (batches) {
+      bar->status(s);
+      bar->clear_line();  // room for the loop's epoch line; the next mini-batch draws the bar again
+    } else {
+      bar->tick(1, s);
     }
     return false;
   }

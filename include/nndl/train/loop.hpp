@@ -1,0 +1,162 @@
+// nndl::train — the training loop: epochs of mini-batch steps over a reshuffled training set
+// (network.py's SGD loop), with any optimizer, callbacks after each epoch, and the book's
+// "Epoch k: correct / total" line printed here and nowhere else.
+//
+//   nndl::adam opt;
+//   nndl::train(net, data.training, opt, {.epochs = 10, .mini_batch = 32, .eta = 0.001},
+//               nndl::evaluate_on(data.test));
+//
+// nndl::sgd (sgd.hpp) is the same loop with the book's optimizer chosen from the options.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <numeric>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../data/dataset.hpp"
+#include "../errors.hpp"
+#include "../rng.hpp"
+#include "callback.hpp"
+#include "history.hpp"
+#include "optimizer.hpp"
+#include "trainer.hpp"
+
+namespace nndl {
+
+struct train_options {
+  std::size_t epochs = 30;      ///< the book's chapter-1 defaults
+  std::size_t mini_batch = 10;
+  double eta = 3.0;             ///< learning rate η
+  double lambda = 0.0;          ///< for the network's regulariser (ignored without one)
+  double momentum = 0.0;        ///< sgd() only: μ of momentum-based gradient descent (3.107); 0 is plain SGD
+  std::uint64_t seed = 1;       ///< for the shuffles
+  bool shuffle = true;          ///< reshuffle the training data every epoch (network.py does)
+  bool verbose = true;          ///< print the book's "Epoch k: correct / total" lines
+  /// Threads that share each mini-batch (the conv and pooling layers split its samples, wide dense
+  /// layers their neurons) and each evaluation of the callbacks; 1 keeps all work on the caller.
+  std::size_t workers = 1;
+  /// Continue a run (after load_checkpoint): epochs first_epoch .. epochs − 1 are run, the first
+  /// of them from mini-batch first_batch on, and the earlier epochs' shuffles are replayed so that
+  /// the data order is the uninterrupted run's.
+  std::size_t first_epoch = 0, first_batch = 0;
+  std::string label{};          ///< "Network 2": epoch lines read "Network 2, epoch 3: ..."
+  std::ostream* out = &std::cout;
+  /// Checked after every mini-batch: when it becomes true, training stops there (interrupted).
+  const std::atomic<bool>* stop = nullptr;
+};
+
+namespace detail {
+template <class Net>
+bool all_finite(const Net& net) {
+  bool ok = true;
+  net.for_each_parameter([&](const auto&, const auto& p) {
+    for (std::size_t i = 0; i < p.size() && ok; ++i) ok = std::isfinite(p.value[i]);
+  });
+  return ok;
+}
+
+/// "Epoch 3: 9512 / 10000   (0.130 s training)", or with a label "Network 2, epoch 3: ...".
+inline std::string epoch_line(const std::string& label, const epoch_record& r) {
+  std::string s = label.empty() ? "Epoch " : label + ", epoch ";
+  s += std::to_string(r.epoch);
+  if (r.evaluation_correct)
+    s += ": " + std::to_string(*r.evaluation_correct) + " / " + std::to_string(*r.evaluation_total);
+  else
+    s += " complete";
+  char t[64];
+  std::snprintf(t, sizeof t, "   (%.3f s training)\n", r.train_seconds);
+  s += t;
+  if (!r.note.empty()) s += r.note + "\n";
+  return s;
+}
+}  // namespace detail
+
+/// Trains `net` on `training` with `opt` (its state continues from any earlier training with it).
+template <class Net, optimizer Opt, class... Callbacks>
+train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt& opt, const train_options& o,
+                    Callbacks&&... callbacks) {
+  static_assert((detail::check_callback<Callbacks, Net>() && ...));
+  using clock = std::chrono::steady_clock;
+  if (o.mini_batch == 0) throw std::invalid_argument("nndl: train: mini_batch must be at least 1");
+  if (o.momentum != 0)
+    throw std::invalid_argument("nndl: train: train_options::momentum is read by sgd() only; with train(), give "
+                                "it to the optimizer: sgd_optimizer({.momentum = ...})");
+  if (training.features() != Net::input_size)
+    throw std::invalid_argument("nndl: train: " + training.name + " has " + std::to_string(training.features()) +
+                                " values per sample, the network takes " + std::to_string(Net::input_size));
+  for (auto l : training.labels)
+    if (l >= Net::output_size)
+      throw std::invalid_argument("nndl: train: " + training.name + " has label " + std::to_string(l) +
+                                  ", the network has " + std::to_string(Net::output_size) + " outputs");
+  (detail::call_train_begin(callbacks, net, o), ...);
+
+  trainer<Net, Opt> step(net, opt, o.workers);
+  const std::size_t n = training.size();
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  rng shuffler(o.seed);
+  double eta = o.eta;  // callbacks may change it between epochs (eta_schedule)
+  train_history h;
+  if (o.shuffle)
+    for (std::size_t epoch = 0; epoch < o.first_epoch && epoch < o.epochs; ++epoch)
+      shuffler.shuffle(order.begin(), order.end());
+  const auto begin = clock::now();
+  const std::size_t batches = (n + o.mini_batch - 1) / o.mini_batch;
+  for (std::size_t epoch = o.first_epoch; epoch < o.epochs; ++epoch) {
+    const auto t0 = clock::now();
+    if (o.shuffle) shuffler.shuffle(order.begin(), order.end());
+    const step_settings s{eta, o.lambda, n};
+    const std::size_t first = epoch == o.first_epoch ? o.first_batch : 0;
+    for (std::size_t batch = first; batch < batches; ++batch) {
+      const std::size_t k = batch * o.mini_batch, next = std::min(k + o.mini_batch, n);
+      step.take(training, std::span(order).subspan(k, next - k), s,
+                std::span(order).subspan(next, std::min(o.mini_batch, n - next)));
+      (detail::call_batch_end(callbacks, net, batch, batches), ...);
+      if (o.stop && o.stop->load(std::memory_order_relaxed) && batch + 1 < batches) {
+        h.interrupted = true, h.epochs_done = epoch, h.batches_done = batch + 1;
+        h.stop_reason = "interrupted after mini-batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
+                        " in epoch " + std::to_string(epoch);
+        break;
+      }
+    }
+    if (h.interrupted) break;
+    epoch_record r;
+    r.epoch = epoch;
+    r.eta = eta;
+    r.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    h.train_seconds += r.train_seconds;
+    if (!detail::all_finite(net))
+      throw training_diverged("nndl: training diverged in epoch " + std::to_string(epoch) + " (eta = " +
+                              std::to_string(eta) + "): a weight is no longer a finite number; try a smaller eta");
+    r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();  // as callbacks see it
+    bool stop = false;
+    ((stop = detail::call_epoch_end(callbacks, net, r) || stop), ...);
+    r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();
+    if (o.verbose && o.out) *o.out << detail::epoch_line(o.label, r) << std::flush;
+    if (r.next_eta) eta = *r.next_eta;
+    h.epochs.push_back(r);
+    h.epochs_done = epoch + 1;
+    if (stop) {
+      h.stop_reason = r.note.empty() ? "stopped by a callback" : r.note;
+      break;
+    }
+    if (o.stop && o.stop->load(std::memory_order_relaxed) && epoch + 1 < o.epochs) {
+      h.interrupted = true;
+      h.stop_reason = "interrupted after epoch " + std::to_string(epoch);
+      break;
+    }
+  }
+  h.total_seconds = std::chrono::duration<double>(clock::now() - begin).count();
+  (detail::call_train_end(callbacks, net, h), ...);
+  return h;
+}
+
+}  // namespace nndl
