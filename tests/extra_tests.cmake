@@ -39,17 +39,18 @@ else()
   set_target_properties(test_predict_tool PROPERTIES EXCLUDE_FROM_ALL ON)
 endif()
 
-# hyperparameter_search over two MPI processes: both ranks run trials (needs NNDL_DATA).
+# hyperparameter_search over two MPI processes: both ranks run trials (on NNDL_DATA or the repository's copy).
 if(TARGET hyperparameter_search_mpi)
   find_program(NNDL_MPIRUN mpirun REQUIRED)
   add_test(NAME mpi.search_two_processes
            COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:hyperparameter_search_mpi>
-                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_search.cmake)
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi
+                   -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_search.cmake)
 endif()
 
 # ch6_convnet continues a run from its checkpoint (needs MNIST).
 if(TARGET ch6_convnet)
   add_test(NAME examples.ch6_convnet_resumes
            COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:ch6_convnet> -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ch6_resume
-                   -P ${CMAKE_CURRENT_SOURCE_DIR}/ch6_resume.cmake)
+                   -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist -P ${CMAKE_CURRENT_SOURCE_DIR}/ch6_resume.cmake)
 endif()
