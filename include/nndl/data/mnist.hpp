@@ -137,9 +137,7 @@ inline constexpr std::array<std::array<const char*, 2>, 4> mnist_md5{{
     {"t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"},
 }};
 
-inline constexpr const char* restore_hint =
-    "restore it with `git checkout data/mnist` in the nndl repository (or use another copy: "
-    "scripts/download_mnist.sh, --data DIR or NNDL_DATA=DIR)";
+inline constexpr const char* restore_hint = "restore it with `git checkout data/mnist` in the nndl repository";
 
 /// Throws data_error unless each of the four .gz files in dir (the repository's copy) has its
 /// published md5; the message names the file, both sums and how to restore it.
@@ -153,7 +151,8 @@ inline void check_repository_copy(const std::filesystem::path& dir) {
     const std::string found = md5_file(file);
     if (found != want)
       throw data_error("nndl: " + file.string() + " (the repository's copy of MNIST) has md5 " + found +
-                       ", expected " + want + ": the file is damaged or was changed; " + restore_hint);
+                       ", expected " + want + ": the file is damaged or was changed; " + restore_hint +
+                       " (or use another copy: scripts/download_mnist.sh, --data DIR or NNDL_DATA=DIR)");
   }
 }
 
