@@ -22,14 +22,14 @@ add_test(NAME consumer.find_package
                  --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=Release
                  --test-command nndl_consumer)
 set_tests_properties(consumer.find_package PROPERTIES DEPENDS consumer.install
-                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters")
+                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters.*repository's MNIST copy: none")
 add_test(NAME consumer.add_subdirectory
          COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer
                  ${nndl_consumer_work}/add_subdirectory --build-generator ${CMAKE_GENERATOR}
                  --build-options -DNNDL_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release
                  --test-command nndl_consumer)
 set_tests_properties(consumer.add_subdirectory PROPERTIES
-                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters")
+                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters.*repository's MNIST copy: ${PROJECT_SOURCE_DIR}/data/mnist")
 
 # The nndl-predict program (built with the examples) is run by its own test.
 if(TARGET nndl_predict)
