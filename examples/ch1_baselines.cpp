@@ -179,8 +179,8 @@ int main(int argc, char** argv) {
   bool no_svm = false;
   double svm_cache_mb = 2000;
   std::string metrics;
-  app.add_option("--data", data_flag, "Folder with the four MNIST files (else NNDL_DATA, else "
-                                      "the default folder)");
+  app.add_option("--data", data_flag, "Folder with the four MNIST files (else NNDL_DATA, else the user's "
+                                      "folder, else the repository's copy data/mnist)");
   app.add_option("--svm-train-size", svm_train_size, "Train the SVM on the first N training images")
       ->check(CLI::Range(std::size_t{1}, std::size_t{50000}));
   app.add_flag("--no-svm", no_svm, "Skip the SVM (it takes several minutes)");

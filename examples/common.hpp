@@ -21,7 +21,7 @@
 namespace examples {
 
 struct common_flags {
-  std::string data;        ///< empty: NNDL_DATA, then the default folder
+  std::string data;        ///< empty: NNDL_DATA, the user's folder, then the repository's copy
   std::size_t epochs = 30;
   std::size_t mini_batch = 10;
   double eta = 3.0;
@@ -33,8 +33,10 @@ struct common_flags {
 };
 
 inline void add_common_flags(CLI::App& app, common_flags& f) {
+  const auto repository = nndl::repository_data_dir();
   app.add_option("--data", f.data, "Folder with the four MNIST .gz files (default: $NNDL_DATA, then " +
-                                        nndl::default_data_dir() + ")");
+                                        nndl::default_data_dir() +
+                                        (repository ? ", then the repository's copy " + repository->string() : "") + ")");
   app.add_option("--epochs", f.epochs, "Training epochs")->capture_default_str();
   app.add_option("--mini-batch", f.mini_batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--eta", f.eta, "Learning rate")->capture_default_str();

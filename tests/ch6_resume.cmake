@@ -1,7 +1,10 @@
 # ch6_convnet --checkpoint: a run of 2 epochs continued to 3 gives what 3 epochs straight give;
-# a checkpoint of another run (other eta) is refused, naming the file. Needs MNIST.
-if(NOT DEFINED ENV{NNDL_DATA} AND NOT EXISTS "$ENV{HOME}/.local/share/nndl/mnist/t10k-labels-idx1-ubyte.gz")
-  message("NOT TESTED: no MNIST (set NNDL_DATA to the folder with the four .gz files)")
+# a checkpoint of another run (other eta) is refused, naming the file. Needs MNIST, which the program
+# finds as usual: NNDL_DATA, the user's folder, then the repository's copy REPO_DATA.
+if("$ENV{NNDL_DATA}" STREQUAL "" AND NOT EXISTS "${REPO_DATA}/t10k-labels-idx1-ubyte.gz"
+   AND NOT EXISTS "$ENV{HOME}/.local/share/nndl/mnist/t10k-labels-idx1-ubyte.gz")
+  message(WARNING "NOT TESTED: no MNIST (NNDL_DATA is not set and ${REPO_DATA} lacks the files: "
+                  "git checkout data/mnist)")
   return()
 endif()
 file(REMOVE_RECURSE ${WORK})

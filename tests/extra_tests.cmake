@@ -22,14 +22,14 @@ add_test(NAME consumer.find_package
                  --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=Release
                  --test-command nndl_consumer)
 set_tests_properties(consumer.find_package PROPERTIES DEPENDS consumer.install
-                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters")
+                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters.*repository's MNIST copy: none")
 add_test(NAME consumer.add_subdirectory
          COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer
                  ${nndl_consumer_work}/add_subdirectory --build-generator ${CMAKE_GENERATOR}
                  --build-options -DNNDL_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release
                  --test-command nndl_consumer)
 set_tests_properties(consumer.add_subdirectory PROPERTIES
-                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters")
+                     PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters.*repository's MNIST copy: ${PROJECT_SOURCE_DIR}/data/mnist")
 
 # The nndl-predict program (built with the examples) is run by its own test.
 if(TARGET nndl_predict)
@@ -39,17 +39,18 @@ else()
   set_target_properties(test_predict_tool PROPERTIES EXCLUDE_FROM_ALL ON)
 endif()
 
-# hyperparameter_search over two MPI processes: both ranks run trials (needs NNDL_DATA).
+# hyperparameter_search over two MPI processes: both ranks run trials (on NNDL_DATA or the repository's copy).
 if(TARGET hyperparameter_search_mpi)
   find_program(NNDL_MPIRUN mpirun REQUIRED)
   add_test(NAME mpi.search_two_processes
            COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:hyperparameter_search_mpi>
-                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_search.cmake)
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi
+                   -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_search.cmake)
 endif()
 
 # ch6_convnet continues a run from its checkpoint (needs MNIST).
 if(TARGET ch6_convnet)
   add_test(NAME examples.ch6_convnet_resumes
            COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:ch6_convnet> -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ch6_resume
-                   -P ${CMAKE_CURRENT_SOURCE_DIR}/ch6_resume.cmake)
+                   -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist -P ${CMAKE_CURRENT_SOURCE_DIR}/ch6_resume.cmake)
 endif()

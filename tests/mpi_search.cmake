@@ -1,13 +1,18 @@
 # Runs hyperparameter_search_mpi with 2 processes on a small budget; passes when trials ran on both ranks.
-if("$ENV{NNDL_DATA}" STREQUAL "")
-  message(WARNING "NNDL_DATA is not set, so the 2-process MPI search was NOT run.")
+# MNIST: NNDL_DATA when set, else the repository's copy REPO_DATA.
+set(data ${REPO_DATA})
+if(NOT "$ENV{NNDL_DATA}" STREQUAL "")
+  set(data $ENV{NNDL_DATA})
+elseif(NOT EXISTS "${REPO_DATA}/t10k-labels-idx1-ubyte.gz")
+  message(WARNING "no MNIST (NNDL_DATA is not set and ${REPO_DATA} lacks the files: git checkout data/mnist), "
+                  "so the 2-process MPI search was NOT run.")
   return()
 endif()
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 execute_process(
   COMMAND ${MPIRUN} --allow-run-as-root --oversubscribe -x OPENBLAS_CORETYPE -x OPENBLAS_NUM_THREADS -np 2 ${PROGRAM}
-          --data $ENV{NNDL_DATA} --strategy random --budget 4 --epochs 1 --journal ${WORK}/journal --fresh --no-test
+          --data ${data} --strategy random --budget 4 --epochs 1 --journal ${WORK}/journal --fresh --no-test
           --quiet
   WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
 message("${out}")

@@ -11,6 +11,8 @@
 #include <string>
 #include <system_error>
 
+#include "nndl/data/mnist.hpp"
+
 namespace test_support {
 
 /// True when the outside tools some tests use (python3-numpy, gnuplot) must be there: a missing
@@ -20,15 +22,19 @@ inline bool tools_required() {
   return v && *v && std::string(v) != "0";
 }
 
-/// The MNIST folder from NNDL_DATA. When it is not set, the calling test says loudly what it did
-/// not test (WARN) and gets nothing: it must then return. When it is set, whatever the test loads
-/// from it must work, so an unreadable folder fails the test.
+/// The MNIST folder as the programs find it (nndl::find_data_dir: NNDL_DATA, the user's data folder,
+/// then the repository's copy data/mnist), so with nothing set the tests read the repository's copy.
+/// Only when no place has the data (an nndl without its repository's copy, and no NNDL_DATA) does the
+/// calling test say loudly what it did not test (WARN) and get nothing: it must then return. A folder
+/// that is named or found but unusable (NNDL_DATA lacking a file, a damaged repository copy) throws,
+/// which fails the test.
 inline std::optional<std::string> mnist_dir_or_warn(const std::string& what_is_not_tested) {
-  const char* env = std::getenv("NNDL_DATA");
-  if (env && *env) return std::string(env);
-  WARN("NNDL_DATA is not set, so " + what_is_not_tested + " was NOT tested. Set NNDL_DATA to a folder with the "
-       "four MNIST files (e.g. ../shared/data/mnist) or run scripts/download_mnist.sh.");
-  return std::nullopt;
+  try {
+    return nndl::find_data_dir().string();
+  } catch (const nndl::data_not_found& e) {
+    WARN(what_is_not_tested + " was NOT tested: no MNIST was found.\n" + e.what());
+    return std::nullopt;
+  }
 }
 
 /// The Python the compatibility tests run: Debian's /usr/bin/python3 with python3-numpy (the first

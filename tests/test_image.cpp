@@ -207,7 +207,7 @@ TEST_CASE("MNIST test digits written as image files are classified as in memory"
   const auto mnist = test_support::mnist_dir_or_warn("MNIST digits as image files");
   if (!mnist) return;
   const char* env = mnist->c_str();
-  INFO("NNDL_DATA=" << env);
+  INFO("MNIST folder: " << env);
   const auto data = nndl::load_mnist<double>(env);
   nndl::network<double, nndl::input<784>, nndl::dense<100, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
                 nndl::cross_entropy_cost, nndl::default_weight_init>

@@ -1,6 +1,8 @@
-// MNIST loading: the book's split on the real files (from NNDL_DATA), Fashion-MNIST through the
-// same loader, and find_data_dir's search order. Nothing is skipped silently: a missing data set
-// is reported with WARN, and NNDL_DATA set but unusable is a failure.
+// MNIST loading: the book's split on the real files (the repository's copy data/mnist, or NNDL_DATA
+// when set), Fashion-MNIST through the same loader, find_data_dir's search order (flag, NNDL_DATA,
+// the user's folder, the repository's copy) and the md5 check of the repository's copy. Nothing is
+// skipped silently: a missing data set is reported with WARN, and data named or found but unusable
+// is a failure.
 #include <catch2/catch.hpp>
 
 #include "support.hpp"
@@ -9,6 +11,9 @@
 
 #include <array>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -138,21 +143,13 @@ void check_real_data(const fs::path& dir, const expected& want) {
 
 }  // namespace
 
-TEST_CASE("real MNIST from NNDL_DATA: the book's 50k/10k/10k split", "[mnist][data]") {
-  const char* env = std::getenv("NNDL_DATA");
-  if (!env || !*env) {
-    WARN("NNDL_DATA is not set, so real MNIST was NOT tested (only this notice passes). "
-         "Set NNDL_DATA to a folder with the four MNIST files, e.g. "
-         "NNDL_DATA=/work/shared/data/mnist, or fetch them with scripts/download_mnist.sh "
-         "and point NNDL_DATA at " << nndl::default_data_dir());
-    SUCCEED("NNDL_DATA not set: real-data checks not run");
-    return;
-  }
-  INFO("NNDL_DATA=" << env);
-  fs::path dir;
-  // NNDL_DATA set but unusable is a failure, never a skip.
-  REQUIRE_NOTHROW(dir = nndl::find_data_dir());
-  REQUIRE(dir == fs::path(env));
+TEST_CASE("real MNIST where the programs find it: the book's 50k/10k/10k split", "[mnist][data]") {
+  // With nothing set this is the repository's copy; NNDL_DATA set but unusable is a failure, never a skip.
+  const auto found = test_support::mnist_dir_or_warn("real MNIST");
+  if (!found) return;
+  const fs::path dir = *found;
+  INFO("MNIST folder: " << dir.string());
+  if (const char* env = std::getenv("NNDL_DATA"); env && *env) CHECK(dir == fs::path(env));
   std::string lower = dir.string();
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   check_real_data(dir, lower.find("fashion") != std::string::npos ? fashion_expected : mnist_expected);
@@ -215,7 +212,9 @@ TEST_CASE("load_mnist splits a tiny folder like the book", "[mnist]") {
                     Contains(bad.string()) && Contains("t10k-labels-idx1-ubyte"));
 }
 
-TEST_CASE("find_data_dir: flag, then NNDL_DATA, then the default folder", "[mnist]") {
+TEST_CASE("find_data_dir: flag, then NNDL_DATA, then the user's folder, then the repository's copy", "[mnist]") {
+  REQUIRE(nndl::repository_data_dir());  // this build is in the repository
+  const fs::path repo = *nndl::repository_data_dir();
   temp_dir tmp;
   const fs::path a = tmp.path / "a", b = tmp.path / "b", c = tmp.path / "c";
   write_tiny_mnist(a, 3, 2);
@@ -225,15 +224,45 @@ TEST_CASE("find_data_dir: flag, then NNDL_DATA, then the default folder", "[mnis
   env_guard nndl_data("NNDL_DATA", b.string());
   env_guard xdg_home("XDG_DATA_HOME", xdg.string());
   env_guard home("HOME", (tmp.path / "home").string());
+  const fs::path user = xdg / "nndl" / "mnist";
+  CHECK(nndl::default_data_dir() == user.string());
+  write_tiny_mnist(user, 3, 2);
 
-  // The flag beats the environment; the environment is used when there is no flag.
-  CHECK(nndl::find_data_dir(a) == a);
-  CHECK(nndl::find_data_dir() == b);
-  CHECK(nndl::find_data_dir(std::nullopt) == b);
+  // The search list, in order.
+  const auto list = nndl::data_search_list(a, repo);
+  REQUIRE(list.size() == 4);
+  CHECK(list[0].dir == a);
+  CHECK(list[0].source == "the --data flag");
+  CHECK(list[0].given);
+  CHECK(list[1].dir == b);
+  CHECK(list[1].source == "NNDL_DATA");
+  CHECK(list[1].given);
+  CHECK(list[2].dir == user);
+  CHECK(list[2].source == "the user's data folder");
+  CHECK_FALSE(list[2].given);
+  CHECK(list[3].dir == repo);
+  CHECK(list[3].source == "the repository's copy");
+  CHECK_FALSE(list[3].given);
+  CHECK(nndl::data_search_list(std::nullopt, std::nullopt).size() == 2);  // NNDL_DATA, the user's folder
 
-  // An explicit folder lacking files is an error naming it, its source and the missing file.
+  // Each place wins over the ones after it while it has the data.
+  CHECK(nndl::find_data_dir(a, repo) == a);
+  CHECK(nndl::find_data_dir(std::nullopt, repo) == b);
+  nndl_data.set(std::nullopt);
+  CHECK(nndl::find_data_dir(std::nullopt, repo) == user);
+  fs::remove(user / "t10k-labels-idx1-ubyte.gz");  // an incomplete user's folder is passed over
+  CHECK(nndl::find_data_dir(std::nullopt, repo) == repo);
+  fs::remove_all(user);
+  CHECK(nndl::find_data_dir(std::nullopt, repo) == repo);
+  CHECK(nndl::find_data_dir() == repo);  // the repository's copy is the default one
+  nndl_data.set("");                      // empty counts as not set
+  CHECK(nndl::find_data_dir() == repo);
+
+  // A folder the user names that lacks files is an error naming it, its source and the missing file,
+  // even when later places have the data.
+  nndl_data.set(b.string());
   try {
-    nndl::find_data_dir(c);
+    nndl::find_data_dir(c, repo);
     FAIL("no error for a --data folder missing a file");
   } catch (const nndl::data_not_found&) {
     FAIL("an explicit folder must give data_error, not data_not_found");
@@ -241,32 +270,111 @@ TEST_CASE("find_data_dir: flag, then NNDL_DATA, then the default folder", "[mnis
     CHECK_THAT(e.what(), Contains(c.string()) && Contains("--data") &&
                              Contains("t10k-labels-idx1-ubyte") && !Contains("train-images"));
   }
-  CHECK_THROWS_WITH(nndl::find_data_dir(tmp.path / "none"),
+  CHECK_THROWS_WITH(nndl::find_data_dir(tmp.path / "none", repo),
                     Contains((tmp.path / "none").string()) && Contains("does not exist"));
   nndl_data.set(c.string());
-  CHECK_THROWS_WITH(nndl::find_data_dir(), Contains(c.string()) && Contains("NNDL_DATA") &&
-                                               Contains("t10k-labels-idx1-ubyte"));
-  CHECK(nndl::find_data_dir(a) == a);  // the flag still wins over a bad NNDL_DATA
+  CHECK_THROWS_WITH(nndl::find_data_dir(std::nullopt, repo),
+                    Contains(c.string()) && Contains("NNDL_DATA") && Contains("t10k-labels-idx1-ubyte"));
+  CHECK(nndl::find_data_dir(a, repo) == a);  // the flag still wins over a bad NNDL_DATA
 
-  // No flag, no NNDL_DATA (unset or empty): the default folder under XDG_DATA_HOME.
-  const fs::path def = xdg / "nndl" / "mnist";
-  CHECK(nndl::default_data_dir() == def.string());
+  // An installed nndl (no repository's copy) with nothing set: not found, saying where it looked.
   for (const std::optional<std::string>& v : {std::optional<std::string>{}, std::optional<std::string>{""}}) {
     nndl_data.set(v);
-    REQUIRE_THROWS_AS(nndl::find_data_dir(), nndl::data_not_found);
-    CHECK_THROWS_WITH(nndl::find_data_dir(),
-                      Contains(def.string()) && Contains("does not exist") &&
-                          Contains("scripts/download_mnist.sh") && Contains("--data DIR") &&
-                          Contains("NNDL_DATA=DIR") &&
+    REQUIRE_THROWS_AS(nndl::find_data_dir(std::nullopt, std::nullopt), nndl::data_not_found);
+    CHECK_THROWS_WITH(nndl::find_data_dir(std::nullopt, std::nullopt),
+                      Contains("--data flag (not given)") && Contains("NNDL_DATA (not set)") &&
+                          Contains(user.string() + " (does not exist)") &&
+                          Contains("no repository's copy") && Contains("scripts/download_mnist.sh") &&
+                          Contains("--data DIR") && Contains("NNDL_DATA=DIR") &&
                           Contains("apt-get install dataset-fashion-mnist") &&
                           Contains("--data /usr/share/datasets/fashion-mnist"));
   }
-  write_tiny_mnist(def, 3, 2, true, /*skip_test_labels=*/true);
-  CHECK_THROWS_WITH(nndl::find_data_dir(), Contains(def.string()) && Contains("lacks t10k-labels"));
-  write_tiny_mnist(def, 3, 2);
-  CHECK(nndl::find_data_dir() == def);
+  write_tiny_mnist(user, 3, 2, true, /*skip_test_labels=*/true);
+  CHECK_THROWS_WITH(nndl::find_data_dir(std::nullopt, std::nullopt),
+                    Contains(user.string()) && Contains("lacks t10k-labels"));
+  // A repository's copy that lacks a file: not found, naming it and how to restore it.
+  const fs::path partial = tmp.path / "partial-repo";
+  fs::create_directories(partial);
+  fs::copy_file(repo / "train-images-idx3-ubyte.gz", partial / "train-images-idx3-ubyte.gz");
+  REQUIRE_THROWS_AS(nndl::find_data_dir(std::nullopt, partial), nndl::data_not_found);
+  CHECK_THROWS_WITH(nndl::find_data_dir(std::nullopt, partial),
+                    Contains("the repository's copy " + partial.string() + " (exists but lacks") &&
+                        Contains("t10k-labels-idx1-ubyte") && Contains("git checkout data/mnist"));
+  write_tiny_mnist(user, 3, 2);
+  CHECK(nndl::find_data_dir(std::nullopt, std::nullopt) == user);
 
-  // Without XDG_DATA_HOME the default is under $HOME/.local/share.
+  // Without XDG_DATA_HOME the user's folder is under $HOME/.local/share.
   xdg_home.set(std::nullopt);
   CHECK(nndl::default_data_dir() == (tmp.path / "home").string() + "/.local/share/nndl/mnist");
+}
+
+TEST_CASE("with nothing set, the programs' search finds the repository's copy data/mnist", "[mnist]") {
+  temp_dir tmp;
+  env_guard nndl_data("NNDL_DATA", std::nullopt);
+  env_guard xdg_home("XDG_DATA_HOME", std::nullopt);
+  env_guard home("HOME", (tmp.path / "home").string());  // a user without a data folder
+  const fs::path repo = fs::path(NNDL_SOURCE_DIR) / "data" / "mnist";
+  REQUIRE(nndl::repository_data_dir());
+  CHECK(fs::equivalent(*nndl::repository_data_dir(), repo));
+  const fs::path found = nndl::find_data_dir();
+  CHECK(fs::equivalent(found, repo));
+  const auto m = nndl::load_mnist<float>(found);
+  CHECK(m.training.size() == 50000);
+  CHECK(m.test.size() == 10000);
+  CHECK(int(m.test.labels.front()) == 7);
+}
+
+TEST_CASE("the repository's copy is checked against the published md5 sums", "[mnist][md5]") {
+  const fs::path repo = fs::path(NNDL_SOURCE_DIR) / "data" / "mnist";
+  // The sums compiled into nndl are those of data/mnist/MD5SUMS.
+  std::ifstream sums(repo / "MD5SUMS");
+  REQUIRE(sums);
+  std::map<std::string, std::string> published;
+  for (std::string sum, name; sums >> sum >> name;) published[name] = sum;
+  REQUIRE(published.size() == 4);
+  for (const auto& [name, sum] : nndl::detail::mnist_md5) CHECK(published[name] == sum);
+
+  temp_dir tmp;
+  env_guard nndl_data("NNDL_DATA", std::nullopt);
+  env_guard xdg_home("XDG_DATA_HOME", (tmp.path / "xdg").string());  // no user's folder
+  // A copy of the repository's data with one byte of the test labels changed, which the search
+  // is told is the repository's copy.
+  const fs::path bad = tmp.path / "repo-copy";
+  fs::create_directories(bad);
+  for (const auto& [name, sum] : nndl::detail::mnist_md5) fs::copy_file(repo / name, bad / name);
+  const fs::path labels = bad / "t10k-labels-idx1-ubyte.gz";
+  {
+    std::fstream f(labels, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(2000);
+    const char byte = static_cast<char>(f.get());
+    f.seekp(2000);
+    f.put(static_cast<char>(byte ^ 0x01));
+  }
+  const std::string found = nndl::detail::md5_file(labels);
+  REQUIRE(found != "ec29112dd5afa0611ce80d1b7f02629c");
+  auto is_md5_error = [&](const std::function<void()>& f) {
+    try {
+      f();
+      FAIL("no error for a damaged repository's copy");
+    } catch (const nndl::data_not_found& e) {
+      FAIL("a damaged copy must be a data_error, not data_not_found: " << e.what());
+    } catch (const nndl::data_error& e) {
+      CHECK_THAT(e.what(), Contains(labels.string()) && Contains("repository's copy") &&
+                               Contains("has md5 " + found) &&
+                               Contains("expected ec29112dd5afa0611ce80d1b7f02629c") &&
+                               Contains("git checkout data/mnist") && !Contains("train-images"));
+    }
+  };
+  is_md5_error([&] { nndl::find_data_dir(std::nullopt, bad); });  // found by the search
+  is_md5_error([&] { nndl::find_data_dir(bad, bad); });           // named with --data
+  // The same files elsewhere are not the repository's copy: no md5 check, they are used as they are.
+  CHECK(nndl::find_data_dir(bad, repo) == bad);
+
+  // A repository's copy of other, well-formed IDX files: the first file's sum already differs.
+  const fs::path tiny = tmp.path / "tiny-repo";
+  write_tiny_mnist(tiny, 3, 2);
+  CHECK_THROWS_WITH(nndl::find_data_dir(std::nullopt, tiny),
+                    Contains((tiny / "train-images-idx3-ubyte.gz").string()) &&
+                        Contains("has md5 " + nndl::detail::md5_file(tiny / "train-images-idx3-ubyte.gz")) &&
+                        Contains("expected f68b3c2dcbeaaa9fbdd348bbdeb94873"));
 }

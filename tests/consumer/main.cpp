@@ -1,3 +1,4 @@
+#include <nndl/data/mnist.hpp>
 #include <nndl/network.hpp>
 
 #include <iostream>
@@ -12,5 +13,8 @@ int main() {
   nndl::sgd(net, d, {.epochs = 1, .verbose = false});
   const auto s = nndl::describe(net);
   std::cout << "consumer: " << s.substr(s.find(": ") + 2);
+  // Through add_subdirectory nndl knows its repository's MNIST copy; an installed nndl has none.
+  const auto repository = nndl::repository_data_dir();
+  std::cout << "consumer: repository's MNIST copy: " << (repository ? repository->string() : "none") << '\n';
   return net.predict(d.row(0)) == 3 ? 0 : 1;
 }

@@ -1,4 +1,6 @@
-// MNIST (and Fashion-MNIST, same format) with the book's split, and where to find the files.
+// MNIST (and Fashion-MNIST, same format) with the book's split, and where to find the files: the
+// --data flag, NNDL_DATA, the user's data folder, then the copy that ships in the repository's
+// data/mnist (checked against the published md5 sums whenever it is used).
 //
 // Split (as in the book's mnist.pkl.gz): training = the first 50,000 images of the official
 // training file, validation = the remaining 10,000, test = the 10,000 t10k images.
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/md5.hpp"
 #include "dataset.hpp"
 #include "idx.hpp"
 
@@ -75,7 +78,8 @@ inline void require_mnist_dir(const std::filesystem::path& dir, const std::strin
 
 }  // namespace detail
 
-/// ${XDG_DATA_HOME:-$HOME/.local/share}/nndl/mnist (scripts/download_mnist.sh uses the same).
+/// The user's data folder: ${XDG_DATA_HOME:-$HOME/.local/share}/nndl/mnist (scripts/download_mnist.sh
+/// puts the files there by default).
 inline std::string default_data_dir() {
   std::string base = detail::env_or_empty("XDG_DATA_HOME");
   if (base.empty() || base.front() != '/') {  // the XDG spec ignores relative values
@@ -89,37 +93,114 @@ inline std::string default_data_dir() {
   return base + "/nndl/mnist";
 }
 
-/// Where the MNIST files are: the --data flag, else env NNDL_DATA, else default_data_dir().
-/// A folder given explicitly that lacks files is an error naming it; nothing found anywhere
-/// throws data_not_found with instructions.
-inline std::filesystem::path find_data_dir(
-    const std::optional<std::filesystem::path>& flag = std::nullopt) {
-  if (flag) {
-    detail::require_mnist_dir(*flag, "the --data flag");
-    return *flag;
+/// The copy of MNIST that ships with nndl: data/mnist of the source tree. The nndl CMake target
+/// defines NNDL_REPOSITORY_DATA for programs built in the tree or through add_subdirectory; an
+/// installed nndl (cmake --install) does not carry the data, so there it is nothing.
+inline std::optional<std::filesystem::path> repository_data_dir() {
+#ifdef NNDL_REPOSITORY_DATA
+  return std::filesystem::path(NNDL_REPOSITORY_DATA);
+#else
+  return std::nullopt;
+#endif
+}
+
+/// One place find_data_dir looks.
+struct data_place {
+  std::filesystem::path dir;
+  std::string source;  ///< "the --data flag", "NNDL_DATA", "the user's data folder" or "the repository's copy"
+  bool given = false;  ///< named by the user (flag or NNDL_DATA): used, or an error; never passed over
+};
+
+/// Where find_data_dir looks, in order: the --data flag (when given), env NNDL_DATA (when set and
+/// not empty), the user's data folder default_data_dir(), the repository's copy (when there is one;
+/// `repository` defaults to repository_data_dir() and is a parameter so that tests can move it).
+inline std::vector<data_place> data_search_list(
+    const std::optional<std::filesystem::path>& flag = std::nullopt,
+    const std::optional<std::filesystem::path>& repository = repository_data_dir()) {
+  std::vector<data_place> places;
+  if (flag) places.push_back({*flag, "the --data flag", true});
+  if (const std::string env = detail::env_or_empty("NNDL_DATA"); !env.empty())
+    places.push_back({env, "NNDL_DATA", true});
+  places.push_back({default_data_dir(), "the user's data folder", false});
+  if (repository) places.push_back({*repository, "the repository's copy", false});
+  return places;
+}
+
+namespace detail {
+
+/// The published md5 sums of the four MNIST files (the same as data/mnist/MD5SUMS and
+/// scripts/download_mnist.sh).
+inline constexpr std::array<std::array<const char*, 2>, 4> mnist_md5{{
+    {"train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"},
+    {"train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"},
+    {"t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"},
+    {"t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"},
+}};
+
+inline constexpr const char* restore_hint = "restore it with `git checkout data/mnist` in the nndl repository";
+
+/// Throws data_error unless each of the four .gz files in dir (the repository's copy) has its
+/// published md5; the message names the file, both sums and how to restore it.
+inline void check_repository_copy(const std::filesystem::path& dir) {
+  for (const auto& [name, want] : mnist_md5) {
+    const std::filesystem::path file = dir / name;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+      throw data_error("nndl: " + file.string() + " is missing from the repository's copy of MNIST; " +
+                       restore_hint);
+    const std::string found = md5_file(file);
+    if (found != want)
+      throw data_error("nndl: " + file.string() + " (the repository's copy of MNIST) has md5 " + found +
+                       ", expected " + want + ": the file is damaged or was changed; " + restore_hint +
+                       " (or use another copy: scripts/download_mnist.sh, --data DIR or NNDL_DATA=DIR)");
   }
-  const std::string env = detail::env_or_empty("NNDL_DATA");
-  if (!env.empty()) {
-    detail::require_mnist_dir(env, "NNDL_DATA");
-    return env;
-  }
-  const std::filesystem::path def = default_data_dir();
-  const auto missing = detail::missing_mnist_files(def);
-  if (missing.empty()) return def;
+}
+
+inline bool same_folder(const std::filesystem::path& a, const std::filesystem::path& b) {
   std::error_code ec;
-  const std::string status = std::filesystem::is_directory(def, ec)
-                                 ? "exists but lacks " + detail::join(missing, ", ")
-                                 : "does not exist";
+  return std::filesystem::equivalent(a, b, ec);
+}
+
+}  // namespace detail
+
+/// Where the MNIST files are: the first place of data_search_list(flag, repository) that has them.
+/// A place the user named (flag, NNDL_DATA) is final: if it lacks a file, that is a data_error
+/// naming it. The user's folder and the repository's copy are used when they hold all four files.
+/// Whenever the folder chosen is the repository's copy, its md5 sums are checked first. Nothing
+/// found throws data_not_found, saying where nndl looked and what to do.
+inline std::filesystem::path find_data_dir(
+    const std::optional<std::filesystem::path>& flag = std::nullopt,
+    const std::optional<std::filesystem::path>& repository = repository_data_dir()) {
+  auto checked = [&](const std::filesystem::path& dir) {
+    if (repository && detail::same_folder(dir, *repository)) detail::check_repository_copy(dir);
+    return dir;
+  };
+  std::string looked = "the --data flag (not given), env NNDL_DATA (not set)";
+  for (const data_place& place : data_search_list(flag, repository)) {
+    if (place.given) {
+      detail::require_mnist_dir(place.dir, place.source);
+      return checked(place.dir);
+    }
+    const auto missing = detail::missing_mnist_files(place.dir);
+    if (missing.empty()) return checked(place.dir);
+    std::error_code ec;
+    looked += ", " + place.source + " " + place.dir.string() + " (" +
+              (std::filesystem::is_directory(place.dir, ec) ? "exists but lacks " + detail::join(missing, ", ")
+                                                             : std::string("does not exist")) +
+              (repository && place.dir == *repository ? "; " + std::string(detail::restore_hint) : "") + ")";
+  }
+  if (!repository)
+    looked += ", and no repository's copy (an installed nndl does not carry the data; a clone of nndl "
+              "has it in data/mnist)";
   throw data_not_found(
       "nndl: MNIST data not found.\n"
-      "  Looked in: the --data flag (not given), env NNDL_DATA (not set), and the default "
-      "folder " + def.string() + " (" + status + ").\n"
+      "  Looked in: " + looked + ".\n"
       "  To fix, one of:\n"
-      "  - run scripts/download_mnist.sh (needs the internet; checks md5 sums; puts the four "
-      "files in " + def.string() + ")\n"
       "  - pass --data DIR or set NNDL_DATA=DIR for a folder holding train-images-idx3-ubyte.gz,"
       " train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz "
-      "(.gz or uncompressed)\n"
+      "(.gz or uncompressed), e.g. the data/mnist folder of a clone of nndl\n"
+      "  - run scripts/download_mnist.sh (needs the internet; checks md5 sums; puts the four "
+      "files in " + default_data_dir() + ")\n"
       "  - offline stand-in: apt-get install dataset-fashion-mnist, then "
       "--data /usr/share/datasets/fashion-mnist (Fashion-MNIST, same format)");
 }
