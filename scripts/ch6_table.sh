@@ -22,7 +22,7 @@ done
 shift $((OPTIND - 1))
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(fc100 conv20 conv20-40 relu expanded fc300 fc1000 fc100-100 fc100-300 fc100-1000 dropout)
-scripts/build.sh > /dev/null
+scripts/build.sh ch6_convnet > /dev/null
 export BIN=build/release/examples/ch6_convnet OUT=$out WFLAG="--workers $(nproc)"
 [ "$lanes" -gt 1 ] && WFLAG="--workers 1"
 mkdir -p "$out"

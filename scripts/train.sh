@@ -6,7 +6,7 @@
 # does this script try scripts/download_mnist.sh (which needs the internet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh
+scripts/build.sh ch1_network  # only what it runs
 data_home=${XDG_DATA_HOME:-}
 [[ $data_home == /* ]] || data_home="$HOME/.local/share"
 default="$data_home/nndl/mnist"

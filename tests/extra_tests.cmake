@@ -31,6 +31,21 @@ add_test(NAME consumer.add_subdirectory
 set_tests_properties(consumer.add_subdirectory PROPERTIES
                      PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters.*repository's MNIST copy: ${PROJECT_SOURCE_DIR}/data/mnist")
 
+# A program that links only nndl::core, with the other parts' packages hidden from CMake, builds,
+# trains, links nothing else, and runs with one OpenBLAS thread by default (no setup call).
+add_test(NAME consumer.core_only
+         COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer_core
+                 ${nndl_consumer_work}/core --build-generator ${CMAKE_GENERATOR}
+                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=Release
+                                 -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON
+                 --test-command ${CMAKE_COMMAND} -E env --unset=OPENBLAS_NUM_THREADS ${nndl_consumer_work}/core/nndl_core_consumer)
+set_tests_properties(consumer.core_only PROPERTIES DEPENDS consumer.install
+                     PASS_REGULAR_EXPRESSION "core consumer: 40 / 40 after training; OpenBLAS .* 1 thread .*one thread by default")
+add_test(NAME consumer.core_only_links
+         COMMAND ${CMAKE_COMMAND} -DPROGRAM=${nndl_consumer_work}/core/nndl_core_consumer
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/consumer_core/check_links.cmake)
+set_tests_properties(consumer.core_only_links PROPERTIES DEPENDS consumer.core_only)
+
 # The nndl-predict program (built with the examples) is run by its own test.
 if(TARGET nndl_predict)
   target_compile_definitions(test_predict_tool PRIVATE NNDL_PREDICT_TOOL="$<TARGET_FILE:nndl_predict>")
