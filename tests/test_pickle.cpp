@@ -403,3 +403,18 @@ TEST_CASE("memory is bounded: limits are checked before allocating, buffers grow
   CHECK_THROWS_WITH(nndl::read_pickle(p, {.max_opcodes = 10}), Contains("more than 10 opcodes"));
   CHECK_THROWS_WITH(nndl::read_pickle(p, {.max_depth = 0}), Contains("MARKs nested more than 0 deep"));
 }
+
+TEST_CASE("--data and NNDL_DATA take the book's pickle: the file itself or a folder holding it", "[pickle][python][data]") {
+  if (!test_support::numpy_or_warn("the book's pickle as a data place")) return;
+  temp_dir dir("pickle-place");
+  const fs::path folder = dir / "book";
+  fs::create_directories(folder);
+  REQUIRE(writer("tiny " + q(folder / "mnist.pkl.gz") + " py2 plain") == 0);
+  CHECK(nndl::find_data_dir(folder) == folder);
+  CHECK(nndl::find_data_dir(folder / "mnist.pkl.gz") == folder / "mnist.pkl.gz");
+  check_tiny(nndl::load_mnist<double>(folder, 3));
+  check_tiny(nndl::load_mnist<double>(folder / "mnist.pkl.gz", 3));
+  CHECK_THAT(error_of([&] { nndl::load_mnist<double>(folder); }), Contains("fixes the split at 3 training images"));
+  CHECK_THAT(error_of([&] { nndl::find_data_dir(dir / "nothing-here"); }),
+             Contains("nothing-here") && Contains("mnist.pkl.gz"));
+}

@@ -38,4 +38,10 @@ struct dataset {
   }
 };
 
+/// A data set split three ways, as the book splits MNIST.
+template <class T>
+struct mnist_data {
+  dataset<T> training, validation, test;
+};
+
 }  // namespace nndl

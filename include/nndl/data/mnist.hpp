@@ -1,6 +1,8 @@
 // MNIST (and Fashion-MNIST, same format) with the book's split, and where to find the files: the
 // --data flag, NNDL_DATA, the user's data folder, then the copy that ships in the repository's
-// data/mnist (checked against the published md5 sums whenever it is used).
+// data/mnist (checked against the published md5 sums whenever it is used). A place holds the four
+// IDX files, or the book's own mnist.pkl.gz (a folder holding it, or the file itself), read by the
+// restricted unpickler of mnist_pickle.hpp; a folder with both is read from its IDX files.
 //
 // Split (as in the book's mnist.pkl.gz): training = the first 50,000 images of the official
 // training file, validation = the remaining 10,000, test = the 10,000 t10k images.
@@ -21,13 +23,9 @@
 #include "../detail/md5.hpp"
 #include "dataset.hpp"
 #include "idx.hpp"
+#include "mnist_pickle.hpp"
 
 namespace nndl {
-
-template <class T>
-struct mnist_data {
-  dataset<T> training, validation, test;
-};
 
 namespace detail {
 
@@ -63,17 +61,32 @@ inline std::string env_or_empty(const char* name) {
   return v ? v : "";
 }
 
-/// Throws data_error unless dir holds the four files; `source` says where dir came from.
-inline void require_mnist_dir(const std::filesystem::path& dir, const std::string& source) {
+/// The book's mnist.pkl.gz (or mnist.pkl) when `place` is that file or a folder holding it.
+inline std::optional<std::filesystem::path> mnist_pickle_in(const std::filesystem::path& place) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec))
-    throw data_error("nndl: data folder " + dir.string() + " (from " + source +
-                     ") does not exist or is not a folder");
-  const auto missing = missing_mnist_files(dir);
-  if (!missing.empty())
-    throw data_error("nndl: data folder " + dir.string() + " (from " + source + ") is missing " +
-                     join(missing, ", ") + "; it needs the four MNIST files " +
-                     "(scripts/download_mnist.sh " + dir.string() + " fetches them)");
+  if (std::filesystem::is_regular_file(place, ec)) return place;
+  for (const char* f : {"mnist.pkl.gz", "mnist.pkl"})
+    if (std::filesystem::is_regular_file(place / f, ec)) return place / f;
+  return std::nullopt;
+}
+
+/// True when `place` holds MNIST: the four IDX files, or the book's pickle.
+inline bool holds_mnist(const std::filesystem::path& place) {
+  std::error_code ec;
+  return (std::filesystem::is_directory(place, ec) && missing_mnist_files(place).empty()) ||
+         mnist_pickle_in(place).has_value();
+}
+
+/// Throws data_error unless `place` holds MNIST; `source` says where it came from.
+inline void require_mnist_dir(const std::filesystem::path& place, const std::string& source) {
+  std::error_code ec;
+  if (holds_mnist(place)) return;
+  if (!std::filesystem::is_directory(place, ec))
+    throw data_error("nndl: data folder " + place.string() + " (from " + source +
+                     ") does not exist, and is neither a folder nor the book's mnist.pkl.gz");
+  throw data_error("nndl: data folder " + place.string() + " (from " + source + ") is missing " +
+                   join(missing_mnist_files(place), ", ") + "; it needs the four MNIST files " +
+                   "(scripts/download_mnist.sh " + place.string() + " fetches them) or the book's mnist.pkl.gz");
 }
 
 }  // namespace detail
@@ -182,7 +195,7 @@ inline std::filesystem::path find_data_dir(
       return checked(place.dir);
     }
     const auto missing = detail::missing_mnist_files(place.dir);
-    if (missing.empty()) return checked(place.dir);
+    if (detail::holds_mnist(place.dir)) return checked(place.dir);
     std::error_code ec;
     looked += ", " + place.source + " " + place.dir.string() + " (" +
               (std::filesystem::is_directory(place.dir, ec) ? "exists but lacks " + detail::join(missing, ", ")
@@ -205,11 +218,23 @@ inline std::filesystem::path find_data_dir(
       "--data /usr/share/datasets/fashion-mnist (Fashion-MNIST, same format)");
 }
 
-/// Loads the book's split from a folder holding the four standard files (.gz preferred).
-/// training = first training_size images of the training file, validation = the rest.
+/// Loads the book's split from a folder holding the four standard files (.gz preferred), or from
+/// the book's mnist.pkl.gz (the file, or a folder holding it). IDX: training = first training_size
+/// images of the training file, validation = the rest, pixels / 255; the pickle fixes its split
+/// (50,000 training images) and its pixels (/ 256, as the book's file has them).
 template <class T = double>
 mnist_data<T> load_mnist(const std::filesystem::path& dir, std::size_t training_size = 50000) {
   detail::require_mnist_dir(dir, "the load_mnist argument");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec) || !detail::missing_mnist_files(dir).empty()) {
+    const auto file = *detail::mnist_pickle_in(dir);
+    auto out = load_mnist_pickle<T>(file);
+    if (training_size != out.training.size())
+      throw data_error("nndl: " + file.string() + ": the book's pickle fixes the split at " +
+                       std::to_string(out.training.size()) + " training images; training_size " +
+                       std::to_string(training_size) + " needs the IDX files");
+    return out;
+  }
   std::string lower = dir.string();
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

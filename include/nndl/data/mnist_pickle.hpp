@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "dataset.hpp"
-#include "mnist.hpp"  // mnist_data
 #include "pickle.hpp"
 
 namespace nndl {
