@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../network.hpp"
+#include "json_file.hpp"
 #include "npz.hpp"
 
 namespace nndl {
@@ -45,10 +46,12 @@ concept has_mask_generator = requires(const L& l) { l.mask_generator(); };
 
 }  // namespace detail
 
-/// Writes the network's parameters, velocities and dropout generators and `state` to `file`.
+/// Writes the network's parameters, velocities and dropout generators and `state` (a JSON object) to `file`.
 template <class Net>
 void save_checkpoint(const Net& net, const std::filesystem::path& file, const nlohmann::json& state) {
   using T = typename Net::scalar;
+  if (!state.is_object() && !state.is_null())  // (null, what {} gives, is written as an empty object)
+    throw model_error(file, "refusing to save: the state must be a JSON object, found " + detail::found(state));
   std::vector<std::pair<std::string, std::string>> entries;
   net.for_each_layer([&](const auto& layer, std::size_t k) {
     using L = std::decay_t<decltype(layer)>;
@@ -69,7 +72,7 @@ void save_checkpoint(const Net& net, const std::filesystem::path& file, const nl
     }
   });
   entries.emplace_back("architecture.npy", detail::bytes_npy(checkpoint_architecture(net)));
-  entries.emplace_back("state.npy", detail::bytes_npy(state.dump()));
+  entries.emplace_back("state.npy", detail::bytes_npy(state.is_null() ? "{}" : state.dump()));
   detail::write_npz(file, entries);
 }
 
@@ -83,12 +86,8 @@ nlohmann::json load_checkpoint(Net& net, const std::filesystem::path& file) {
   const std::string ours = checkpoint_architecture(net);
   if (theirs != ours)
     throw model_error(file, "a checkpoint of another network: it holds [" + theirs + "], this network is [" + ours + "]");
-  nlohmann::json state;
-  try {
-    state = nlohmann::json::parse(detail::npy_text(z.read("state"), file, "state"));
-  } catch (const nlohmann::json::exception& e) {
-    throw model_error(file, std::string("its state is not valid JSON: ") + e.what());
-  }
+  const nlohmann::json state = detail::parse_json_text(file, detail::npy_text(z.read("state"), file, "state"), "its state: ");
+  if (!state.is_object()) throw model_error(file, "its state must be a JSON object, found " + detail::found(state));
   // Read and check everything into a copy first: all or nothing.
   Net loaded = net;
   loaded.for_each_layer([&](auto& layer, std::size_t k) {
