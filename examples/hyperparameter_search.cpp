@@ -98,6 +98,31 @@ std::pair<nndl::tune::outcome, double> train_any(const setting& st, const nndl::
 
 std::uint64_t trial_seed(const options& o, std::size_t id) { return o.common.seed * 100003 + id; }
 
+/// Everything besides the strategy and the space that decides a trial's score: the journal records
+/// it, and a resume with anything else (other --epochs, another data folder) is refused by name.
+nndl::tune::journal_settings journal_settings(const options& o, const std::string& strategy, const nndl::tune::space& s) {
+  auto num = [](double v) {
+    char b[40];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return std::string(b);
+  };
+  nndl::tune::journal_settings c{{"network", "[784, hidden, 10] sigmoid, cross-entropy, L2"}};
+  const auto dir = nndl::find_data_dir(o.common.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.common.data));
+  c.emplace_back("data", std::filesystem::absolute(dir).lexically_normal().string());
+  // A searched parameter takes its value from the space; the others are fixed by their flags.
+  if (!s.has("epochs")) c.emplace_back("epochs", std::to_string(o.common.epochs));
+  if (!s.has("mini_batch")) c.emplace_back("mini_batch", std::to_string(o.common.mini_batch));
+  if (!s.has("eta")) c.emplace_back("eta", num(o.common.eta));
+  if (!s.has("lambda")) c.emplace_back("lambda", num(o.lambda));
+  if (!s.has("momentum")) c.emplace_back("momentum", num(o.momentum));
+  if (!s.has("hidden")) c.emplace_back("hidden", std::to_string(o.hidden));
+  c.emplace_back("patience", std::to_string(o.patience));
+  c.emplace_back("seed", std::to_string(o.common.seed));
+  if (strategy == "grid") c.emplace_back("budget", std::to_string(o.budget));     // the grid's levels follow from it
+  if (strategy == "bayes") c.emplace_back("initial", std::to_string(o.initial));  // random trials before the model
+  return c;
+}
+
 std::vector<nndl::tune::trial> search(const options& o, const std::string& strategy, const nndl::tune::space& s,
                                       const nndl::mnist_data<double>& data) {
   namespace tune = nndl::tune;
@@ -105,7 +130,7 @@ std::vector<nndl::tune::trial> search(const options& o, const std::string& strat
   if (o.fresh && rank == 0) std::filesystem::remove(path);
   std::optional<tune::journal> j;
   if (rank == 0) {
-    j.emplace(path, s, strategy);
+    j.emplace(path, s, strategy, journal_settings(o, strategy, s));
     std::printf("\n== %s search, budget %zu trials%s, journal %s (%zu finished trials in it)\n", strategy.c_str(),
                 o.budget, o.seconds > 0 ? (" or " + std::to_string(int(o.seconds)) + " s").c_str() : "", path.c_str(),
                 j->trials().size());

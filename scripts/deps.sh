@@ -8,6 +8,7 @@ packages=(
   catch2 libbenchmark-dev python3-numpy                                     # tests and benchmarks
   libstb-dev libzip-dev                                                     # image files, .npz model files
   libnlopt-cxx-dev libopenmpi-dev openmpi-bin                               # hyperparameter search
+  clang libclang-rt-14-dev                                                  # fuzz harnesses (libFuzzer)
 )
 missing=()
 for p in "${packages[@]}"; do

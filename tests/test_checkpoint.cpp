@@ -157,4 +157,59 @@ TEST_CASE("a run interrupted inside an epoch continues from that mini-batch to t
   train(resumed, d, resumed_opt, more);
   CHECK((resumed.layer<0>().w == straight.layer<0>().w));
   CHECK((resumed.layer<3>().w == straight.layer<3>().w));
+
+namespace {
+/// A copy of checkpoint `from` with its state entry holding `state_text`.
+void with_state(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& state_text) {
+  int err = 0;
+  zip_t* z = zip_open(from.c_str(), ZIP_RDONLY, &err);
+  REQUIRE(z);
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (zip_int64_t i = 0; i < zip_get_num_entries(z, 0); ++i) {
+    zip_stat_t st;
+    REQUIRE(zip_stat_index(z, zip_uint64_t(i), 0, &st) == 0);
+    std::string bytes(st.size, '\0');
+    zip_file_t* f = zip_fopen_index(z, zip_uint64_t(i), 0);
+    REQUIRE(f);
+    REQUIRE(zip_fread(f, bytes.data(), st.size) == zip_int64_t(st.size));
+    zip_fclose(f);
+    if (std::string(st.name) == "state.npy") bytes = detail::bytes_npy(state_text);
+    entries.emplace_back(st.name, bytes);
+  }
+  zip_discard(z);
+  detail::write_npz(to, entries);
+}
+}  // namespace
+
+TEST_CASE("a checkpoint's state must be a JSON object of bounded depth", "[checkpoint][hostile]") {
+  const test_support::temp_dir dir("checkpoint-state");
+  const auto good = dir / "good.ckpt.npz", bad = dir / "bad.ckpt.npz";
+  net_t net{1};
+  save_checkpoint(net, good, {{"epochs_done", 1}});
+  net_t other{2};
+  const auto before = other.layer<0>().w;
+  auto error_of = [&](const std::string& state_text) -> std::string {
+    with_state(good, bad, state_text);
+    try {
+      load_checkpoint(other, bad);
+    } catch (const model_error& e) {
+      return e.what();
+    } catch (const std::exception& e) {
+      return std::string("not a model_error: ") + e.what();
+    }
+    return "loaded";
+  };
+  // An array would reach the caller, whose state["epochs_done"] then throws nlohmann's own error.
+  CHECK_THAT(error_of("[1, 2]"), Catch::Contains(bad.string()) && Catch::Contains("its state must be a JSON object, found an array"));
+  CHECK_THAT(error_of("7"), Catch::Contains("its state must be a JSON object, found a number"));
+  CHECK_THAT(error_of("{\"a\": " + std::string(100000, '[') + std::string(100000, ']') + "}"),
+             Catch::Contains(bad.string()) && Catch::Contains("its state: nested more than 64 levels deep"));
+  CHECK_THAT(error_of("{\"epochs_done\": 1"), Catch::Contains("its state: malformed JSON"));
+  CHECK((other.layer<0>().w == before));
+  CHECK(error_of("{\"epochs_done\": 3}") == "loaded");
+
+  CHECK_THROWS_WITH(save_checkpoint(net, bad, nlohmann::json::array({1, 2})),
+                    Catch::Contains("refusing to save: the state must be a JSON object, found an array"));
+  save_checkpoint(net, bad, {});  // {} is null: saved as an empty object
+  CHECK(load_checkpoint(other, bad).is_object());
 }

@@ -260,3 +260,22 @@ TEST_CASE("MNIST test digits written as image files are classified as in memory"
   }
   CHECK(worst_com <= 0.75);  // the centre of mass lands on (14, 14) to within rounding
 }
+
+TEST_CASE("a PNG chunk that claims more bytes than the file has is refused before decoding", "[image][hostile]") {
+  // Found by fuzz_image: 110 bytes whose IDAT chunk claims 1,313,275,957 bytes; stb_image reserved
+  // that much memory for it before finding the data missing.
+  const fs::path found = fs::path(NNDL_SOURCE_DIR) / "fuzz/corpus/fuzz_image/idat-claims-1.3GB.png";
+  REQUIRE(fs::file_size(found) == 110);
+  CHECK_THROWS_WITH(nndl::read_image(found), Catch::Contains(found.string()) &&
+                                                 Catch::Contains("truncated PNG: chunk IDAT at byte 33 claims 1313275957 bytes"));
+  // The same claim in a PNG that nndl wrote.
+  test_support::temp_dir dir("image-claim");
+  nndl::save_png(dir / "good.png", nndl::gray_image(4, 4, 0.5f));
+  std::string png = read_bytes(dir / "good.png");
+  const auto idat = png.find("IDAT");
+  REQUIRE(idat != std::string::npos);
+  png.replace(idat - 4, 4, std::string("\x40\x00\x00\x00", 4));  // 1 GiB
+  std::ofstream(dir / "claims.png", std::ios::binary) << png;
+  CHECK_THROWS_WITH(nndl::read_image(dir / "claims.png"), Catch::Contains("chunk IDAT") && Catch::Contains("claims 1073741824 bytes"));
+  CHECK(nndl::read_image(dir / "good.png").width == 4);
+}

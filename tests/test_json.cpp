@@ -428,3 +428,51 @@ TEST_CASE("dropout is part of the architecture a model file records", "[json]") 
   CHECK_THROWS_WITH(nndl::load_json(other, file),
                     Catch::Contains("sigmoid/dropout p=0.5 > sigmoid") && Catch::Contains("this network is"));
 }
+
+TEST_CASE("hostile model files: deep nesting, huge values and endless files are refused, not a crash", "[json][hostile]") {
+  test_support::temp_dir dir("json-hostile");
+  const fs::path file = dir / "hostile.json";
+  tiny net{7};
+  const tiny before = net;
+  SECTION("100,000 nested arrays where the sizes belong") {
+    // Messages that dump() such a value recurse once per level and overflow the stack.
+    write_text(file, "{\"sizes\": " + std::string(100000, '[') + std::string(100000, ']') +
+                         ", \"weights\": [], \"biases\": [], \"cost\": \"CrossEntropyCost\"}");
+    CHECK_THAT(error_of([&] { nndl::load_json(net, file); }),
+               Contains(file.string()) && Contains("nested more than 64 levels deep"));
+  }
+  SECTION("nesting up to the limit parses; one level more does not") {
+    auto nested = [](int levels) {
+      return "{\"sizes\": [4, 3, 2], \"x\": " + std::string(std::size_t(levels - 1), '[') +
+             std::string(std::size_t(levels - 1), ']') + "}";
+    };
+    write_text(file, nested(nndl::detail::max_json_depth));
+    CHECK_THAT(error_of([&] { nndl::load_json(net, file); }), Contains("missing field \"weights\""));
+    write_text(file, nested(nndl::detail::max_json_depth + 1));
+    CHECK_THAT(error_of([&] { nndl::load_json(net, file); }), Contains("nested more than 64 levels deep"));
+  }
+  SECTION("a message shows the start of a huge value, not all of it") {
+    write_text(file, "{\"sizes\": [\"" + std::string(1 << 20, 'a') + "\", 3], \"weights\": [], \"biases\": [], "
+                     "\"cost\": \"CrossEntropyCost\"}");
+    const std::string m = error_of([&] { nndl::load_json(net, file); });
+    CHECK_THAT(m, Contains("sizes[0] must be a positive integer, found \"aaaa") && Contains("(a string of 1048576 bytes)"));
+    CHECK(m.size() < 400);
+    std::string sizes = "[";
+    for (int i = 0; i < 100000; ++i) sizes += "7,";
+    write_text(file, "{\"sizes\": " + sizes + "7], \"weights\": [], \"biases\": [], \"cost\": \"CrossEntropyCost\"}");
+    const std::string m2 = error_of([&] { nndl::load_json(net, file); });
+    CHECK_THAT(m2, Contains("inconsistent: \"sizes\" [7,7,7,") && Contains("(an array of 100001 values)"));
+    CHECK(m2.size() < 400);
+  }
+  SECTION("short values read as before") {
+    write_text(file, "{\"sizes\": [784], \"weights\": [], \"biases\": [], \"cost\": \"CrossEntropyCost\"}");
+    CHECK_THAT(error_of([&] { nndl::load_json(net, file); }), Contains("found [784]"));
+    CHECK(nndl::detail::brief(nlohmann::json::parse(R"({"a":[1,[2,[3,[4]]]],"b":"\u00e9"})")) ==
+          R"({"a":[1,[2,[...]]],"b":"é"})");
+  }
+  SECTION("/dev/zero as a model reads until the size limit, not until memory runs out") {
+    CHECK_THAT(error_of([&] { nndl::load_json(net, "/dev/zero"); }),
+               Contains("/dev/zero") && Contains("goes on past 268435456 bytes, the limit for a model file"));
+  }
+  CHECK(same_parameters(net, before));
+}

@@ -5,6 +5,8 @@
 #include <nndl/io/npz.hpp>
 #include <nndl/network.hpp>
 
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -223,4 +225,43 @@ TEST_CASE("numpy.load reads nndl's .npz and a NumPy forward pass predicts the sa
     REQUIRE(load_error(net, dir / "np.npz").empty());
     check_numpy_forward(net, dir / "np.npz", dir);
   }
+}
+
+namespace {
+/// Sets the uncompressed size that the zip headers (local and central) record for entry `name`.
+std::string with_claimed_size(std::string zip, const std::string& name, std::uint32_t size) {
+  auto put32 = [&](std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) zip[at + std::size_t(i)] = char(v >> (8 * i) & 0xFF);
+  };
+  auto get16 = [&](std::size_t at) { return std::size_t(std::uint8_t(zip[at])) | std::size_t(std::uint8_t(zip[at + 1])) << 8; };
+  int patched = 0;
+  for (std::size_t at = 0; at + 46 < zip.size(); ++at) {
+    if (zip.compare(at, 4, "PK\x03\x04") == 0 && zip.compare(at + 30, name.size(), name) == 0 && get16(at + 26) == name.size())
+      put32(at + 22, size), ++patched;
+    if (zip.compare(at, 4, "PK\x01\x02") == 0 && zip.compare(at + 46, name.size(), name) == 0 && get16(at + 28) == name.size())
+      put32(at + 24, size), ++patched;
+  }
+  REQUIRE(patched == 2);
+  return zip;
+}
+long max_rss_kib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+}  // namespace
+
+TEST_CASE("an entry that claims more bytes than it stores is refused before any memory is spent on it", "[npz][hostile]") {
+  test_support::temp_dir dir("npz-claim");
+  const sig_ce<> good{3};
+  nndl::save_npz(good, dir / "good.npz");
+  write_bytes(dir / "claims.npz", with_claimed_size(read_bytes(dir / "good.npz"), "w0.npy", 2000000000u));
+  sig_ce<> net{11};
+  const sig_ce<> before = net;
+  const long rss = max_rss_kib();
+  const std::string m = load_error(net, dir / "claims.npz");
+  CHECK_THAT(m, Contains("claims.npz") && Contains("array w0") && Contains("claims 2000000000 bytes") &&
+                    Contains("stores 188288 (uncompressed) bytes"));
+  CHECK(max_rss_kib() - rss < 256 * 1024);  // not the 2 GB the header claims
+  CHECK(same_parameters(net, before));
 }

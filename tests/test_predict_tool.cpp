@@ -84,3 +84,15 @@ TEST_CASE("nndl-predict classifies a folder, reports broken files and goes on", 
             (dir / "digits").string() + "' > /dev/null 2> '" + err.string() + "'") == 2);
   CHECK_THAT(slurp(err), Catch::Contains("[784, 50, 10]") && Catch::Contains("[784, 30, 10]"));
 }
+
+TEST_CASE("nndl-predict refuses a deeply nested model file with a message, not a crash", "[predict][tool][hostile]") {
+  test_support::temp_dir dir("predict-deep");
+  const auto model = dir / "deep.json";
+  std::ofstream(model) << "{\"sizes\": " << std::string(100000, '[') << std::string(100000, ']')
+                       << ", \"cost\": \"QuadraticCost\"}";
+  std::ofstream(dir / "x.png") << "not read";
+  const int code = run(std::string(NNDL_PREDICT_TOOL) + " --quiet --model '" + model.string() + "' '" +
+                       (dir / "x.png").string() + "' 2> '" + (dir / "err.txt").string() + "'");
+  CHECK(code == 2);
+  CHECK_THAT(slurp(dir / "err.txt"), Catch::Contains(model.string()) && Catch::Contains("nested more than 64 levels deep"));
+}

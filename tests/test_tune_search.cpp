@@ -173,3 +173,65 @@ TEST_CASE("Bayesian proposals are reproducible and batches do not repeat points"
   const auto q = *a.propose(7, done, {p});  // the second point of a batch of two
   CHECK(q != p);
 }
+
+TEST_CASE("A torn last line is ended before the next trial is appended", "[tune][journal]") {
+  test_support::temp_dir dir("tune-torn");
+  const auto s = parse_space("x=0:1");
+  const auto path = dir / "journal.csv";
+  std::atomic<int> calls{0};
+  auto f = [&](const point& x, std::size_t, int) {
+    ++calls;
+    return outcome{x[0], 1, ""};
+  };
+  {
+    journal j(path, s, "random");
+    random_search st(s, 5);
+    run_search(st, j, f, {.budget = 3, .workers = 1});
+  }
+  std::ofstream(path, std::ios::app) << "3,random,0.12";  // killed mid-write: no newline
+  {
+    journal j(path, s, "random");
+    REQUIRE(j.trials().size() == 3);
+    random_search st(s, 5);
+    run_search(st, j, f, {.budget = 5, .workers = 1});  // trials 3 and 4
+  }
+  CHECK(calls == 5);
+  // Trial 3 is on a line of its own, so the next resume finds all five and runs none again.
+  CHECK(journal::read(path, s, "random").size() == 5);
+  journal j(path, s, "random");
+  random_search st(s, 5);
+  run_search(st, j, f, {.budget = 5, .workers = 1});
+  CHECK(calls == 5);
+}
+
+TEST_CASE("A journal is refused for a search with another configuration, naming the differences", "[tune][journal]") {
+  test_support::temp_dir dir("tune-config");
+  const auto path = dir / "journal.csv";
+  const journal_settings ten = {{"epochs", "10"}, {"lambda", "5"}};
+  { journal j(path, parse_space("eta=0.01:10:log,lambda=0.01:20:log"), "bayes", ten); }
+  auto error_of = [&](const std::string& space, const std::string& strategy, const journal_settings& settings) {
+    try {
+      journal j(path, parse_space(space), strategy, settings);
+    } catch (const journal_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("opened");
+  };
+  CHECK(error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", ten) == "opened");
+  // Other bounds, same names: the old trials lie partly outside the new space.
+  CHECK_THAT(error_of("eta=0.01:1:log,lambda=0.01:20:log", "bayes", ten),
+             Catch::Contains(path.string()) &&
+                 Catch::Contains("space is eta=0.01:10:log,lambda=0.01:20:log there, eta=0.01:1:log,lambda=0.01:20:log here"));
+  // Bounds that differ past the 6 digits that %g shows.
+  CHECK_THAT(error_of("eta=0.01:10.0000001:log,lambda=0.01:20:log", "bayes", ten), Catch::Contains("space is"));
+  CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", {{"epochs", "30"}, {"lambda", "5"}}),
+             Catch::Contains("epochs is 10 there, 30 here") && !Catch::Contains("lambda is"));
+  CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", {{"epochs", "10"}}),
+             Catch::Contains("lambda is 5 there, not set here"));
+  CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", {{"epochs", "10"}, {"lambda", "5"}, {"seed", "2"}}),
+             Catch::Contains("seed is not recorded there, 2 here"));
+  CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "random", ten), Catch::Contains("strategy is bayes there, random here"));
+  // A journal without a recorded configuration (an older nndl's) cannot be trusted either.
+  std::ofstream(dir / "old.csv") << "trial,strategy,x,score,epochs,seconds,worker,note\n0,random,0.5,0.5,1,0.001,0,\n";
+  CHECK_THROWS_WITH(journal(dir / "old.csv", parse_space("x=0:1"), "random"), Catch::Contains("does not record"));
+}

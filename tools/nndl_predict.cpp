@@ -79,7 +79,7 @@ std::string file_architecture(const fs::path& p) {
     throw nndl::model_error(p, "not a model: no \"sizes\" and \"cost\" (network2.py's format) and no \"nndl\" key");
   std::vector<std::size_t> sizes;
   for (const auto& v : *s) {
-    if (!v.is_number_unsigned()) throw nndl::model_error(p, "\"sizes\" must hold positive integers, found " + s->dump());
+    if (!v.is_number_unsigned()) throw nndl::model_error(p, "\"sizes\" must hold positive integers, found " + nndl::detail::brief(*s));
     sizes.push_back(v.get<std::size_t>());
   }
   return nndl::book_string(sizes, std::vector<std::string>(sizes.empty() ? 0 : sizes.size() - 1, "sigmoid"),

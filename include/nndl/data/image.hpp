@@ -103,10 +103,22 @@ inline std::uint32_t le32(const std::vector<unsigned char>& b, std::size_t at) {
 /// stb_image decodes some cut files without complaint (it pads missing data with zeros); this
 /// finds the end of the data each format promises. Returns a problem, or "" when complete.
 inline std::string truncation_problem(const std::string& fmt, const std::vector<unsigned char>& b) {
-  if (fmt == "PNG") {  // the last chunk is IEND: length 0, "IEND", CRC AE 42 60 82
-    static const unsigned char iend[] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
-    const auto it = std::search(b.begin(), b.end(), std::begin(iend), std::end(iend));
-    if (it == b.end()) return "truncated PNG: the IEND chunk that ends every PNG file is missing";
+  if (fmt == "PNG") {
+    // Chunks: length (4 bytes, big-endian), type (4), data, CRC (4); the last is IEND. stb_image
+    // reserves the memory a chunk's length claims before reading its data (a 110-byte file claimed
+    // 1.3 GB), so each chunk must end inside the file.
+    std::size_t at = 8;
+    while (at + 8 <= b.size()) {
+      const std::uint64_t length = std::uint64_t(b[at]) << 24 | std::uint64_t(b[at + 1]) << 16 | std::uint64_t(b[at + 2]) << 8 | b[at + 3];
+      std::string type;
+      for (std::size_t i = at + 4; i < at + 8; ++i) type += std::isalpha(b[i]) ? char(b[i]) : '?';
+      if (at + 12 + length > b.size())
+        return "truncated PNG: chunk " + type + " at byte " + std::to_string(at) + " claims " + std::to_string(length) +
+               " bytes of data, only " + std::to_string(b.size() - std::min(b.size(), at + 8)) + " bytes follow";
+      if (type == "IEND") return "";
+      at += 12 + std::size_t(length);
+    }
+    return "truncated PNG: the IEND chunk that ends every PNG file is missing";
   } else if (fmt == "JPEG") {  // an end-of-image marker FF D9 after the last start-of-scan FF DA
     std::size_t sos = 0;
     for (std::size_t i = 0; i + 1 < b.size(); ++i)

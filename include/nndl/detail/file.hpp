@@ -2,19 +2,25 @@
 // a whole file with the problem named. Each caller throws its own error type with these messages.
 //
 // atomic_file: the data goes to a temporary file beside the target (same folder, so the rename
-// stays on one file system); commit() flushes it to disk and renames it over the target in one
-// step; a temporary that was never committed is removed when the atomic_file goes.
+// stays on one file system), named <target>.tmp-<pid>-<n>; commit() flushes it to disk, renames it
+// over the target in one step and flushes the folder, so that the rename itself survives a power
+// cut; a temporary that was never committed is removed when the atomic_file goes. A process that
+// was killed cannot remove its temporary: the next atomic_file for the same target removes the
+// temporaries of processes that no longer exist.
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -29,6 +35,7 @@ class atomic_file {
     temp_ += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     std::error_code ec;
     std::filesystem::remove(temp_, ec);
+    remove_stale_temporaries();
   }
   atomic_file(const atomic_file&) = delete;
   atomic_file& operator=(const atomic_file&) = delete;
@@ -44,18 +51,55 @@ class atomic_file {
   /// Puts the written temporary on disk and renames it over the target. Returns "" on success,
   /// otherwise what went wrong (the target is then as it was).
   std::string commit() {
-    if (const int fd = ::open(temp_.c_str(), O_RDONLY); fd >= 0) {
-      ::fsync(fd);
+    if (const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+      const int r = ::fsync(fd);
+      const int err = errno;
       ::close(fd);
+      if (r != 0 && err != EINVAL && err != ENOTSUP)  // (some file systems cannot sync: nothing to do there)
+        return "cannot flush " + temp_.string() + " to disk: " + std::generic_category().message(err);
     }
     std::error_code ec;
     std::filesystem::rename(temp_, target_, ec);
     if (ec) return "cannot rename " + temp_.string() + " into place: " + ec.message();
     committed_ = true;
+    sync_directory(target_.has_parent_path() ? target_.parent_path() : std::filesystem::path("."));
     return "";
   }
 
+  /// Flushes a folder's entries (a rename in it) to disk; best effort: the data is already in place.
+  static void sync_directory(const std::filesystem::path& dir) {
+    if (const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+  }
+
  private:
+  /// Removes <target>.tmp-<pid>-<n> files left by processes that no longer exist (killed while
+  /// writing). Files of live processes, this one included, are theirs and stay.
+  void remove_stale_temporaries() const {
+    const std::filesystem::path dir = target_.has_parent_path() ? target_.parent_path() : std::filesystem::path(".");
+    const std::string prefix = target_.filename().string() + ".tmp-";
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string rest = name.substr(prefix.size());  // "<pid>-<n>"
+      const auto dash = rest.find('-');
+      auto digits = [](std::string_view v) {
+        return !v.empty() && v.size() < 10 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+      };
+      if (dash == std::string::npos || !digits(std::string_view(rest).substr(0, dash)) ||
+          !digits(std::string_view(rest).substr(dash + 1)))
+        continue;
+      const auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+      if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+      std::error_code rm;
+      std::filesystem::remove(it->path(), rm);
+    }
+  }
+
   std::filesystem::path target_, temp_;
   bool committed_ = false;
 };
@@ -78,16 +122,54 @@ struct file_contents {
   std::string problem;  ///< empty when the file was read
 };
 
-/// Reads the whole of `file`. `what` names what a directory is not ("an image file", "a model file").
-inline file_contents read_whole_file(const std::filesystem::path& file, const std::string& what) {
+/// The most read_whole_file reads unless told otherwise: far more than any model or image nndl
+/// writes or reads, far less than the memory of the machines it runs on.
+inline constexpr std::size_t default_max_file_bytes = std::size_t{256} << 20;
+
+/// Reads the whole of `file`, at most `max_bytes` of it: a larger file is a problem, found from its
+/// size when it has one and while reading otherwise (/dev/zero, a pipe). `what` names what a
+/// directory is not ("an image file", "a model file").
+inline file_contents read_whole_file(const std::filesystem::path& file, const std::string& what,
+                                     std::size_t max_bytes = default_max_file_bytes) {
   std::error_code ec;
   const auto status = std::filesystem::status(file, ec);
   if (!std::filesystem::exists(status)) return {{}, "no such file"};
   if (std::filesystem::is_directory(status)) return {{}, "is a directory, not " + what};
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return {{}, "cannot be opened for reading: " + std::generic_category().message(errno)};
-  file_contents c{std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), {}};
-  if (in.bad()) c.problem = "cannot be read: " + std::generic_category().message(errno);
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {{}, "cannot be opened for reading: " + std::generic_category().message(errno)};
+  struct stat st {};
+  file_contents c;
+  // The buffer starts at the file's size (+1 to see the end) when it has one, and grows by doubling
+  // as data arrives otherwise; never past max_bytes + 1.
+  std::size_t room = 1 << 16;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (std::uintmax_t(st.st_size) > max_bytes) {
+      ::close(fd);
+      return {{}, "is " + std::to_string(st.st_size) + " bytes, larger than the limit of " + std::to_string(max_bytes) +
+                      " bytes for " + what};
+    }
+    room = std::max<std::size_t>(std::size_t(st.st_size) + 1, 4096);
+  }
+  std::size_t have = 0;
+  for (;;) {
+    if (have == c.bytes.size()) c.bytes.resize(std::min(max_bytes + 1, have + std::max(room, have)));
+    const ssize_t r = ::read(fd, c.bytes.data() + have, c.bytes.size() - have);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      const int err = errno;
+      ::close(fd);
+      return {{}, "cannot be read: " + std::generic_category().message(err)};
+    }
+    if (r == 0) break;
+    have += std::size_t(r);
+    if (have > max_bytes) {
+      ::close(fd);
+      return {{}, "goes on past " + std::to_string(max_bytes) + " bytes, the limit for " + what +
+                      " (is it a device or a pipe?)"};
+    }
+  }
+  ::close(fd);
+  c.bytes.resize(have);
   return c;
 }
 

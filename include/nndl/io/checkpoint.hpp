@@ -90,6 +90,8 @@ template <class Net, optimizer Opt>
 void save_checkpoint(const Net& net, Opt& opt, const std::filesystem::path& file, const nlohmann::json& state) {
   using T = typename Net::scalar;
   const architecture_record rec = Net::record();
+  if (!state.is_object() && !state.is_null())  // (null, what {} gives, is written as an empty object)
+    throw model_error(file, "refusing to save: the state must be a JSON object, found " + detail::found(state));
   std::vector<std::pair<std::string, std::string>> entries;
   net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
     for (std::size_t i = 0; i < p.size(); ++i)
@@ -114,7 +116,7 @@ void save_checkpoint(const Net& net, Opt& opt, const std::filesystem::path& file
   });
   entries.emplace_back("optimizer.npy", detail::bytes_npy(std::string(opt.name())));
   entries.emplace_back("architecture.npy", detail::bytes_npy(layers_string(rec)));
-  entries.emplace_back("state.npy", detail::bytes_npy(state.dump()));
+  entries.emplace_back("state.npy", detail::bytes_npy(state.is_null() ? "{}" : state.dump()));
   detail::write_npz(file, entries);
 }
 
@@ -140,12 +142,8 @@ nlohmann::json load_checkpoint(Net& net, Opt& opt, const std::filesystem::path& 
   if (written_by != opt.name())
     throw model_error(file, "a checkpoint of a run with the " + written_by + " optimizer; this run uses " +
                                 std::string(opt.name()));
-  nlohmann::json state;
-  try {
-    state = nlohmann::json::parse(detail::npy_text(z.read("state"), file, "state"));
-  } catch (const nlohmann::json::exception& e) {
-    throw model_error(file, std::string("its state is not valid JSON: ") + e.what());
-  }
+  const nlohmann::json state = detail::parse_json_text(file, detail::npy_text(z.read("state"), file, "state"), "its state: ");
+  if (!state.is_object()) throw model_error(file, "its state must be a JSON object, found " + detail::found(state));
   // Read and check everything into copies first: all or nothing.
   Net loaded = net;
   Opt staged = opt;

@@ -132,13 +132,13 @@ void load_json(Net& net, const std::filesystem::path& file) {
   for (std::size_t i = 0; i < jsizes.size(); ++i) {
     const json& s = jsizes[i];
     if (!s.is_number_integer() || (s.is_number_unsigned() ? s.get<std::uint64_t>() == 0 : s.get<std::int64_t>() <= 0))
-      throw model_error(file, "sizes[" + std::to_string(i) + "] must be a positive integer, found " + s.dump());
+      throw model_error(file, "sizes[" + std::to_string(i) + "] must be a positive integer, found " + detail::brief(s));
     sizes.push_back(s.get<std::size_t>());
   }
-  if (sizes.size() < 2) throw model_error(file, "\"sizes\" must list at least two layers, found " + jsizes.dump());
+  if (sizes.size() < 2) throw model_error(file, "\"sizes\" must list at least two layers, found " + detail::brief(jsizes));
   const std::size_t n = sizes.size() - 1;
   if (jweights.size() != n || jbiases.size() != n)
-    throw model_error(file, "inconsistent: \"sizes\" " + jsizes.dump() + " describes " + std::to_string(n) +
+    throw model_error(file, "inconsistent: \"sizes\" " + detail::brief(jsizes) + " describes " + std::to_string(n) +
                                 " weight matrices and bias vectors, the file has " + std::to_string(jweights.size()) +
                                 " weight matrices and " + std::to_string(jbiases.size()) + " bias vectors");
   for (std::size_t k = 0; k < n; ++k) {
@@ -175,12 +175,12 @@ void load_json(Net& net, const std::filesystem::path& file) {
     if (!extra->is_object()) throw model_error(file, "field \"nndl\" must be an object, found " + detail::found(*extra));
     const auto v = extra->find("version");
     if (v != extra->end() && (!v->is_number_integer() || v->get<std::int64_t>() != 1))
-      throw model_error(file, "\"nndl\".\"version\" is " + v->dump() + "; this nndl reads version 1");
+      throw model_error(file, "\"nndl\".\"version\" is " + detail::brief(*v) + "; this nndl reads version 1");
     const auto a = extra->find("activations");
     if (a == extra->end()) throw model_error(file, "missing field \"nndl\".\"activations\"");
     if (!a->is_array() || a->size() != n)
       throw model_error(file, "\"nndl\".\"activations\" must be an array of " + std::to_string(n) + " names, found " +
-                                  a->dump());
+                                  detail::brief(*a));
     for (std::size_t k = 0; k < n; ++k) {
       if (!(*a)[k].is_string())
         throw model_error(file, "\"nndl\".\"activations\"[" + std::to_string(k) + "] must be a string, found " +

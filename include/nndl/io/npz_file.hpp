@@ -10,6 +10,7 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstddef>
@@ -112,6 +113,9 @@ inline npy_array parse_npy(const std::filesystem::path& file, const std::string&
     a.shape.push_back(v);
     ++i;  // the comma
   }
+  std::size_t count = 1;
+  for (const std::size_t d : a.shape)
+    if (__builtin_mul_overflow(count, d, &count)) bad("'shape' " + s.substr(0, close + 1) + " overflows a 64-bit count");
   const std::size_t payload = b.size() - start - hlen;
   if (bytes_per != 0 && (a.size() > payload / bytes_per || a.size() * bytes_per != payload))
     bad("the header declares shape " + a.shape_string() + " of " + a.descr + " (" +
@@ -147,13 +151,28 @@ class npz_reader {
     if (zip_stat_index(z_.get(), zip_uint64_t(i), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
       throw model_error(file_, "array " + name + ": cannot read its zip entry: " + zip_strerror(z_.get()));
     if (st.size > max_bytes) throw model_error(file_, "array " + name + ": entry of " + std::to_string(st.size) + " bytes is too large");
+    // The sizes in a zip header are claims. Check the uncompressed size against the bytes stored
+    // for the entry (a stored entry holds exactly its size; deflate expands at most 1032 times)
+    // before anything is read, and grow the buffer only as data arrives.
+    if (st.valid & ZIP_STAT_COMP_SIZE) {
+      const zip_uint64_t stored = st.comp_size;
+      const bool known = (st.valid & ZIP_STAT_COMP_METHOD) != 0;
+      const bool plain = known && st.comp_method == ZIP_CM_STORE;
+      const bool deflated = known && st.comp_method == ZIP_CM_DEFLATE;
+      if ((plain && st.size != stored) || (deflated && st.size / 1032 > stored))
+        throw model_error(file_, "array " + name + ": its zip entry claims " + std::to_string(st.size) + " bytes but stores " +
+                                     std::to_string(stored) + (plain ? " (uncompressed)" : " compressed") +
+                                     " bytes (corrupt or truncated)");
+    }
     zip_file_t* f = zip_fopen_index(z_.get(), zip_uint64_t(i), 0);
     if (!f) throw model_error(file_, "array " + name + ": cannot open its zip entry: " + zip_strerror(z_.get()));
-    std::string bytes(st.size, '\0');
+    std::string bytes;
+    bytes.reserve(std::min<zip_uint64_t>(st.size, zip_uint64_t{1} << 20));
     zip_uint64_t got = 0;
     char probe;
     for (;;) {  // until zip_fread says end of data: only then does libzip check the entry's CRC
-      const zip_int64_t r = got < st.size ? zip_fread(f, bytes.data() + got, st.size - got) : zip_fread(f, &probe, 1);
+      if (got < st.size) bytes.resize(std::size_t(got + std::min<zip_uint64_t>(st.size - got, zip_uint64_t{1} << 20)));
+      const zip_int64_t r = got < st.size ? zip_fread(f, bytes.data() + got, bytes.size() - got) : zip_fread(f, &probe, 1);
       if (r < 0) {
         const std::string why = zip_error_strerror(zip_file_get_error(f));
         zip_fclose(f);
@@ -166,6 +185,7 @@ class npz_reader {
       }
       got += zip_uint64_t(r);
     }
+    bytes.resize(std::size_t(got));
     const int closed = zip_fclose(f);
     if (got != st.size)
       throw model_error(file_, "array " + name + ": truncated zip entry (" + std::to_string(got) + " of " + std::to_string(st.size) + " bytes)");

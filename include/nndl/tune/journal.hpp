@@ -1,7 +1,18 @@
 // The search journal: one CSV row per finished trial, appended, flushed and fsync'ed the moment the
 // trial ends, so an interrupted search loses nothing. Resuming reads it back; the runner then skips
-// the trials it holds. A torn last line (a crash mid-write) is ignored.
+// the trials it holds.
+//
+//   # nndl search journal
+//   # strategy: bayes
+//   # space: eta=0.01:10:log,lambda=0.01:20:log          (bounds with all their digits)
+//   # epochs: 10                                         (each setting the caller passes)
 //   trial,strategy,<parameter names...>,score,epochs,seconds,worker,note
+//   0,bayes,...
+//
+// The lines starting with '#' record the search's whole configuration: a trial is worth reusing
+// only in the same search, so opening a journal whose configuration differs in anything (another
+// strategy, other bounds, other epochs) is an error that names the differences. A torn last line
+// (a crash mid-write) is ignored, and ended with a newline before anything is appended after it.
 #pragma once
 
 #include <fcntl.h>
@@ -15,6 +26,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "search.hpp"
@@ -26,17 +38,24 @@ struct journal_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A journal's configuration: (setting, value) pairs in the order they are written.
+using journal_settings = std::vector<std::pair<std::string, std::string>>;
+
 class journal {
  public:
-  /// Opens (creating it with its header if needed) the journal of a search over `s` by `strategy`.
-  /// An existing journal must have the same columns and strategy.
-  journal(std::filesystem::path path, space s, std::string strategy)
-      : path_(std::move(path)), s_(std::move(s)), strategy_(std::move(strategy)) {
+  /// Opens (creating it if needed) the journal of a search over `s` by `strategy`; `settings` are
+  /// the rest of the search's configuration that decides a trial's score ({"epochs", "10"}, ...).
+  /// An existing journal must have the same columns and the same configuration.
+  journal(std::filesystem::path path, space s, std::string strategy, journal_settings settings = {})
+      : path_(std::move(path)), s_(std::move(s)), strategy_(std::move(strategy)), settings_(std::move(settings)) {
     if (std::filesystem::exists(path_) && std::filesystem::file_size(path_) > 0) {
-      trials_ = read(path_, s_, strategy_);
+      trials_ = read(path_, s_, strategy_, settings_);
+      if (!ends_with_newline(path_)) append_line("");  // end a torn last line: the next trial starts on its own
     } else {
       if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
-      append_line(header());
+      std::string top;
+      for (const auto& [key, value] : configuration(s_, strategy_, settings_)) top += "# " + key + ": " + value + "\n";
+      append_line("# nndl search journal\n" + top + header());
     }
   }
 
@@ -72,23 +91,57 @@ class journal {
   }
   const std::filesystem::path& path() const { return path_; }
 
-  /// Reads a journal's trials; throws when its columns or strategy differ from the given ones.
-  static std::vector<trial> read(const std::filesystem::path& path, const space& s, const std::string& strategy) {
+  /// What a journal records of its search: strategy, space (exact bounds) and the settings.
+  static journal_settings configuration(const space& s, const std::string& strategy, const journal_settings& settings) {
+    journal_settings c{{"strategy", strategy}, {"space", exact_spec(s)}};
+    for (const auto& [key, value] : settings) c.emplace_back(one_line(key), one_line(value));
+    return c;
+  }
+
+  /// Reads a journal's trials; throws when its columns or its configuration (strategy, space,
+  /// settings) differ from the given ones, naming each difference.
+  static std::vector<trial> read(const std::filesystem::path& path, const space& s, const std::string& strategy,
+                                 const journal_settings& settings = {}) {
     std::ifstream f(path);
     if (!f) throw journal_error("nndl: cannot read the journal " + path.string());
     std::string line;
-    std::getline(f, line);
+    journal_settings recorded;
+    bool marked = false;
+    while (std::getline(f, line) && line.rfind("#", 0) == 0) {
+      if (line == "# nndl search journal") marked = true;
+      const auto colon = line.find(": ");
+      if (colon != std::string::npos) recorded.emplace_back(line.substr(2, colon - 2), line.substr(colon + 2));
+    }
+    const auto expected = configuration(s, strategy, settings);
+    if (!marked)
+      throw journal_error("nndl: the journal " + path.string() +
+                          " does not record its search's configuration (it was written by an older nndl), so its "
+                          "trials cannot be told to belong to this search; use another journal or remove it");
+    std::string diff;
+    auto value_in = [](const journal_settings& c, const std::string& key) -> const std::string* {
+      for (const auto& [k, v] : c)
+        if (k == key) return &v;
+      return nullptr;
+    };
+    for (const auto& [key, value] : expected) {
+      const std::string* there = value_in(recorded, key);
+      if (!there) diff += "; " + key + " is not recorded there, " + value + " here";
+      else if (*there != value) diff += "; " + key + " is " + *there + " there, " + value + " here";
+    }
+    for (const auto& [key, value] : recorded)
+      if (!value_in(expected, key)) diff += "; " + key + " is " + value + " there, not set here";
+    if (!diff.empty())
+      throw journal_error("nndl: the journal " + path.string() + " is of another search (" + diff.substr(2) +
+                          "); use another journal or remove it");
     const std::size_t cols = 2 + s.size() + 5;
     const auto head = detail::split(line, ',');
     bool ok = head.size() == cols && head[0] == "trial";
     for (std::size_t i = 0; ok && i < s.size(); ++i) ok = head[2 + i] == s[i].name;
     if (!ok)
       throw journal_error("nndl: the journal " + path.string() + " is of another search space (header: " + line +
-                          "); use another --journal or remove it");
+                          "); use another journal or remove it");
     std::vector<trial> out;
-    std::size_t lineno = 1;
     while (std::getline(f, line)) {
-      ++lineno;
       const auto c = detail::split(line, ',');
       if (c.size() != cols) continue;  // a torn line from a crash
       try {
@@ -132,9 +185,42 @@ class journal {
     ::close(fd);
   }
 
+  static std::string one_line(std::string v) {
+    for (char& c : v)
+      if (c == '\n' || c == '\r') c = ' ';
+    return v;
+  }
+
+  /// The space with every digit of its bounds (space::spec() rounds them to 6 digits).
+  static std::string exact_spec(const space& s) {
+    auto num = [](double v) {
+      char b[40];
+      std::snprintf(b, sizeof b, "%.17g", v);
+      return std::string(b);
+    };
+    std::string out;
+    for (const auto& p : s.parameters()) {
+      out += (out.empty() ? "" : ",") + p.name + "=";
+      if (p.is_choice()) {
+        for (std::size_t i = 0; i < p.choices.size(); ++i) out += (i ? "|" : "") + num(p.choices[i]);
+      } else {
+        out += num(p.lo) + ":" + num(p.hi) + (p.sc == scale::log ? ":log" : "") + (p.integer ? ":int" : "");
+      }
+    }
+    return out;
+  }
+
+  static bool ends_with_newline(const std::filesystem::path& path) {
+    std::ifstream f(path, std::ios::binary);
+    f.seekg(-1, std::ios::end);
+    char c = 0;
+    return f.get(c) && c == '\n';
+  }
+
   std::filesystem::path path_;
   space s_;
   std::string strategy_;
+  journal_settings settings_;
   mutable std::mutex m_;
   std::vector<trial> trials_;
 };
