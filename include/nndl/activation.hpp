@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "detail/simd.hpp"
@@ -132,5 +133,16 @@ struct softmax {
     }
   }
 };
+
+/// Every activation, for what is chosen by name when a program runs (a model read from a file).
+/// A new activation is added here, in this file.
+using activations = std::tuple<sigmoid, tanh, relu, identity, softmax>;
+
+/// Calls f.template operator()<Act>() for the activation named `name`; false when none is.
+template <class F>
+bool with_activation(std::string_view name, F&& f) {
+  return std::apply([&](auto... a) { return ((name == decltype(a)::name ? (f.template operator()<decltype(a)>(), true) : false) || ...); },
+                    activations{});
+}
 
 }  // namespace nndl

@@ -123,7 +123,7 @@ inline std::size_t parallel_shares(const worker_team* team, std::size_t n) {
 template <class Fn>
 void parallel_for(worker_team* team, std::size_t n, Fn&& fn) {
   const std::size_t shares = parallel_shares(team, n);
-  if (shares <= 1) {
+  if (!team || shares <= 1) {
     fn(std::size_t(0), n, std::size_t(0));
     return;
   }

@@ -35,6 +35,7 @@
 
 #include "../describe.hpp"
 #include "../errors.hpp"
+#include "book_model.hpp"
 #include "json_file.hpp"
 #include "../layers/dense.hpp"
 #include "../network/network.hpp"
@@ -112,52 +113,60 @@ void save_json(const Net& net, const std::filesystem::path& file) {
     throw model_error(file, problem);
 }
 
-/// Reads a model written by save_json or network2.py's save() into `net`. Everything is checked
-/// before anything is assigned: on any error the network is unchanged.
-template <class Net>
-void load_json(Net& net, const std::filesystem::path& file) {
-  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_json/load_json handle dense layers only (network2.py's format)");
-  using T = typename Net::scalar;
-  const architecture_record rec = Net::record();
+namespace detail {
+
+/// A network2.py JSON file with its shape checked: sizes, weights and biases consistent with them,
+/// the activations (all sigmoid without an "nndl" key) and the cost; the values are read later.
+struct json_book {
+  nlohmann::json j;
+  std::vector<std::size_t> sizes;
+  std::vector<std::string> activations;
+  std::string cost, scalar = "double";
+  bool has_extra = false;  ///< the file has nndl's key (else it is a network2.py file)
+};
+
+inline json_book read_json_shape(const std::filesystem::path& file) {
+  json_book book;
   using json = nlohmann::json;
-  const json j = detail::read_json_file(file);
-  if (!j.is_object()) throw model_error(file, std::string("the top level must be an object, found ") + detail::found(j));
-  const json& jsizes = detail::field(file, j, "sizes", json::value_t::array, "an array of layer sizes");
-  const json& jweights = detail::field(file, j, "weights", json::value_t::array, "an array of weight matrices");
-  const json& jbiases = detail::field(file, j, "biases", json::value_t::array, "an array of bias vectors");
-  const json& jcost = detail::field(file, j, "cost", json::value_t::string, "a string such as \"CrossEntropyCost\"");
+  book.j = read_json_file(file);
+  const json& j = book.j;
+  if (!j.is_object()) throw model_error(file, std::string("the top level must be an object, found ") + found(j));
+  const json& jsizes = field(file, j, "sizes", json::value_t::array, "an array of layer sizes");
+  const json& jweights = field(file, j, "weights", json::value_t::array, "an array of weight matrices");
+  const json& jbiases = field(file, j, "biases", json::value_t::array, "an array of bias vectors");
+  const json& jcost = field(file, j, "cost", json::value_t::string, "a string such as \"CrossEntropyCost\"");
 
   // 1. The file's own shape: sizes, then weights and biases consistent with them.
   std::vector<std::size_t> sizes;
   for (std::size_t i = 0; i < jsizes.size(); ++i) {
     const json& s = jsizes[i];
     if (!s.is_number_integer() || (s.is_number_unsigned() ? s.get<std::uint64_t>() == 0 : s.get<std::int64_t>() <= 0))
-      throw model_error(file, "sizes[" + std::to_string(i) + "] must be a positive integer, found " + detail::brief(s));
+      throw model_error(file, "sizes[" + std::to_string(i) + "] must be a positive integer, found " + brief(s));
     sizes.push_back(s.get<std::size_t>());
   }
-  if (sizes.size() < 2) throw model_error(file, "\"sizes\" must list at least two layers, found " + detail::brief(jsizes));
+  if (sizes.size() < 2) throw model_error(file, "\"sizes\" must list at least two layers, found " + brief(jsizes));
   const std::size_t n = sizes.size() - 1;
   if (jweights.size() != n || jbiases.size() != n)
-    throw model_error(file, "inconsistent: \"sizes\" " + detail::brief(jsizes) + " describes " + std::to_string(n) +
+    throw model_error(file, "inconsistent: \"sizes\" " + brief(jsizes) + " describes " + std::to_string(n) +
                                 " weight matrices and bias vectors, the file has " + std::to_string(jweights.size()) +
                                 " weight matrices and " + std::to_string(jbiases.size()) + " bias vectors");
   for (std::size_t k = 0; k < n; ++k) {
-    const std::string wname = "weights" + detail::layer_name(sizes, k), bname = "biases" + detail::layer_name(sizes, k);
+    const std::string wname = "weights" + layer_name(sizes, k), bname = "biases" + layer_name(sizes, k);
     const json& w = jweights[k];
-    if (!w.is_array()) throw model_error(file, wname + " must be an array of rows, found " + detail::found(w));
+    if (!w.is_array()) throw model_error(file, wname + " must be an array of rows, found " + found(w));
     if (w.size() != sizes[k + 1])
       throw model_error(file, "inconsistent: " + wname + " has " + std::to_string(w.size()) + " rows, sizes[" +
                                   std::to_string(k + 1) + "] = " + std::to_string(sizes[k + 1]));
     for (std::size_t r = 0; r < w.size(); ++r) {
       if (!w[r].is_array())
-        throw model_error(file, wname + " row " + std::to_string(r) + " must be an array, found " + detail::found(w[r]));
+        throw model_error(file, wname + " row " + std::to_string(r) + " must be an array, found " + found(w[r]));
       if (w[r].size() != sizes[k])
         throw model_error(file, "ragged array: " + wname + " row " + std::to_string(r) + " has " +
                                     std::to_string(w[r].size()) + " values, expected " + std::to_string(sizes[k]) +
                                     " (sizes[" + std::to_string(k) + "])");
     }
     const json& b = jbiases[k];
-    if (!b.is_array()) throw model_error(file, bname + " must be an array, found " + detail::found(b));
+    if (!b.is_array()) throw model_error(file, bname + " must be an array, found " + found(b));
     if (b.size() != sizes[k + 1])
       throw model_error(file, "inconsistent: " + bname + " has " + std::to_string(b.size()) + " entries, sizes[" +
                                   std::to_string(k + 1) + "] = " + std::to_string(sizes[k + 1]));
@@ -167,28 +176,74 @@ void load_json(Net& net, const std::filesystem::path& file) {
                                     std::to_string(b[r].size()) + " values, expected one ([b] or b)");
   }
 
-  // 2. The file's architecture against this network's: sizes, activations, cost.
-  std::vector<std::string> acts(n, "sigmoid");  // network2.py's networks are all-sigmoid
+  // 2. Its activations (network2.py's are all sigmoid; nndl names them in its "nndl" key).
+  std::vector<std::string>& acts = book.activations;
+  acts.assign(n, "sigmoid");  // network2.py's networks are all-sigmoid
   const auto extra = j.find("nndl");
-  const bool has_extra = extra != j.end();
+  const bool has_extra = book.has_extra = extra != j.end();
   if (has_extra) {
-    if (!extra->is_object()) throw model_error(file, "field \"nndl\" must be an object, found " + detail::found(*extra));
+    if (!extra->is_object()) throw model_error(file, "field \"nndl\" must be an object, found " + found(*extra));
     const auto v = extra->find("version");
     if (v != extra->end() && (!v->is_number_integer() || v->get<std::int64_t>() != 1))
-      throw model_error(file, "\"nndl\".\"version\" is " + detail::brief(*v) + "; this nndl reads version 1");
+      throw model_error(file, "\"nndl\".\"version\" is " + brief(*v) + "; this nndl reads version 1");
     const auto a = extra->find("activations");
     if (a == extra->end()) throw model_error(file, "missing field \"nndl\".\"activations\"");
     if (!a->is_array() || a->size() != n)
       throw model_error(file, "\"nndl\".\"activations\" must be an array of " + std::to_string(n) + " names, found " +
-                                  detail::brief(*a));
+                                  brief(*a));
     for (std::size_t k = 0; k < n; ++k) {
       if (!(*a)[k].is_string())
         throw model_error(file, "\"nndl\".\"activations\"[" + std::to_string(k) + "] must be a string, found " +
-                                    detail::found((*a)[k]));
+                                    found((*a)[k]));
       acts[k] = (*a)[k].get<std::string>();
     }
+    if (const auto sc = extra->find("scalar"); sc != extra->end() && sc->is_string() && *sc == "float") book.scalar = "float";
   }
-  const auto cost = jcost.get<std::string>();
+  book.cost = jcost.get<std::string>();
+  book.sizes = std::move(sizes);
+  return book;
+}
+
+/// The weights and biases of a checked file as T, each a finite number that fits in T.
+template <class T>
+book_model<T> read_json_values(const json_book& book, const std::filesystem::path& file) {
+  using json = nlohmann::json;
+  const auto& sizes = book.sizes;
+  const std::size_t n = sizes.size() - 1;
+  const json& jweights = book.j["weights"];
+  const json& jbiases = book.j["biases"];
+  book_model<T> m{sizes, book.activations, book.cost, std::vector<std::vector<T>>(n), std::vector<std::vector<T>>(n)};
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::string lname = layer_name(sizes, k);
+    m.weights[k].resize(sizes[k + 1] * sizes[k]);
+    m.biases[k].resize(sizes[k + 1]);
+    for (std::size_t r = 0; r < sizes[k + 1]; ++r) {
+      const json& row = jweights[k][r];
+      for (std::size_t c = 0; c < sizes[k]; ++c)
+        m.weights[k][r * sizes[k] + c] = number<T>(file, row[c], [&] {
+          return "weights" + lname + " row " + std::to_string(r) + " column " + std::to_string(c);
+        });
+      const json& b = jbiases[k][r];
+      m.biases[k][r] = number<T>(file, b.is_array() ? b[0] : b, [&] { return "biases" + lname + " entry " + std::to_string(r); });
+    }
+  }
+  return m;
+}
+
+}  // namespace detail
+
+/// Reads a model written by save_json or network2.py's save() into `net`. Everything is checked
+/// before anything is assigned: on any error the network is unchanged.
+template <class Net>
+void load_json(Net& net, const std::filesystem::path& file) {
+  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_json/load_json handle dense layers only (network2.py's format)");
+  using T = typename Net::scalar;
+  const architecture_record rec = Net::record();
+  const detail::json_book book = detail::read_json_shape(file);
+  const auto& sizes = book.sizes;
+  const auto& acts = book.activations;
+  const auto& cost = book.cost;
+  const bool has_extra = book.has_extra;
   const std::string theirs = book_string(sizes, acts, cost), ours = book_string(rec);
   const std::string both = "the file holds " + theirs + "; this network is " + ours;
   if (sizes != book_sizes(rec)) throw model_error(file, "architecture mismatch: " + both);
@@ -198,27 +253,10 @@ void load_json(Net& net, const std::filesystem::path& file) {
                                         "file whose layers are all sigmoid: " + both);
   if (cost != rec.cost_book_name) throw model_error(file, "cost mismatch: " + both);
 
-  // 3. The values, into temporaries of the network's own types; assigned only when all are good.
-  std::vector<matrix<T>> ws(n);
-  std::vector<vector<T>> bs(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::string lname = detail::layer_name(sizes, k);
-    ws[k] = matrix<T>::from_shape({sizes[k + 1], sizes[k]});
-    bs[k] = vector<T>::from_shape({sizes[k + 1]});
-    for (std::size_t r = 0; r < sizes[k + 1]; ++r) {
-      const json& row = jweights[k][r];
-      for (std::size_t c = 0; c < sizes[k]; ++c)
-        ws[k](r, c) = detail::number<T>(file, row[c], [&] {
-          return "weights" + lname + " row " + std::to_string(r) + " column " + std::to_string(c);
-        });
-      const json& b = jbiases[k][r];
-      bs[k](r) = detail::number<T>(file, b.is_array() ? b[0] : b,
-                                   [&] { return "biases" + lname + " entry " + std::to_string(r); });
-    }
-  }
+  const book_model<T> m = detail::read_json_values<T>(book, file);
   net.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {  // same shapes: copies that cannot fail
-    const T* from = p.rank == 2 ? ws[at.weighted_layer].data() : bs[at.weighted_layer].data();
-    std::copy(from, from + p.size(), p.value);
+    const auto& from = p.rank == 2 ? m.weights[at.weighted_layer] : m.biases[at.weighted_layer];
+    std::copy(from.begin(), from.end(), p.value);
   });
 }
 

@@ -32,6 +32,7 @@
 #include "../detail/file.hpp"
 #include "../detail/xtensor.hpp"
 #include "json.hpp"  // architecture(), the dense-layer walk
+#include "book_model.hpp"
 #include "npz_file.hpp"
 
 namespace nndl {
@@ -60,6 +61,63 @@ inline npz_model_info read_info(const std::filesystem::path& file, const npz_rea
     throw model_error(file, "array architecture: dtype " + a.descr + " shape " + a.shape_string() + ", expected uint8 bytes (|u1, 1-D)");
   info.architecture = a.data;
   return info;
+}
+
+/// The activations and network2.py's cost name of an architecture string "[784, 30, 10] a/b, Cost".
+inline void parse_book_architecture(const std::string& arch, std::size_t layers, std::vector<std::string>& acts,
+                                    std::string& cost, const std::filesystem::path& file) {
+  const auto close = arch.find("] "), comma = arch.rfind(", ");
+  if (close == std::string::npos || comma == std::string::npos || comma < close)
+    throw model_error(file, "array architecture: \"" + arch.substr(0, 80) + "\" is not \"[sizes] activations, cost\"");
+  cost = arch.substr(comma + 2);
+  const std::string list = arch.substr(close + 2, comma - close - 2);
+  acts.clear();
+  for (std::size_t start = 0;;) {
+    const auto slash = list.find('/', start);
+    acts.push_back(list.substr(start, slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (acts.size() != layers)
+    throw model_error(file, "array architecture names " + std::to_string(acts.size()) + " activations for " +
+                                std::to_string(layers) + " layers");
+}
+
+/// The arrays w<k>, b<k> of a save_npz file whose info was read, each checked for dtype (float32 or
+/// float64), shape and finite values; the activations and cost from its architecture string.
+template <class T>
+book_model<T> read_npz_arrays(const npz_reader& z, const std::filesystem::path& file, const npz_model_info& info) {
+  const auto& sizes = info.sizes;
+  const std::size_t n = sizes.size() - 1;
+  book_model<T> m{sizes, {}, {}, std::vector<std::vector<T>>(n), std::vector<std::vector<T>>(n)};
+  parse_book_architecture(info.architecture, n, m.activations, m.cost, file);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t in = sizes[k], out = sizes[k + 1];
+    for (const bool weights : {true, false}) {
+      const std::string name = (weights ? "w" : "b") + std::to_string(k);
+      const npy_array a = z.read(name);
+      if (a.descr != "<f8" && a.descr != "<f4")
+        throw model_error(file, "array " + name + ": dtype " + a.descr + ", expected float64 (<f8) or float32 (<f4)");
+      const std::string expected = weights ? "(" + std::to_string(out) + ", " + std::to_string(in) + ")" : "(" + std::to_string(out) + ",)";
+      const bool ok = weights ? a.shape == std::vector<std::size_t>{out, in}
+                              : a.shape == std::vector<std::size_t>{out} || a.shape == std::vector<std::size_t>{out, 1};
+      if (!ok) throw model_error(file, "array " + name + ": shape " + a.shape_string() + ", expected " + expected);
+      const std::size_t cols = weights ? in : 1;
+      auto& values = weights ? m.weights[k] : m.biases[k];
+      values.resize(out * cols);
+      T* dst = values.data();
+      for (std::size_t r = 0; r < out; ++r)
+        for (std::size_t c = 0; c < cols; ++c) {
+          const double v = detail::npy_value(a, a.fortran_order ? c * out + r : r * cols + c);
+          const T t = static_cast<T>(v);
+          if (!std::isfinite(v) || !std::isfinite(t))
+            throw model_error(file, "array " + name + ": value at [" + std::to_string(r) + (weights ? ", " + std::to_string(c) : "") +
+                                        "] is not finite" + (std::isfinite(v) ? " as a float" : ""));
+          dst[r * cols + c] = t;
+        }
+    }
+  }
+  return m;
 }
 
 }  // namespace detail
@@ -109,43 +167,10 @@ void load_npz(Net& net, const std::filesystem::path& file) {
     for (std::size_t v : info.sizes) s += (s.empty() ? "" : ", ") + std::to_string(v);
     throw model_error(file, "inconsistent: array sizes is [" + s + "] but the architecture says " + info.architecture);
   }
-  const std::size_t n = sizes.size() - 1;
-  std::vector<matrix<T>> ws(n);
-  std::vector<vector<T>> bs(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t in = sizes[k], out = sizes[k + 1];
-    for (const bool weights : {true, false}) {
-      const std::string name = (weights ? "w" : "b") + std::to_string(k);
-      const npy_array a = z.read(name);
-      if (a.descr != "<f8" && a.descr != "<f4")
-        throw model_error(file, "array " + name + ": dtype " + a.descr + ", expected float64 (<f8) or float32 (<f4)");
-      const std::string expected = weights ? "(" + std::to_string(out) + ", " + std::to_string(in) + ")" : "(" + std::to_string(out) + ",)";
-      const bool ok = weights ? a.shape == std::vector<std::size_t>{out, in}
-                              : a.shape == std::vector<std::size_t>{out} || a.shape == std::vector<std::size_t>{out, 1};
-      if (!ok) throw model_error(file, "array " + name + ": shape " + a.shape_string() + ", expected " + expected);
-      const std::size_t cols = weights ? in : 1;
-      T* dst;
-      if (weights) {
-        ws[k] = matrix<T>::from_shape({out, in});
-        dst = ws[k].data();
-      } else {
-        bs[k] = vector<T>::from_shape({out});
-        dst = bs[k].data();
-      }
-      for (std::size_t r = 0; r < out; ++r)
-        for (std::size_t c = 0; c < cols; ++c) {
-          const double v = detail::npy_value(a, a.fortran_order ? c * out + r : r * cols + c);
-          const T t = static_cast<T>(v);
-          if (!std::isfinite(v) || !std::isfinite(t))
-            throw model_error(file, "array " + name + ": value at [" + std::to_string(r) + (weights ? ", " + std::to_string(c) : "") +
-                                        "] is not finite" + (std::isfinite(v) ? " as a float" : ""));
-          dst[r * cols + c] = t;
-        }
-    }
-  }
+  const book_model<T> m = detail::read_npz_arrays<T>(z, file, info);
   net.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {  // same shapes: cannot fail
-    const T* from = p.rank == 2 ? ws[at.weighted_layer].data() : bs[at.weighted_layer].data();
-    std::copy(from, from + p.size(), p.value);
+    const auto& from = p.rank == 2 ? m.weights[at.weighted_layer] : m.biases[at.weighted_layer];
+    std::copy(from.begin(), from.end(), p.value);
   });
 }
 

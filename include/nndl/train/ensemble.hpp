@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../data/dataset.hpp"
+#include "../detail/vote.hpp"
 
 namespace nndl {
 
@@ -41,14 +42,8 @@ std::vector<std::size_t> plurality_vote(std::span<const Net> nets, const dataset
         for (std::size_t c = 0; c < classes; ++c) activation[i * classes + c] += double(p[c]);
       }
     }
-    for (std::size_t i = 0; i < rows; ++i) {
-      std::size_t best = 0;
-      for (std::size_t c = 1; c < classes; ++c) {
-        const std::size_t v = votes[i * classes + c], vb = votes[i * classes + best];
-        if (v > vb || (v == vb && activation[i * classes + c] > activation[i * classes + best])) best = c;
-      }
-      winners[start + i] = best;
-    }
+    for (std::size_t i = 0; i < rows; ++i)
+      winners[start + i] = detail::vote_winner(votes.data() + i * classes, activation.data() + i * classes, classes);
   }
   return winners;
 }
