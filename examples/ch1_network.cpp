@@ -3,7 +3,9 @@
 //   ch1_network                 # [784, 30, 10], eta 3.0, 30 epochs, mini-batch 10 (book: 95.42%)
 //   ch1_network --hidden 100    # [784, 100, 10] (book: 96.59%)
 //   ch1_network --runs 3        # the book's procedure: the best of three runs
+//   ch1_network --save ch1.npz  # then: nndl-evaluate --model ch1.npz, nndl-predict --model ch1.npz digit.png
 #include "common.hpp"
+#include "session.hpp"
 
 namespace {
 
@@ -13,32 +15,66 @@ using ch1_net = nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl
 
 template <std::size_t Hidden>
 int run(const examples::common_flags& f, std::size_t runs) {
+  using Net = ch1_net<Hidden>;
+  if (!f.save.empty()) examples::check_writable(f.save);
   const auto data = examples::load_data<double>(f);
-  std::cout << nndl::describe(ch1_net<Hidden>{f.seed});
+  std::cout << nndl::describe(Net{f.seed});
+  if (f.epochs == 0) {  // evaluate a saved network (or the seed's weights)
+    Net net{f.seed};
+    if (!f.load.empty()) examples::load_into(net, f.load);
+    std::cout << examples::accuracy_line("Test", net.evaluate(data.test), data.test.size()) << '\n';
+    return examples::done;
+  }
+  const auto* stop = examples::stop_on_signals();
   std::optional<nndl::epoch_record> best;
   std::uint64_t best_seed = f.seed;
+  Net best_net{f.seed};
   for (std::size_t run = 0; run < runs; ++run) {
     const std::uint64_t seed = f.seed + run;
-    ch1_net<Hidden> net{seed};
+    Net net{seed};
+    if (!f.load.empty()) examples::load_into(net, f.load);
     std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, seed %llu%s\n", f.epochs, f.mini_batch, f.eta,
                 static_cast<unsigned long long>(seed),
                 runs > 1 ? (" (run " + std::to_string(run + 1) + " of " + std::to_string(runs) + ")").c_str() : "");
-    const nndl::sgd_options opts{
-        .epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = seed, .workers = f.workers};
+    nndl::sgd_options opts{
+        .epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = seed, .workers = f.workers, .stop = stop};
+    nndl::sgd_optimizer plain;
+    examples::run_checkpoint<Net, nndl::sgd_optimizer> ckpt{
+        f.checkpoint.empty() ? "" : f.checkpoint + "/ch1-hidden" + std::to_string(Hidden) + "-seed" + std::to_string(seed) + ".ckpt.npz",
+        {{"program", "ch1_network"}, {"hidden", Hidden}, {"seed", seed}, {"eta", f.eta}, {"mini_batch", f.mini_batch},
+         {"load", f.load}},
+        &plain};
+    ckpt.resume(net, opts);
     std::optional<nndl::csv_metrics> csv;
-    if (!f.metrics.empty()) csv.emplace(examples::numbered(f.metrics, run, runs));
-    const auto h = nndl::sgd(net, data.training, opts, nndl::evaluate_on(data.test), csv, examples::progress_bar(f));
+    if (!f.metrics.empty()) csv.emplace(examples::numbered(f.metrics, run, runs)), csv->resume(opts.first_epoch);
+    const auto prov = examples::provenance("ch1_network", f.command, opts, data.training.name);
+    auto h = examples::saving_if_diverged(net, f.save_diverged ? f.save : "", prov, [&] {
+      return nndl::train(net, data.training, plain, opts, nndl::evaluate_on(data.test),
+                         f.checkpoint.empty() ? nullptr : &ckpt, csv, examples::progress_bar(f));
+    });
+    if (h.interrupted) return examples::after_interruption("ch1_network", net, ckpt, h);
+    h = ckpt.whole(std::move(h));
     if (csv) std::cout << "Per-epoch figures: " << csv->path.string() << '\n';
     examples::print_curve(h);
     examples::print_summary(h);
     const auto b = h.best_evaluation();
-    if (b && (!best || *b->evaluation_accuracy() > *best->evaluation_accuracy())) best = b, best_seed = seed;
+    if (b && (!best || *b->evaluation_accuracy() > *best->evaluation_accuracy())) best = b, best_seed = seed, best_net = net;
   }
   if (runs > 1 && best)
     std::printf("Best of %zu runs: %zu / %zu (%.2f%%), seed %llu, epoch %zu\n", runs, *best->evaluation_correct,
                 *best->evaluation_total, 100.0 * *best->evaluation_accuracy(),
                 static_cast<unsigned long long>(best_seed), best->epoch);
-  return 0;
+  if (!f.save.empty()) {
+    const std::size_t final_test = best_net.evaluate(data.test);
+    examples::save_as(best_net, f.save,
+                      examples::provenance("ch1_network", f.command,
+                                           {.epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = best_seed},
+                                           data.training.name, {{"saved", "last epoch"}, {"test_correct", final_test},
+                                                                {"test_total", data.test.size()}}));
+    std::printf("Saved the network after its last epoch (%s): %s\n",
+                examples::accuracy_line("test", final_test, data.test.size()).c_str(), f.save.c_str());
+  }
+  return examples::done;
 }
 
 }  // namespace
@@ -48,16 +84,15 @@ int main(int argc, char** argv) {
   examples::common_flags f;
   std::size_t hidden = 30, runs = 1;
   examples::add_common_flags(app, f);
+  examples::add_model_flags(app, f, argc, argv);
   app.add_option("--hidden", hidden, "Hidden neurons: 30 or 100 (compile-time sizes)")->capture_default_str();
-  app.add_option("--runs", runs, "Independent runs with seeds seed, seed+1, ...; the book reports the best of three")
+  app.add_option("--runs", runs, "Independent runs with seeds seed, seed+1, ...; the book reports the best of three "
+                                 "(--save keeps the best run)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(f);
-  try {
+  return examples::guarded("ch1_network", [&] {
     return nndl::choose_value<std::size_t{30}, std::size_t{100}>(hidden, "--hidden", [&](auto h) { return run<h()>(f, runs); });
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "ch1_network: " << e.what() << " (layer sizes are compile-time: add one in examples/ch1_network.cpp)\n";
-    return 2;
-  }
+  });
 }

@@ -5,6 +5,8 @@
 //   ch3_network2 --preset ce30          # the book's runs, see --help for the list
 //   ch3_network2 --cost cross-entropy --lambda 5 --eta 0.1 --epochs 30 --monitor all --plot ch3.png
 #include "common.hpp"
+#include "optimizer_choice.hpp"
+#include "session.hpp"
 
 #include <nndl/io/json.hpp>
 #include <nndl/io/plot.hpp>
@@ -16,7 +18,7 @@ namespace {
 struct options {
   examples::common_flags common;
   std::string cost = "cross-entropy", init = "default", evaluate = "test", monitor = "eval-acc";
-  std::string save, load, plot, preset, optimizer = "sgd";
+  std::string plot, preset, optimizer = "sgd";
   double lambda = 0, momentum = 0;
   std::size_t hidden = 30, train_size = 50000, early_stop = 0, schedule_patience = 10, runs = 1;
   bool schedule = false, dropout = false;
@@ -46,16 +48,17 @@ const std::map<std::string, preset> presets{
                     "large", "validation", "eval-acc", 96.37}},
 };
 
-/// One training run with the given seed; returns its history, leaves the trained network in `net`.
+/// One training run with the given seed; returns its history (nothing when it was interrupted),
+/// leaves the trained network in `net`.
 template <class Net>
-nndl::train_history train_once(Net& net, const options& o, const nndl::mnist_data<double>& data,
-                               const nndl::dataset<double>& training, std::uint64_t seed, std::size_t run) {
+std::optional<nndl::train_history> train_once(Net& net, const options& o, const nndl::mnist_data<double>& data,
+                                              const nndl::dataset<double>& training, std::uint64_t seed, std::size_t run) {
   const auto& evaluation = o.evaluate == "validation" ? data.validation : data.test;
   net.initialize(seed);
   if (o.init == "large") net.template initialize<nndl::large_weight_init>(seed);
-  if (!o.load.empty()) {
-    nndl::load_json(net, o.load);
-    std::cout << "Loaded " << o.load << '\n';
+  if (!o.common.load.empty()) {
+    examples::load_into(net, o.common.load);
+    std::cout << "Loaded " << o.common.load << '\n';
   }
   std::cout << nndl::describe(net);
   std::printf("%s: %zu epochs, mini-batch %zu, eta %g, lambda %g, momentum %g, %s init, %zu training images, "
@@ -76,15 +79,51 @@ nndl::train_history train_once(Net& net, const options& o, const nndl::mnist_dat
   if (o.early_stop > 0) early = nndl::early_stopping{.patience = o.early_stop};
   std::optional<nndl::eta_schedule> schedule;
   if (o.schedule) schedule = nndl::eta_schedule{.patience = o.schedule_patience};
-  std::optional<nndl::csv_metrics> csv;
-  if (!o.common.metrics.empty()) csv.emplace(examples::numbered(o.common.metrics, run, o.runs));
-
   examples::optimizer_choice opt(o.optimizer, o.momentum);
-  const auto h = nndl::train(net, training, opt,
-                             {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                              .lambda = o.lambda, .seed = seed, .workers = o.common.workers},
-                           nndl::evaluate_on(evaluation, has("eval-cost"), o.lambda), train, early, schedule, csv,
+  nndl::train_options to{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
+                         .lambda = o.lambda, .seed = seed, .workers = o.common.workers, .stop = examples::stop_on_signals()};
+  examples::run_checkpoint<Net, examples::optimizer_choice> ckpt{
+      o.common.checkpoint.empty() ? "" : o.common.checkpoint + "/ch3-" + (o.preset.empty() ? "run" : o.preset) + "-seed" +
+                                             std::to_string(seed) + ".ckpt.npz",
+      {{"program", "ch3_network2"}, {"architecture", nndl::architecture(net)}, {"seed", seed}, {"lambda", o.lambda},
+       {"mini_batch", o.common.mini_batch}, {"train_size", training.size()}, {"optimizer", o.optimizer},
+       {"momentum", o.momentum}, {"init", o.init}, {"load", o.common.load}, {"early_stop", o.early_stop},
+       {"schedule", o.schedule}},
+      &opt};
+  if (ckpt.resume(net, to)) {  // the patience counters go on where they were
+    const auto* state = &ckpt.extra;
+    if (early) early->counter.best = state->value("early_best", -1.0), early->counter.since_best = state->value("early_since", 0);
+    if (schedule)
+      schedule->counter.best = state->value("schedule_best", -1.0),
+      schedule->counter.since_best = state->value("schedule_since", 0), schedule->first_eta = state->value("first_eta", 0.0);
+  }
+  struct counters_into_checkpoint {  // before the checkpoint callback saves them
+    decltype(ckpt)* c;
+    const std::optional<nndl::early_stopping>* early;
+    const std::optional<nndl::eta_schedule>* schedule;
+    bool on_epoch_end(const Net&, const nndl::epoch_record&) const {
+      if (*early) c->extra["early_best"] = (*early)->counter.best, c->extra["early_since"] = (*early)->counter.since_best;
+      if (*schedule)
+        c->extra["schedule_best"] = (*schedule)->counter.best, c->extra["schedule_since"] = (*schedule)->counter.since_best,
+        c->extra["first_eta"] = (*schedule)->first_eta;
+      return false;
+    }
+  } counters{&ckpt, &early, &schedule};
+  std::optional<nndl::csv_metrics> csv;
+  if (!o.common.metrics.empty()) csv.emplace(examples::numbered(o.common.metrics, run, o.runs)), csv->resume(to.first_epoch);
+  const bool checkpoints = !o.common.checkpoint.empty();
+  auto h = examples::saving_if_diverged(
+      net, o.common.save_diverged ? o.common.save : "",
+      examples::provenance("ch3_network2", o.common.command, to, training.name), [&] {
+        return nndl::train(net, training, opt, to, nndl::evaluate_on(evaluation, has("eval-cost"), o.lambda), train,
+                           early, schedule, csv, checkpoints ? &counters : nullptr, checkpoints ? &ckpt : nullptr,
                            examples::progress_bar(o.common, o.evaluate));
+      });
+  if (h.interrupted) {
+    examples::after_interruption("ch3_network2", net, ckpt, h);
+    return std::nullopt;
+  }
+  h = ckpt.whole(std::move(h));
   if (!h.stop_reason.empty()) std::cout << "Stopped: " << h.stop_reason << '\n';
   examples::print_summary(h, o.evaluate);
   if (const auto first = h.epochs.empty() ? std::nullopt : h.epochs.front().evaluation_accuracy())
@@ -100,14 +139,26 @@ nndl::train_history train_once(Net& net, const options& o, const nndl::mnist_dat
 
 template <class Net>
 int run(const options& o) {
+  if (!o.common.save.empty()) examples::check_writable(o.common.save);
   const auto data = examples::load_data<double>(o.common);
   const auto training = o.train_size < data.training.size() ? data.training.slice(0, o.train_size) : data.training;
   Net net{o.common.seed}, best_net = net;
+  if (o.common.epochs == 0) {  // evaluate a saved network (or the seed's weights)
+    if (!o.common.load.empty()) examples::load_into(net, o.common.load);
+    std::cout << nndl::describe(net);
+    const auto& evaluation = o.evaluate == "validation" ? data.validation : data.test;
+    std::cout << examples::accuracy_line(o.evaluate == "validation" ? "Validation" : "Test", net.evaluate(evaluation),
+                                         evaluation.size())
+              << '\n';
+    return examples::done;
+  }
   nndl::train_history h;
   double best = -1;
   std::vector<double> each;
   for (std::size_t r = 0; r < o.runs; ++r) {
-    auto hr = train_once(net, o, data, training, o.common.seed + r, r);
+    auto run_history = train_once(net, o, data, training, o.common.seed + r, r);
+    if (!run_history) return examples::interrupted;
+    auto& hr = *run_history;
     const auto b = hr.best_evaluation();
     each.push_back(b ? 100 * *b->evaluation_accuracy() : 0);
     if (b && *b->evaluation_accuracy() > best) best = *b->evaluation_accuracy(), h = std::move(hr), best_net = net;
@@ -121,9 +172,18 @@ int run(const options& o) {
     std::printf("Preset %s (%s): nndl %.2f%%%s, book %.2f%%\n", o.preset.c_str(), presets.at(o.preset).what,
                 100 * best, o.runs > 1 ? " (best of runs)" : "", presets.at(o.preset).book);
   net = best_net;
-  if (!o.save.empty()) {
-    nndl::save_json(net, o.save);
-    std::cout << "Saved the model (network2.py's JSON format): " << o.save << '\n';
+  if (!o.common.save.empty()) {
+    const auto& evaluation = o.evaluate == "validation" ? data.validation : data.test;
+    const std::size_t final_correct = net.evaluate(evaluation);
+    examples::save_as(net, o.common.save,
+                      examples::provenance("ch3_network2", o.common.command,
+                                           {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch,
+                                            .eta = o.common.eta, .lambda = o.lambda, .seed = o.common.seed},
+                                           training.name,
+                                           {{"preset", o.preset}, {"saved", "last epoch of the best run"},
+                                            {o.evaluate + "_correct", final_correct}, {o.evaluate + "_total", evaluation.size()}}));
+    std::printf("Saved the network after its last epoch (%s): %s\n",
+                examples::accuracy_line(o.evaluate, final_correct, evaluation.size()).c_str(), o.common.save.c_str());
   }
   if (!o.plot.empty()) {
     try {
@@ -171,6 +231,7 @@ int main(int argc, char** argv) {
   options o;
   o.common.eta = 0.5;
   examples::add_common_flags(app, o.common);
+  examples::add_model_flags(app, o.common, argc, argv);
   std::string preset_help = "One of the book's runs (sets the flags below; later flags override):";
   for (const auto& [name, p] : presets) preset_help += "\n  " + name + ": " + p.what;
   app.add_option("--preset", o.preset, preset_help)->check(CLI::IsMember([] {
@@ -201,8 +262,6 @@ int main(int argc, char** argv) {
   app.add_flag("--dropout", o.dropout, "Dropout with p = 0.5 on the hidden layer");
   app.add_option("--hidden", o.hidden, "Hidden neurons: 30 or 100 (compile-time sizes)")->capture_default_str();
   app.add_option("--train-size", o.train_size, "Use the first N training images")->capture_default_str();
-  app.add_option("--save", o.save, "Save the trained model (network2.py's JSON format)");
-  app.add_option("--load", o.load, "Load a model (network2.py's JSON format) before training");
   app.add_option("--plot", o.plot, "Write the learning curves as a PNG (gnuplot); with --runs, of the best run");
   app.add_option("--runs", o.runs, "Independent runs with seeds seed, seed+1, ...; reports each and the best "
                                    "(--save and --plot take the best)")
@@ -227,13 +286,5 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
-  try {
-    return dispatch(o);
-  } catch (const nndl::model_error& e) {
-    std::cerr << e.what() << '\n';
-    return 2;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "ch3_network2: " << e.what() << '\n';
-    return 2;
-  }
+  return examples::guarded("ch3_network2", [&] { return dispatch(o); });
 }

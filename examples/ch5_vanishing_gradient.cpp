@@ -6,6 +6,7 @@
 // η = 0.1, λ = 5.0, mini-batch 10 (1,000 for the full-batch runs).
 //   ch5_vanishing_gradient --plot ch5.png
 #include "common.hpp"
+#include "session.hpp"
 
 #include <nndl/io/plot.hpp>
 
@@ -85,14 +86,28 @@ std::vector<std::vector<double>> during_gd(const options& o, const nndl::dataset
   return speeds;
 }
 
+/// "ch5.npz" -> "ch5-3hidden.npz": where --save puts the network of `hidden` hidden layers.
+std::filesystem::path saved_as(const std::string& save, std::size_t hidden) {
+  const std::filesystem::path p(save);
+  return p.parent_path() / (p.stem().string() + "-" + std::to_string(hidden) + "hidden" + p.extension().string());
+}
+
 template <class Net>
 void accuracy(const options& o, const nndl::mnist_data<double>& data, double book) {
   Net net{o.common.seed};
-  const auto h = nndl::sgd(net, data.training,
-                           {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                            .lambda = o.lambda, .seed = o.common.seed, .verbose = false},
-                           nndl::evaluate_on(data.validation), examples::progress_bar(o.common, "validation"));
+  const nndl::train_options to{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
+                               .lambda = o.lambda, .seed = o.common.seed, .verbose = false};
+  const auto h = nndl::sgd(net, data.training, to, nndl::evaluate_on(data.validation),
+                           examples::progress_bar(o.common, "validation"));
   const auto best = h.best_evaluation();
+  if (!o.common.save.empty()) {
+    const auto file = saved_as(o.common.save, Net::depth - 1);
+    examples::save_as(net, file,
+                      examples::provenance("ch5_vanishing_gradient", o.common.command, to, data.training.name,
+                                           {{"saved", "last epoch"}, {"validation_correct", *h.epochs.back().evaluation_correct},
+                                            {"validation_total", data.validation.size()}}));
+    std::printf("  saved: %s\n", file.c_str());
+  }
   std::printf("  %zu hidden layer%s: validation %.2f%% after epoch %zu (best %.2f%% at epoch %zu); book %.2f%%; %.1f s\n",
               Net::depth - 1, Net::depth == 2 ? " " : "s", 100 * *h.epochs.back().evaluation_accuracy(),
               h.epochs.back().epoch, 100 * *best->evaluation_accuracy(), best->epoch, book, h.total_seconds);
@@ -139,6 +154,8 @@ void plot(const options& o, const std::vector<std::vector<std::vector<double>>>&
 
 }  // namespace
 
+int run(const options& o);
+
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 5: the vanishing gradient problem (speed of learning per layer, deep sigmoid networks)"};
   options o;
@@ -150,8 +167,15 @@ int main(int argc, char** argv) {
   app.add_option("--runs", o.runs, "Seeds for the speeds at initialisation (run-to-run spread)")->capture_default_str();
   app.add_option("--plot", o.plot, "PNG of the speeds during full-batch gradient descent")->capture_default_str();
   app.add_flag("--skip-accuracy", o.skip_accuracy, "Skip the four 30-epoch trainings");
+  examples::add_save_flag(app, o.common, argc, argv,
+                          "Save each network of the accuracy runs as FILE-1hidden.npz ... FILE-4hidden.npz");
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
+  return examples::guarded("ch5_vanishing_gradient", [&] { return run(o); });
+}
+
+int run(const options& o) {
+  if (!o.common.save.empty()) examples::check_writable(saved_as(o.common.save, 1));
   const auto data = examples::load_data<double>(o.common);
   const auto slice = data.training.slice(0, o.images);
 

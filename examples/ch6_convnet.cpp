@@ -4,6 +4,7 @@
 //   ch6_convnet --preset conv20-40            # see --help for the book's table
 //   ch6_convnet --preset dropout --ensemble 5 # plurality vote of five networks, trained in parallel
 #include "common.hpp"
+#include "session.hpp"
 
 #include <nndl/data/expand.hpp>
 #include <nndl/io/checkpoint.hpp>
@@ -65,123 +66,142 @@ struct options {
   std::size_t ensemble = 1;
   bool workers_given = false;  // --workers on the command line; else the cores for one network, cores / K for K
   bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set
-  std::string checkpoint;   // folder for per-network checkpoints (resumed when present)
+  std::string save_epoch = "best";  // the weights --save keeps (and an ensemble votes with): best or last
   std::uint64_t expanded_seed = 1;  // one expanded set for every network, as the book's one file
 };
 
-/// Test accuracy at the epoch with the best validation accuracy (network3.py's report).
+/// Test accuracy at the epoch with the best validation accuracy (network3.py's report), and the
+/// network of that epoch when it is the one to save.
+template <class Net>
 struct test_at_best_validation {
   const dataset<T>* test;
+  std::size_t workers = 1;
   double best_validation = -1;
   std::size_t test_correct = 0, epoch = 0;
-  double train_seconds = 0;  ///< over the whole run, sessions before a resume included
-  template <class Net>
+  double train_seconds = 0;           ///< over the whole run, sessions before a resume included
+  std::optional<Net> best{};          ///< kept when --save-epoch best
+  std::filesystem::path best_file{};  ///< where it is kept across sittings (with --checkpoint)
+
   bool on_epoch_end(const Net& net, epoch_record& r) {
     train_seconds += r.train_seconds;
     if (*r.evaluation_accuracy() >= best_validation) {
       best_validation = *r.evaluation_accuracy();
-      test_correct = net.evaluate(*test);
+      test_correct = net.evaluate(*test, workers);
       epoch = r.epoch;
+      if (best) *best = net;
+      if (best && !best_file.empty()) save_model(net, best_file, {{"epoch", epoch}});
     }
     return false;
   }
+  nlohmann::json state() const {
+    return {{"best_validation", best_validation}, {"test_correct", test_correct}, {"best_epoch", epoch},
+            {"train_seconds", train_seconds}};
+  }
+  void restore(const nlohmann::json& s) {  // (earlier versions kept these at the top of the state)
+    best_validation = s.at("best_validation").template get<double>();
+    test_correct = s.at("test_correct").template get<std::size_t>();
+    epoch = s.at("best_epoch").template get<std::size_t>();
+    train_seconds = s.at("train_seconds").template get<double>();
+    if (best && !best_file.empty() && std::filesystem::exists(best_file)) load_model_into(*best, best_file);
+  }
 };
 
-/// The run's checkpoint after every epoch: the network and the report so far.
-struct checkpoint_each_epoch {
-  std::filesystem::path file;
-  nlohmann::json identity;  ///< preset, seed, data, eta, lambda: a resume must match them
-  const test_at_best_validation* report;
-  template <class Net>
-  void on_epoch_end(const Net& net, const epoch_record& r) {
-    auto state = identity;
-    state["epochs_done"] = r.epoch + 1;
-    state["best_validation"] = report->best_validation;
-    state["test_correct"] = report->test_correct;
-    state["best_epoch"] = report->epoch;
-    state["train_seconds"] = report->train_seconds;
-    save_checkpoint(net, file, state);
+/// The report goes into the checkpoint with every epoch (it runs before the checkpoint callback).
+template <class Net>
+struct report_into_checkpoint {
+  const test_at_best_validation<Net>* report;
+  examples::run_checkpoint<Net, sgd_optimizer>* ckpt;
+  bool on_epoch_end(const Net&, const epoch_record&) const {
+    ckpt->extra = report->state();
+    return false;
   }
 };
 
 template <class Net>
 int run(const options& o, const preset& p) {
-  const auto data = examples::load_data<T>(o.common);
+  const auto& c = o.common;
+  if (!c.save.empty()) examples::check_writable(c.save);
+  const auto data = examples::load_data<T>(c);
   dataset<T> expanded;
   const bool use_expanded = p.expanded && !o.standard;
   if (use_expanded) {
-    const auto dir = find_data_dir(o.common.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.common.data));
+    const auto dir = find_data_dir(c.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(c.data));
     std::cout << "Expanded training data (made once, then read from " << o.cache << ")\n";
     expanded = load_expanded_mnist<T>(dir, o.cache, o.expanded_seed);
   }
   const auto& training = use_expanded ? expanded : data.training;
-  std::cout << describe(Net{o.common.seed});
+  std::cout << describe(Net{c.seed});
   const std::size_t k = o.ensemble;
+  if (!c.load.empty() && k > 1) throw std::invalid_argument("--load starts one network; it does not go with --ensemble");
+  if (c.epochs == 0) {  // evaluate a saved network (or the seed's weights)
+    Net net{c.seed};
+    if (!c.load.empty()) examples::load_into(net, c.load);
+    std::cout << examples::accuracy_line("Validation", net.evaluate(data.validation, c.workers), data.validation.size())
+              << '\n'
+              << examples::accuracy_line("Test", net.evaluate(data.test, c.workers), data.test.size()) << '\n';
+    return examples::done;
+  }
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t workers = o.workers_given ? o.common.workers : std::max<std::size_t>(1, cores / k);
+  const std::size_t workers = o.workers_given ? c.workers : std::max<std::size_t>(1, cores / k);
   const std::size_t lanes = std::min(k, std::max<std::size_t>(1, cores / workers));  // networks at a time
   std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, lambda %g, %zu training images, %zu network(s), "
               "%zu at a time, %zu thread(s) each\n",
-              o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, training.size(), k, lanes, workers);
+              c.epochs, c.mini_batch, c.eta, o.lambda, training.size(), k, lanes, workers);
+  const std::string data_name =
+      use_expanded ? "expanded, seed " + std::to_string(o.expanded_seed) : "the standard 50,000 images";
+  const auto* stop = examples::stop_on_signals();
+  const bool keep_best = o.save_epoch == "best" && !c.save.empty();
   std::vector<Net> nets;
-  for (std::size_t i = 0; i < k; ++i) nets.emplace_back(o.common.seed + i);
-  std::vector<test_at_best_validation> reports(k, test_at_best_validation{&data.test});
-  std::vector<train_history> histories(k);
-  std::vector<std::size_t> first_epoch(k, 0);
-  std::vector<checkpoint_each_epoch> savers;
-  for (std::size_t i = 0; i < k && !o.checkpoint.empty(); ++i) {
+  std::vector<sgd_optimizer> optimizers(k);
+  std::vector<test_at_best_validation<Net>> reports;
+  std::vector<examples::run_checkpoint<Net, sgd_optimizer>> ckpts;
+  std::vector<train_options> train_opts;
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::uint64_t seed = c.seed + i;
+    nets.emplace_back(seed);
+    if (!c.load.empty()) examples::load_into(nets[i], c.load);
     // One file per network, named by its seed: a single run and an ensemble's member share it.
-    const std::string data_name =
-        use_expanded ? "expanded, seed " + std::to_string(o.expanded_seed) : "the standard 50,000 images";
-    const nlohmann::json identity{{"preset", o.preset}, {"seed", o.common.seed + i}, {"data", data_name},
-                                  {"training", training.size()}, {"eta", o.common.eta}, {"lambda", o.lambda},
-                                  {"mini_batch", o.common.mini_batch}};
-    const auto file = std::filesystem::path(o.checkpoint) /
-                      (o.preset + "-seed" + std::to_string(o.common.seed + i) + ".ckpt.npz");
-    savers.push_back({file, identity, &reports[i]});
-    if (!std::filesystem::exists(file)) continue;
-    auto state = load_checkpoint(nets[i], file);
-    for (const auto& [key, value] : identity.items())
-      if (state.value(key, nlohmann::json()) != value)
-        throw std::runtime_error(file.string() + ": a checkpoint of another run (" + key + " is " +
-                                 state.value(key, nlohmann::json()).dump() + ", this run's " + value.dump() +
-                                 "); move it away or use another --checkpoint folder");
-    try {
-      first_epoch[i] = state.at("epochs_done").template get<std::size_t>();
-      reports[i].best_validation = state.at("best_validation").template get<double>();
-      reports[i].test_correct = state.at("test_correct").template get<std::size_t>();
-      reports[i].epoch = state.at("best_epoch").template get<std::size_t>();
-      reports[i].train_seconds = state.at("train_seconds").template get<double>();
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(file.string() + ": the checkpoint's state is incomplete (" + e.what() + ")");
-    }
-    std::printf("Network %zu: resuming from %s after %zu of %zu epochs\n", i + 1, file.c_str(), first_epoch[i],
-                o.common.epochs);
+    const std::string stem = o.preset + "-seed" + std::to_string(seed);
+    reports.push_back({&data.test, workers});
+    if (keep_best) reports[i].best = nets[i];
+    if (keep_best && !c.checkpoint.empty()) reports[i].best_file = std::filesystem::path(c.checkpoint) / (stem + ".best.npz");
+    ckpts.push_back({c.checkpoint.empty() ? "" : (std::filesystem::path(c.checkpoint) / (stem + ".ckpt.npz")).string(),
+                     {{"preset", o.preset}, {"seed", seed}, {"data", data_name}, {"training", training.size()},
+                      {"eta", c.eta}, {"lambda", o.lambda}, {"mini_batch", c.mini_batch}},
+                     &optimizers[i]});
+    train_opts.push_back({.epochs = c.epochs, .mini_batch = c.mini_batch, .eta = c.eta, .lambda = o.lambda,
+                          .seed = seed, .workers = workers, .label = k > 1 ? "Network " + std::to_string(i + 1) : "",
+                          .stop = stop});
+    if (const auto state = ckpts[i].resume(nets[i], train_opts[i], "Network " + std::to_string(i + 1)))
+      reports[i].restore(ckpts[i].extra.contains("best_validation") ? ckpts[i].extra : *state);
   }
-  if (!o.checkpoint.empty()) std::filesystem::create_directories(o.checkpoint);
-  auto train = [&](std::size_t i) {
-    const sgd_options so{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                         .lambda = o.lambda, .seed = o.common.seed + i, .workers = workers,
-                         .first_epoch = first_epoch[i], .label = k > 1 ? "Network " + std::to_string(i + 1) : ""};
-    auto bar = examples::progress_bar(o.common, "validation");
-    bar.options.quiet = o.common.quiet || k > 1;  // one bar per network would overwrite each other
+  if (!c.checkpoint.empty()) std::filesystem::create_directories(c.checkpoint);
+  std::vector<train_history> histories(k);
+  auto train_one = [&](std::size_t i) {
+    auto bar = examples::progress_bar(c, "validation");
+    bar.options.quiet = c.quiet || k > 1;  // one bar per network would overwrite each other
     std::optional<csv_metrics> csv;
-    if (!o.common.metrics.empty()) csv.emplace(examples::numbered(o.common.metrics, i, k)), csv->resume(first_epoch[i]);
-    std::optional<checkpoint_each_epoch> saver;
-    if (!savers.empty()) saver = savers[i];
-    histories[i] = sgd(nets[i], training, so, evaluate_on(data.validation), reports[i], saver, csv, bar);
+    if (!c.metrics.empty()) csv.emplace(examples::numbered(c.metrics, i, k)), csv->resume(train_opts[i].first_epoch);
+    report_into_checkpoint<Net> carry{&reports[i], &ckpts[i]};
+    const bool checkpoints = !c.checkpoint.empty();
+    histories[i] = examples::saving_if_diverged(
+        nets[i], c.save_diverged ? c.save : "",
+        examples::provenance("ch6_convnet", c.command, train_opts[i], data_name), [&] {
+          return train(nets[i], training, optimizers[i], train_opts[i], evaluate_on(data.validation), reports[i],
+                       checkpoints ? &carry : nullptr, checkpoints ? &ckpts[i] : nullptr, csv, bar);
+        });
   };
   if (k == 1) {
-    train(0);
+    train_one(0);
   } else {  // `lanes` networks train in parallel (one per core by default), each taking the next one left
     std::vector<std::thread> threads;
     std::vector<std::exception_ptr> failed(k);
     std::atomic<std::size_t> next{0};
     for (std::size_t lane = 0; lane < lanes; ++lane)
       threads.emplace_back([&] {
-        for (std::size_t i = next++; i < k; i = next++) {
+        for (std::size_t i = next++; i < k && !stop->load(); i = next++) {
           try {
-            train(i);
+            train_one(i);
           } catch (...) {  // reported after the running networks finish; no new one starts
             failed[i] = std::current_exception();
             next = k;
@@ -192,18 +212,45 @@ int run(const options& o, const preset& p) {
     for (auto& f : failed)
       if (f) std::rethrow_exception(f);
   }
+  bool stopped = stop->load();
+  for (std::size_t i = 0; i < k; ++i)
+    if (histories[i].interrupted) examples::after_interruption("ch6_convnet", nets[i], ckpts[i], histories[i]);
+  if (stopped) return examples::interrupted;
   for (std::size_t i = 0; i < k; ++i)
     std::printf("Network %zu: best validation %.2f%% at epoch %zu, test then %.2f%% (%.1f s training)\n", i + 1,
                 100 * reports[i].best_validation, reports[i].epoch, reports[i].test_correct / 100.0,
                 reports[i].train_seconds);
-  if (k > 1) {  // plurality vote of the networks' predictions (ties: the larger summed activation)
-    const std::size_t correct = ensemble_correct(std::span<const Net>(nets), data.test);
-    std::printf("Ensemble of %zu (plurality vote): %zu / %zu (%.2f%%) on test data\n", k, correct, data.test.size(),
-                correct / 100.0);
-  }
+  // The networks to vote and to save: each one's best-validation epoch, or its last (--save-epoch).
+  std::vector<Net> saved;
+  for (std::size_t i = 0; i < k; ++i) saved.push_back(keep_best && reports[i].best ? *reports[i].best : nets[i]);
+  const std::size_t voted = k > 1 ? ensemble_correct(std::span<const Net>(saved), data.test) : 0;
+  if (k > 1)
+    std::printf("Ensemble of %zu (plurality vote): %zu / %zu (%.2f%%) on test data, with each network's %s weights\n",
+                k, voted, data.test.size(), voted / 100.0, keep_best ? "best-validation" : "last-epoch");
   std::printf("Preset %s (%s): book %.2f%%%s\n", o.preset.c_str(), p.what, p.book,
               k > 1 ? " (the book's ensemble of five: 99.67%)" : "");
-  return 0;
+  if (!c.save.empty()) {
+    nlohmann::json members = nlohmann::json::array();
+    for (std::size_t i = 0; i < k; ++i)
+      members.push_back({{"seed", c.seed + i}, {"epoch", keep_best ? reports[i].epoch : c.epochs - 1},
+                         {"validation_accuracy", reports[i].best_validation}, {"test_correct_at_best", reports[i].test_correct}});
+    auto prov = examples::provenance("ch6_convnet", c.command, train_opts[0], data_name,
+                                     {{"preset", o.preset}, {"saved", keep_best ? "best validation" : "last epoch"},
+                                      {"members", members}, {"test_total", data.test.size()}});
+    if (k > 1) {
+      prov["ensemble_test_correct"] = voted;
+      save_ensemble(std::span<const Net>(saved), c.save, prov);
+      std::printf("Saved the ensemble of %zu (%s weights, vote %zu / %zu): %s\n", k,
+                  keep_best ? "best-validation" : "last-epoch", voted, data.test.size(), c.save.c_str());
+    } else {
+      const std::size_t test = saved[0].evaluate(data.test, workers);
+      prov["test_correct"] = test;
+      save_model(saved[0], c.save, prov);
+      std::printf("Saved the network of epoch %zu (%s): %s\n", keep_best ? reports[0].epoch : c.epochs - 1,
+                  examples::accuracy_line("test", test, data.test.size()).c_str(), c.save.c_str());
+    }
+  }
+  return examples::done;
 }
 
 }  // namespace
@@ -237,9 +284,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_flag("--standard-data", o.standard,
                "Train on the 50,000 standard images even where the preset uses the expanded data");
-  app.add_option("--checkpoint", o.checkpoint,
-                 "Folder for a checkpoint per network (PRESET-seedN.ckpt.npz) after every epoch; a run finds its "
-                 "own there and continues from it, so long runs can stop and go on later");
+  examples::add_model_flags(app, o.common, argc, argv);
+  app.get_option("--checkpoint")->description(
+      "Folder for a checkpoint per network (PRESET-seedN.ckpt.npz) after every epoch and on Ctrl-C; a run finds its "
+      "own there and continues from it, so long runs can stop and go on later");
+  app.add_option("--save-epoch", o.save_epoch,
+                 "Which weights --save keeps, and an ensemble votes with: best (the epoch of best validation accuracy, "
+                 "whose test accuracy the book reports) or last")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"best", "last"}));
   app.add_option("--expanded-seed", o.expanded_seed,
                  "Seed of the expanded data's shuffle: one expanded set for every network, as the book's one file")
       ->capture_default_str();
@@ -253,12 +306,7 @@ int main(int argc, char** argv) {
   });
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
-  try {
-    return dispatch(o);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ch6_convnet: %s\n", e.what());
-    return 1;
-  }
+  return examples::guarded("ch6_convnet", [&] { return dispatch(o); });
 }
 
 int dispatch(const options& o) {

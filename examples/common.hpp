@@ -10,13 +10,13 @@
 
 #include <CLI/CLI.hpp>
 
+
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <variant>
 
 namespace examples {
 
@@ -30,6 +30,11 @@ struct common_flags {
   int blas_threads = 0;    ///< OpenBLAS threads; 0: as nndl chose at start-up (nndl/blas.hpp)
   std::size_t workers = 1; ///< threads that share each mini-batch (train_options::workers)
   bool quiet = false;      ///< no progress bar
+  // Programs that train (add_model_flags):
+  std::string save, load;  ///< model files (session.hpp: save_as, load_into)
+  std::string checkpoint;  ///< folder for the checkpoints of a run that can stop and go on
+  bool save_diverged = false;
+  std::string command;     ///< the command line, for the saved model's provenance
 };
 
 inline void add_common_flags(CLI::App& app, common_flags& f) {
@@ -54,6 +59,25 @@ inline void add_common_flags(CLI::App& app, common_flags& f) {
       ->check(CLI::Range(1, 64));
 }
 
+/// --save: for every program that trains a network.
+inline void add_save_flag(CLI::App& app, common_flags& f, int argc, char** argv,
+                          const std::string& what = "Save the trained network") {
+  for (int i = 0; i < argc; ++i) f.command += (i ? " " : "") + std::string(argv[i]);
+  app.add_option("--save", f.save,
+                 what + ": FILE.npz (nndl's model file, any network; nndl-predict, nndl-evaluate and nndl-serve read "
+                        "it) or FILE.json (network2.py's format, dense networks); checked before training");
+}
+
+/// --save, --load, --checkpoint, --save-diverged: for the programs that train one network at a time.
+inline void add_model_flags(CLI::App& app, common_flags& f, int argc, char** argv) {
+  add_save_flag(app, f, argc, argv);
+  app.add_option("--load", f.load, "Start from a saved network (.npz or .json) instead of new weights");
+  app.add_option("--checkpoint", f.checkpoint,
+                 "Folder for a checkpoint after every epoch (and on Ctrl-C); a run that finds its own there continues "
+                 "from it");
+  app.add_flag("--save-diverged", f.save_diverged, "Save the network even when training diverged");
+}
+
 /// After the flags are parsed: OpenBLAS's threads if --blas-threads was given, then what OpenBLAS
 /// runs with (nndl/blas.hpp chose its kernels and threads when the program started).
 inline void setup_blas(const common_flags& f) {
@@ -61,60 +85,15 @@ inline void setup_blas(const common_flags& f) {
   std::cout << nndl::blas_summary() << '\n';
 }
 
-/// The optimizer a program's flags choose (--optimizer sgd|adam, --momentum), as one type, so that
-/// each network type is compiled once for both.
-class optimizer_choice {
- public:
-  optimizer_choice(const std::string& kind, double momentum) {
-    if (kind == "adam")
-      o_ = nndl::adam{};
-    else
-      o_ = nndl::sgd_optimizer({.momentum = momentum});
-  }
-  std::string_view name() const {
-    return std::visit([](const auto& o) { return o.name(); }, o_);
-  }
-  template <class T>
-  void prepare(std::span<const std::size_t> sizes) {
-    std::visit([&](auto& o) { o.template prepare<T>(sizes); }, o_);
-  }
-  void begin_step(const nndl::step_settings& s) {
-    std::visit([&](auto& o) { o.begin_step(s); }, o_);
-  }
-  template <class Reg, class T>
-  nndl::gradient_sink<T> sink(std::size_t k, const nndl::parameter<T>& p, std::size_t m) {
-    return std::visit([&](auto& o) { return o.template sink<Reg>(k, p, m); }, o_);
-  }
-  template <class Reg, class T>
-  void update(std::size_t k, const nndl::parameter<T>& p, std::size_t m) {
-    std::visit([&](auto& o) { o.template update<Reg>(k, p, m); }, o_);
-  }
-  template <class T, class F>
-  void for_each_state(F&& f) {
-    std::visit([&](auto& o) { o.template for_each_state<T>(f); }, o_);
-  }
-  template <class F>
-  void for_each_counter(F&& f) {
-    std::visit([&](auto& o) { o.for_each_counter(f); }, o_);
-  }
-
- private:
-  std::variant<nndl::sgd_optimizer, nndl::adam> o_;
-};
-
-/// Loads the book's MNIST split, or prints what to do and exits with status 2.
+/// Loads the book's MNIST split (a data_error says what is wrong: session.hpp's guarded() turns it
+/// into exit status 2).
 template <class T>
 nndl::mnist_data<T> load_data(const common_flags& f) {
-  try {
-    const auto dir = nndl::find_data_dir(f.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(f.data));
-    auto d = nndl::load_mnist<T>(dir);
-    std::cout << "Data: " << dir.string() << " (" << d.training.size() << " training, " << d.validation.size()
-              << " validation, " << d.test.size() << " test images)\n";
-    return d;
-  } catch (const nndl::data_error& e) {
-    std::cerr << e.what() << '\n';
-    std::exit(2);
-  }
+  const auto dir = nndl::find_data_dir(f.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(f.data));
+  auto d = nndl::load_mnist<T>(dir);
+  std::cout << "Data: " << dir.string() << " (" << d.training.size() << " training, " << d.validation.size()
+            << " validation, " << d.test.size() << " test images)\n";
+  return d;
 }
 
 /// The progress bar of a training run, or a silent one with --quiet.

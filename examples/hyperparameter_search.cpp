@@ -9,6 +9,7 @@
 // journal (<journal>-<strategy>.csv) at once, and a rerun with the same journal resumes.
 // Built with -DNNDL_WITH_MPI by mpicxx, `mpirun -np N` spreads the trials over N processes.
 #include "common.hpp"
+#include "session.hpp"
 
 #include <nndl/tune/report.hpp>
 #include <nndl/tune/runner.hpp>
@@ -58,10 +59,12 @@ setting setting_of(const options& o, const nndl::tune::space& s, const nndl::tun
 
 /// Trains one network on the training set, scores it on validation after each epoch; returns the
 /// best validation accuracy and its epoch. With `test`, trains to that epoch and scores test once.
+/// With `save_to`, the trained network is saved there (the chosen model).
 template <class Net>
 std::pair<nndl::tune::outcome, double> train(const setting& st, const nndl::mnist_data<double>& data,
                                              std::uint64_t seed, std::size_t patience, std::size_t stop_at = 0,
-                                             bool test = false) {
+                                             bool test = false, const std::string& save_to = "",
+                                             const std::string& command = "") {
   Net net{seed};
   std::optional<nndl::early_stopping> early;
   if (patience > 0) early = nndl::early_stopping{.patience = patience};
@@ -84,15 +87,25 @@ std::pair<nndl::tune::outcome, double> train(const setting& st, const nndl::mnis
     out.note = "diverged";
   }
   const double t = test ? double(net.evaluate(data.test)) / double(data.test.size()) : 0;
+  if (!save_to.empty())
+    examples::save_as(net, save_to,
+                      examples::provenance("hyperparameter_search", command,
+                                           {.epochs = out.epochs, .mini_batch = st.mini_batch, .eta = st.eta,
+                                            .lambda = st.lambda, .seed = seed},
+                                           data.training.name,
+                                           {{"saved", "the chosen trial, trained again to its best epoch"},
+                                            {"momentum", st.momentum}, {"validation_accuracy", out.score},
+                                            {"test_accuracy", t}}));
   return {out, t};
 }
 
 std::pair<nndl::tune::outcome, double> train_any(const setting& st, const nndl::mnist_data<double>& data,
                                                  std::uint64_t seed, std::size_t patience, std::size_t stop_at = 0,
-                                                 bool test = false) {
+                                                 bool test = false, const std::string& save_to = "",
+                                                 const std::string& command = "") {
   return nndl::choose_value<std::size_t{30}, std::size_t{100}>(st.hidden, "hidden", [&](auto h) {
     using Net = std::conditional_t<h() == 30, net30, net100>;
-    return train<Net>(st, data, seed, patience, stop_at, test);
+    return train<Net>(st, data, seed, patience, stop_at, test, save_to, command);
   });
 }
 
@@ -202,6 +215,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--top", o.top, "Rows of the table of best trials")->capture_default_str();
   app.add_flag("!--no-test", o.test, "Do not score the chosen model on the test set");
+  examples::add_save_flag(app, o.common, argc, argv, "Save the chosen network (trained again to its best epoch)");
   CLI11_PARSE(app, argc, argv);
   nndl::set_blas_threads(o.common.blas_threads > 0 ? o.common.blas_threads : 1);  // trials run in parallel
   if (rank == 0) std::cout << nndl::blas_summary() << '\n';
@@ -209,6 +223,7 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     const auto s = tune::parse_space(o.space);
+    if (!o.common.save.empty()) examples::check_writable(o.common.save);
     const auto data = examples::load_data<double>(o.common);
     if (rank == 0)
       std::printf("Network [784, %zu, 10], cross-entropy, L2; %zu epochs per trial; space %s; seed %llu\n", o.hidden,
@@ -236,24 +251,27 @@ int main(int argc, char** argv) {
       for (const auto& [name, trials] : runs)
         for (const auto& t : tune::best_trials(trials, 1))
           if (!chosen || t.score > chosen->score) chosen = t;
-      if (chosen && o.test) {
+      if (chosen && (o.test || !o.common.save.empty())) {
         const auto st = setting_of(o, s, chosen->x);
         // The note holds "best epoch k" (not under MPI, which does not carry notes: then the full run).
         const bool known = chosen->note.rfind("best epoch ", 0) == 0;
         const std::size_t best_epoch = known ? std::stoul(chosen->note.substr(11)) : st.epochs - 1;
-        const auto [r, test] = train_any(st, data, trial_seed(o, chosen->id), o.patience, known ? best_epoch + 1 : 0, true);
+        const auto [r, test] = train_any(st, data, trial_seed(o, chosen->id), o.patience, known ? best_epoch + 1 : 0, true,
+                                         o.common.save, o.common.command);
         std::printf("\nChosen: eta %g, lambda %g, mini-batch %zu, momentum %g, hidden %zu (trial %zu): validation "
-                    "%.2f%% at epoch %zu; test accuracy (touched once) %.2f%%\n",
-                    st.eta, st.lambda, st.mini_batch, st.momentum, st.hidden, chosen->id, 100 * r.score, best_epoch,
-                    100 * test);
+                    "%.2f%% at epoch %zu",
+                    st.eta, st.lambda, st.mini_batch, st.momentum, st.hidden, chosen->id, 100 * r.score, best_epoch);
+        if (o.test) std::printf("; test accuracy (touched once) %.2f%%", 100 * test);
+        std::printf("\n");
+        if (!o.common.save.empty()) std::printf("Saved the chosen network: %s\n", o.common.save.c_str());
       }
       if (!o.plot.empty()) {
         for (const auto& p : tune::plot_search(s, runs, o.plot)) std::printf("Plot: %s\n", p.c_str());
       }
     }
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << '\n';
-    status = 2;
+  } catch (const std::exception& e) {  // bad space or data, a journal of another search, a --save that cannot be written
+    std::cerr << "hyperparameter_search: " << e.what() << '\n';
+    status = examples::bad_input;
   }
 #ifdef NNDL_WITH_MPI
   MPI_Finalize();

@@ -12,6 +12,8 @@
 // a - y, without the sigmoid's learning slowdown. --hidden-act sigmoid trains the sigmoid variant
 // (default init, the same cost) for comparison.
 #include "common.hpp"
+#include "optimizer_choice.hpp"
+#include "session.hpp"
 
 #include <nndl/io/json.hpp>
 #include <nndl/io/npz.hpp>
@@ -21,7 +23,7 @@ namespace {
 
 struct options {
   examples::common_flags common;
-  std::string hidden_act = "relu", save, optimizer = "sgd";
+  std::string hidden_act = "relu", optimizer = "sgd";
   double lambda = 0.5, momentum = 0.9;
 };
 
@@ -31,35 +33,50 @@ using mlp = nndl::network<double, nndl::input<784>, nndl::dense<256, Act>, nndl:
 
 template <class Net>
 int run(const options& o) {
-  const auto data = examples::load_data<double>(o.common);
-  Net net{o.common.seed};
+  const auto& c = o.common;
+  if (!c.save.empty()) examples::check_writable(c.save);
+  const auto data = examples::load_data<double>(c);
+  Net net{c.seed};
+  if (!c.load.empty()) examples::load_into(net, c.load);
   std::cout << nndl::describe(net);
+  if (c.epochs == 0) {  // evaluate a saved network (or the seed's weights)
+    std::cout << examples::accuracy_line("Test", net.evaluate(data.test), data.test.size()) << '\n';
+    return examples::done;
+  }
   examples::optimizer_choice opt(o.optimizer, o.momentum);
   std::printf("%s: %zu epochs, mini-batch %zu, eta %g, %s lambda %g, seed %llu\n", o.optimizer == "adam" ? "Adam" : "SGD",
-              o.common.epochs, o.common.mini_batch, o.common.eta,
-              o.optimizer == "adam" ? "" : ("momentum " + std::to_string(o.momentum) + ",").c_str(), o.lambda,
-              static_cast<unsigned long long>(o.common.seed));
+              c.epochs, c.mini_batch, c.eta, o.optimizer == "adam" ? "" : ("momentum " + std::to_string(o.momentum) + ",").c_str(),
+              o.lambda, static_cast<unsigned long long>(c.seed));
   std::fflush(stdout);
+  nndl::train_options to{.epochs = c.epochs, .mini_batch = c.mini_batch, .eta = c.eta, .lambda = o.lambda,
+                         .seed = c.seed, .workers = c.workers, .stop = examples::stop_on_signals()};
+  examples::run_checkpoint<Net, examples::optimizer_choice> ckpt{
+      c.checkpoint.empty() ? "" : c.checkpoint + "/mlp-" + o.hidden_act + "-" + o.optimizer + "-seed" + std::to_string(c.seed) + ".ckpt.npz",
+      {{"program", "mlp_784_256_64_10"}, {"hidden_act", o.hidden_act}, {"seed", c.seed}, {"optimizer", o.optimizer},
+       {"momentum", o.momentum}, {"lambda", o.lambda}, {"mini_batch", c.mini_batch}, {"load", c.load}},
+      &opt};
+  ckpt.resume(net, to);
   std::optional<nndl::csv_metrics> csv;
-  if (!o.common.metrics.empty()) csv.emplace(o.common.metrics);
-  const auto h = nndl::train(net, data.training, opt,
-                             {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                              .lambda = o.lambda, .seed = o.common.seed, .workers = o.common.workers},
-                             nndl::evaluate_on(data.test), csv, examples::progress_bar(o.common));
+  if (!c.metrics.empty()) csv.emplace(c.metrics), csv->resume(to.first_epoch);
+  const auto prov = examples::provenance("mlp_784_256_64_10", c.command, to, data.training.name,
+                                         {{"optimizer", o.optimizer}, {"momentum", o.momentum}});
+  auto h = examples::saving_if_diverged(net, c.save_diverged ? c.save : "", prov, [&] {
+    return nndl::train(net, data.training, opt, to, nndl::evaluate_on(data.test), csv,
+                       c.checkpoint.empty() ? nullptr : &ckpt, examples::progress_bar(c));
+  });
+  if (h.interrupted) return examples::after_interruption("mlp_784_256_64_10", net, ckpt, h);
+  h = ckpt.whole(std::move(h));
   examples::print_summary(h, "test");
   const std::size_t final_correct = net.evaluate(data.test);
   std::printf("Final test accuracy: %zu / %zu (%.2f%%)\n", final_correct, data.test.size(),
               100.0 * double(final_correct) / double(data.test.size()));
-  if (!o.save.empty()) {
-    const bool json = std::filesystem::path(o.save).extension() == ".json";
-    if (json)
-      nndl::save_json(net, o.save);
-    else
-      nndl::save_npz(net, o.save);
-    std::cout << "Saved the final model (" << (json ? "JSON" : ".npz") << ", " << nndl::architecture(net)
-              << "): " << o.save << '\n';
+  if (!c.save.empty()) {
+    auto p = prov;
+    p["saved"] = "last epoch", p["test_correct"] = final_correct, p["test_total"] = data.test.size();
+    examples::save_as(net, c.save, p);
+    std::cout << "Saved the final model (" << nndl::architecture(net) << "): " << c.save << '\n';
   }
-  return 0;
+  return examples::done;
 }
 
 }  // namespace
@@ -71,6 +88,7 @@ int main(int argc, char** argv) {
   o.common.mini_batch = 32;
   o.common.eta = 0.02;
   examples::add_common_flags(app, o.common);
+  examples::add_model_flags(app, o.common, argc, argv);
   app.add_option("--hidden-act", o.hidden_act, "Activation of the hidden layers")
       ->capture_default_str()
       ->check(CLI::IsMember({"relu", "sigmoid"}));
@@ -80,20 +98,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"sgd", "adam"}));
   app.add_option("--momentum", o.momentum, "Momentum coefficient mu of sgd (0: plain SGD)")->capture_default_str();
   app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda")->capture_default_str();
-  app.add_option("--save", o.save, "Save the trained model: .npz (NumPy) or .json (network2.py's format)");
   app.parse_complete_callback([&] {
     if (o.optimizer == "adam" && app.count("--eta") == 0) o.common.eta = 0.001;
   });
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
-  try {
+  return examples::guarded("mlp_784_256_64_10", [&] {
     if (o.hidden_act == "sigmoid") return run<mlp<nndl::sigmoid, nndl::default_weight_init>>(o);
     return run<mlp<nndl::relu, nndl::he_init>>(o);
-  } catch (const nndl::model_error& e) {
-    std::cerr << e.what() << '\n';
-    return 2;
-  } catch (const nndl::training_diverged& e) {
-    std::cerr << e.what() << '\n';
-    return 1;
-  }
+  });
 }

@@ -69,3 +69,13 @@ if(TARGET ch6_convnet)
            COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:ch6_convnet> -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ch6_resume
                    -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist -P ${CMAKE_CURRENT_SOURCE_DIR}/ch6_resume.cmake)
 endif()
+
+# The training programs and the model tools end to end (needs MNIST; see programs.cmake).
+if(TARGET ch1_network AND TARGET ch6_convnet AND TARGET nndl_evaluate)
+  foreach(case save_evaluate ch6_best bad_save diverged interrupted)
+    add_test(NAME programs.${case}
+             COMMAND ${CMAKE_COMMAND} -DCASE=${case} -DCH1=$<TARGET_FILE:ch1_network> -DCH6=$<TARGET_FILE:ch6_convnet>
+                     -DEVALUATE=$<TARGET_FILE:nndl_evaluate> -DPYTHON=/usr/bin/python3
+                     -DWORK=${CMAKE_CURRENT_BINARY_DIR}/programs/${case} -P ${CMAKE_CURRENT_SOURCE_DIR}/programs.cmake)
+  endforeach()
+endif()

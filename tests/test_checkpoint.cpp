@@ -157,6 +157,7 @@ TEST_CASE("a run interrupted inside an epoch continues from that mini-batch to t
   train(resumed, d, resumed_opt, more);
   CHECK((resumed.layer<0>().w == straight.layer<0>().w));
   CHECK((resumed.layer<3>().w == straight.layer<3>().w));
+}
 
 namespace {
 /// A copy of checkpoint `from` with its state entry holding `state_text`.

@@ -1,56 +1,44 @@
-// nndl-predict: classifies handwritten digits in image files with a saved model.
+// nndl-predict: classifies handwritten digits in image files with a saved model, any network nndl
+// writes (a multilayer perceptron, a convolutional network, an ensemble).
 //
-//   nndl-predict --model mlp.npz three.png scans/          # a table: file, digit, confidence, top-3
+//   nndl-predict --model relu.npz three.png scans/          # a table: file, digit, confidence, top-3
 //   nndl-predict --model net.json --json scans/ > out.json
 //   nndl-predict --model mlp.npz --show-input seen/ a.jpg  # also writes the 28 x 28 input as PNG
 //
-// Each image goes through MNIST's preprocessing (nndl/data/image.hpp). A file that cannot be read
-// or decoded gets a one-line error on stderr and the others go on. Exit status: 0 when every file
-// was classified, 1 when any failed, 2 when the model or the command line is wrong.
-//
-// Layer sizes are compile-time in nndl, so the tool is compiled for a list of architectures
-// (supported_nets below); it reads the model file's architecture first and picks the matching one.
+// Each image goes through MNIST's preprocessing (nndl/data/image.hpp), the images are decoded on
+// all cores (--workers), and the network sees them in batches. A file that cannot be read or
+// decoded gets a one-line error on stderr (always, also with --quiet) and the others go on. Exit
+// status: 0 when every file was classified, 1 when any failed, 2 when the model or the command
+// line is wrong.
 #include <nndl/data/image.hpp>
-#include <nndl/io/json.hpp>
-#include <nndl/io/npz.hpp>
-#include <nndl/network.hpp>
+#include <nndl/io/model_file.hpp>
 #include <nndl/train/progress.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <string>
-#include <tuple>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
 
 namespace {
 
-template <std::size_t H, class Cost, class Out = nndl::sigmoid>
-using one_hidden = nndl::network<double, nndl::input<784>, nndl::dense<H, nndl::sigmoid>, nndl::dense<10, Out>, Cost>;
-template <class Act>
-using mlp = nndl::network<double, nndl::input<784>, nndl::dense<256, Act>, nndl::dense<64, Act>,
-                          nndl::dense<10, nndl::softmax>, nndl::log_likelihood_cost>;
-
-/// The architectures this tool is compiled for: ch1_network, ch3_network2 and mlp_784_256_64_10.
-using supported_nets =
-    std::tuple<one_hidden<30, nndl::quadratic_cost>, one_hidden<100, nndl::quadratic_cost>,
-               one_hidden<30, nndl::cross_entropy_cost>, one_hidden<100, nndl::cross_entropy_cost>,
-               one_hidden<30, nndl::log_likelihood_cost, nndl::softmax>,
-               one_hidden<100, nndl::log_likelihood_cost, nndl::softmax>, mlp<nndl::relu>, mlp<nndl::sigmoid>>;
-
 struct options {
   std::string model, show_input;
   std::vector<std::string> inputs;
   bool json = false, quiet = false;
+  std::size_t workers = std::max(1u, std::thread::hardware_concurrency()), batch = 256;
 };
 
 struct result {
@@ -58,39 +46,6 @@ struct result {
   std::size_t digit = 0;
   std::vector<std::pair<std::size_t, double>> ranked;  // (digit, confidence), best first
 };
-
-bool is_zip(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  char m[4] = {};
-  return in.read(m, 4) && std::string(m, 4) == std::string("PK\x03\x04", 4);
-}
-
-/// The architecture a model file declares, read before any network is built.
-std::string file_architecture(const fs::path& p) {
-  if (is_zip(p)) return nndl::read_npz_info(p).architecture;
-  const nlohmann::json j = nndl::detail::read_json_file(p);
-  if (!j.is_object()) throw nndl::model_error(p, "not a model: the top level is not an object");
-  if (const auto x = j.find("nndl"); x != j.end() && x->is_object())
-    if (const auto a = x->find("architecture"); a != x->end() && a->is_string()) return a->get<std::string>();
-  // A network2.py file: all layers sigmoid.
-  const auto s = j.find("sizes");
-  const auto c = j.find("cost");
-  if (s == j.end() || !s->is_array() || c == j.end() || !c->is_string())
-    throw nndl::model_error(p, "not a model: no \"sizes\" and \"cost\" (network2.py's format) and no \"nndl\" key");
-  std::vector<std::size_t> sizes;
-  for (const auto& v : *s) {
-    if (!v.is_number_unsigned()) throw nndl::model_error(p, "\"sizes\" must hold positive integers, found " + nndl::detail::brief(*s));
-    sizes.push_back(v.get<std::size_t>());
-  }
-  return nndl::book_string(sizes, std::vector<std::string>(sizes.empty() ? 0 : sizes.size() - 1, "sigmoid"),
-                                           c->get<std::string>());
-}
-
-std::vector<std::string> supported_architectures() {
-  std::vector<std::string> v;
-  std::apply([&](auto... nets) { (v.push_back(nndl::architecture(nets)), ...); }, supported_nets{});
-  return v;
-}
 
 /// The files to classify: each argument, folders walked recursively in name order.
 std::vector<fs::path> collect(const std::vector<std::string>& inputs) {
@@ -117,68 +72,85 @@ std::string percent(double v) {
   return b;
 }
 
-template <class Net>
-int classify(const options& o, const std::string& arch) {
-  Net net;
-  if (is_zip(o.model))
-    nndl::load_npz(net, o.model);
-  else
-    nndl::load_json(net, o.model);
-  constexpr bool softmax_out = std::is_same_v<typename Net::output_activation, nndl::softmax>;
+/// One decoded image: its 784 inputs, or why it could not be read.
+struct decoded {
+  std::array<float, 784> x{};
+  std::string error;
+};
 
+int classify(const options& o, const nndl::model& m) {
+  if (m.input_size() != 784)
+    throw nndl::model_error(o.model, "takes " + std::to_string(m.input_size()) + " inputs, not a 28 x 28 image");
   const auto files = collect(o.inputs);
   if (!o.show_input.empty()) fs::create_directories(o.show_input);
-  std::vector<result> results;
-  std::vector<std::pair<std::string, std::string>> errors;
-  std::set<std::string> shown;
+  std::vector<std::string> shown(files.size());  // --show-input names, unique in input order
+  if (!o.show_input.empty()) {
+    std::set<std::string> taken;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      std::string name = files[i].stem().string() + ".input.png";
+      for (int k = 2; taken.count(name); ++k) name = files[i].stem().string() + "-" + std::to_string(k) + ".input.png";
+      taken.insert(name), shown[i] = name;
+    }
+  }
   nndl::progress_options po;
   po.quiet = o.quiet || files.size() < 2;
   nndl::progress bar(files.size(), "images", po);
-  for (const auto& f : files) {
-    try {
-      nndl::preprocess_steps steps;
-      const auto x = nndl::mnist_preprocess_file(f, &steps);
-      if (!o.show_input.empty()) {
-        std::string name = f.stem().string() + ".input.png";
-        for (int k = 2; shown.count(name); ++k) name = f.stem().string() + "-" + std::to_string(k) + ".input.png";
-        shown.insert(name);
-        nndl::save_png(fs::path(o.show_input) / name, nndl::as_image(x));
+  std::vector<result> results;
+  std::size_t failed = 0;
+  const std::size_t classes = m.output_size();
+  for (std::size_t begin = 0; begin < files.size(); begin += o.batch) {
+    const std::size_t n = std::min(o.batch, files.size() - begin);
+    std::vector<decoded> batch(n);
+    std::atomic<std::size_t> next{0};
+    auto decode = [&] {  // each image on whichever core is free
+      for (std::size_t i = next++; i < n; i = next++) try {
+          batch[i].x = nndl::mnist_preprocess_file(files[begin + i]);
+          if (!o.show_input.empty()) nndl::save_png(fs::path(o.show_input) / shown[begin + i], nndl::as_image(batch[i].x));
+        } catch (const std::exception& e) {  // a bad file, or out of memory on a huge image
+          const std::string what = e.what();
+          batch[i].error = what.find(files[begin + i].string()) == std::string::npos ? files[begin + i].string() + ": " + what : what;
+        }
+    };
+    std::vector<std::thread> helpers;
+    for (std::size_t w = 1; w < std::min(o.workers, n); ++w) helpers.emplace_back(decode);
+    decode();
+    for (auto& t : helpers) t.join();
+    std::vector<float> x;
+    std::vector<std::size_t> good;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!batch[i].error.empty()) {
+        ++failed;
+        bar.clear_line();
+        std::fprintf(stderr, "nndl-predict: %s\n", batch[i].error.c_str());
+        continue;
       }
-      std::array<double, 784> xd;
-      std::copy(x.begin(), x.end(), xd.begin());
-      const auto a = net.feedforward(xd.data(), 1);
-      std::array<double, 10> p;
-      for (std::size_t j = 0; j < 10; ++j) p[j] = a(0, j);
-      if (!softmax_out) {  // sigmoid outputs: each in (0, 1) on its own; shown as shares of their sum
-        const double sum = std::accumulate(p.begin(), p.end(), 0.0);
-        for (double& v : p) v = sum > 0 ? v / sum : 0.1;
-      }
-      std::array<std::size_t, 10> order;
-      std::iota(order.begin(), order.end(), std::size_t{0});
-      std::stable_sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return p[i] > p[j]; });
-      result r{f.string(), order[0], {}};
-      for (std::size_t k = 0; k < 3; ++k) r.ranked.emplace_back(order[k], p[order[k]]);
-      results.push_back(std::move(r));
-    } catch (const nndl::data_error& e) {
-      errors.emplace_back(f.string(), e.what());
-      bar.note(std::string("nndl-predict: ") + e.what());
-    } catch (const std::exception& e) {  // e.g. out of memory on a huge image
-      errors.emplace_back(f.string(), e.what());
-      bar.note("nndl-predict: " + f.string() + ": " + e.what());
+      good.push_back(i);
+      x.insert(x.end(), batch[i].x.begin(), batch[i].x.end());
     }
-    bar.tick(1, std::to_string(results.size()) + " classified, " + std::to_string(errors.size()) + " failed");
+    if (!good.empty()) {
+      const auto p = m.probabilities(x.data(), good.size());
+      const auto digits = m.predict(x.data(), good.size());
+      for (std::size_t r = 0; r < good.size(); ++r) {
+        std::vector<std::size_t> order(classes);
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[r * classes + a] > p[r * classes + b]; });
+        result res{files[begin + good[r]].string(), digits[r], {}};
+        for (std::size_t k = 0; k < std::min<std::size_t>(3, classes); ++k) res.ranked.emplace_back(order[k], p[r * classes + order[k]]);
+        results.push_back(std::move(res));
+      }
+    }
+    bar.tick(n, std::to_string(results.size()) + " classified, " + std::to_string(failed) + " failed");
   }
   bar.finish();
 
+  const std::string arch = nndl::layers_string(m.architecture()) + (m.members() > 1 ? ", ensemble of " + std::to_string(m.members()) : "");
   if (o.json) {
-    nlohmann::json j = {{"model", o.model}, {"architecture", arch}, {"results", nlohmann::json::array()},
-                        {"errors", nlohmann::json::array()}};
+    nlohmann::json j = {{"model", o.model}, {"architecture", arch}, {"results", nlohmann::json::array()}, {"failed", failed}};
     for (const auto& r : results) {
       nlohmann::json top = nlohmann::json::array();
       for (const auto& [d, c] : r.ranked) top.push_back({{"digit", d}, {"confidence", c}});
       j["results"].push_back({{"file", r.file}, {"digit", r.digit}, {"confidence", r.ranked[0].second}, {"top3", top}});
     }
-    for (const auto& [f, e] : errors) j["errors"].push_back({{"file", f}, {"error", e}});
     std::cout << j.dump(2) << '\n';
   } else {
     std::size_t w = 4;
@@ -187,54 +159,38 @@ int classify(const options& o, const std::string& arch) {
     for (const auto& r : results) {
       std::string top;
       for (const auto& [d, c] : r.ranked) top += (top.empty() ? "" : ", ") + std::to_string(d) + " " + percent(c);
-      std::printf("%-*s  %5zu  %10s  %s\n", int(w), r.file.c_str(), r.digit, percent(r.ranked[0].second).c_str(),
-                  top.c_str());
+      const auto own = std::find_if(r.ranked.begin(), r.ranked.end(), [&](const auto& e) { return e.first == r.digit; });
+      std::printf("%-*s  %5zu  %10s  %s\n", int(w), r.file.c_str(), r.digit,
+                  percent(own != r.ranked.end() ? own->second : 0.0).c_str(), top.c_str());
     }
-    if (!o.quiet || !errors.empty())
-      std::fprintf(stderr, "%zu classified, %zu failed (model: %s)\n", results.size(), errors.size(), arch.c_str());
   }
   std::fflush(stdout);
-  return errors.empty() ? 0 : 1;
-}
-
-template <std::size_t I = 0>
-int dispatch(const options& o, const std::string& arch) {
-  if constexpr (I < std::tuple_size_v<supported_nets>) {
-    using Net = std::tuple_element_t<I, supported_nets>;
-    if (nndl::architecture(Net{}) == arch) return classify<Net>(o, arch);
-    return dispatch<I + 1>(o, arch);
-  } else {
-    std::string list;
-    for (const auto& a : supported_architectures()) list += "\n  " + a;
-    std::cerr << "nndl-predict: model file " << o.model << " holds a " << arch
-              << " network, which this nndl-predict is not compiled for. It supports:" << list << '\n';
-    return 2;
-  }
+  if (!o.quiet || failed > 0)
+    std::fprintf(stderr, "%zu classified, %zu failed (model: %s)\n", results.size(), failed, arch.c_str());
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Classifies handwritten digits in image files (PNG, JPEG, BMP, PGM) with a model saved by nndl "
-               "(.npz, or network2.py's JSON). Each image is preprocessed as MNIST's digits were: grayscale, "
-               "light background inverted, cropped to the ink, fitted into 20x20, centred by centre of mass in "
-               "28x28. Confidence is the softmax probability (for sigmoid output layers: each output's share of "
-               "their sum). Exit status: 0 all classified, 1 some files failed, 2 bad model or arguments."};
+               "(any network: .npz from --save or save_model, the older MLP .npz, or network2.py's JSON). Each image "
+               "is preprocessed as MNIST's digits were: grayscale, light background inverted, cropped to the ink, "
+               "fitted into 20x20, centred by centre of mass in 28x28. Confidence is the softmax probability (for "
+               "sigmoid output layers: each output's share of their sum; an ensemble: the mean of its networks', and "
+               "the digit is their vote). Exit status: 0 all classified, 1 some files failed, 2 bad model or arguments."};
   options o;
-  app.add_option("--model", o.model, "Model file: .npz (save_npz) or JSON (save_json, network2.py)")->required();
+  app.add_option("--model", o.model, "Model file")->required();
   app.add_option("inputs", o.inputs, "Image files and folders (searched recursively)")->required();
   app.add_flag("--json", o.json, "Print the results as JSON");
   app.add_option("--show-input", o.show_input, "Also write each preprocessed 28x28 input as a PNG into this folder");
-  app.add_flag("--quiet", o.quiet, "No progress bar and no summary line");
-  std::string list;
-  for (const auto& a : supported_architectures()) list += "\n  " + a;
-  app.footer("Supported architectures:" + list);
+  app.add_flag("--quiet", o.quiet, "No progress bar and no summary line (errors are still printed)");
+  app.add_option("--workers", o.workers, "Threads that decode images")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--batch", o.batch, "Images per forward pass")->capture_default_str()->check(CLI::Range(1, 100000));
   CLI11_PARSE(app, argc, argv);
   try {
-    return dispatch(o, file_architecture(o.model));
-  } catch (const nndl::model_error& e) {
-    std::cerr << "nndl-predict: " << e.what() << '\n';
-    return 2;
+    const nndl::model m = nndl::load_model(o.model);
+    return classify(o, m);
   } catch (const std::exception& e) {
     std::cerr << "nndl-predict: " << e.what() << '\n';
     return 2;

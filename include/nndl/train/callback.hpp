@@ -4,8 +4,9 @@
 //   bool on_epoch_end(const Net&, epoch_record&)     // true stops training after this epoch (or void)
 //   void on_train_end(const Net&, const train_history&)
 // A callback with none of them (a misspelled hook) or with a hook that cannot be called so is a
-// compile error that says which. std::optional<Callback> is a callback too: its hooks run when it
-// holds one, so a program passes an optional callback instead of writing its training call twice.
+// compile error that says which. std::optional<Callback> and Callback* are callbacks too: their
+// hooks run when they hold or point to one, so a program passes an optional callback instead of
+// writing its training call twice (and a pointer to a callback it keeps using after training).
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,10 @@ struct unwrapped {
 };
 template <class C>
 struct unwrapped<std::optional<C>> {
+  using type = C;
+};
+template <class C>
+struct unwrapped<C*> {
   using type = C;
 };
 template <class C>
@@ -78,11 +83,13 @@ constexpr bool check_callback() {
   return true;
 }
 
-/// The callback itself, or the one an optional holds (nullptr when it holds none).
+/// The callback itself, or the one an optional holds or a pointer points to (nullptr for none).
 template <class C>
 auto* target(C& c) {
   if constexpr (std::is_same_v<std::remove_cv_t<C>, callback_type<C>>)
     return &c;
+  else if constexpr (std::is_pointer_v<std::remove_cv_t<C>>)
+    return c;
   else
     return c ? &*c : nullptr;
 }

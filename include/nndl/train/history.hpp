@@ -40,6 +40,7 @@ struct train_history {
   /// Where a continued run starts (train_options::first_epoch, first_batch): the epochs finished,
   /// and after an interruption inside an epoch the mini-batches done in it.
   std::size_t epochs_done = 0, batches_done = 0;
+  double eta = 0;            ///< η when training ended (eta_schedule may have changed it): for a continued run
 
   /// The epoch with the highest evaluation accuracy (the first of equals), if any was evaluated.
   std::optional<epoch_record> best_evaluation() const {

@@ -51,16 +51,51 @@ struct train_options {
   std::ostream* out = &std::cout;
   /// Checked after every mini-batch: when it becomes true, training stops there (interrupted).
   const std::atomic<bool>* stop = nullptr;
+  /// Stop with training_diverged (naming the epoch and η) when a run has diverged: a weight is not a
+  /// finite number (checked always) or above 1e6 in size; a monitored cost is not finite; or the
+  /// evaluation accuracy is at chance (within 2 points of 1 / outputs) after it had been 20 points
+  /// above it, or for two epochs in a row while the largest weight has at least doubled since
+  /// training began (a learning rate so large that the neurons saturate: the book's η = 100).
+  bool stop_on_divergence = true;
 };
 
 namespace detail {
+/// The largest |weight| or bias of the network (infinity when one is not a finite number).
 template <class Net>
-bool all_finite(const Net& net) {
-  bool ok = true;
+double largest_parameter(const Net& net) {
+  double m = 0;
   net.for_each_parameter([&](const auto&, const auto& p) {
-    for (std::size_t i = 0; i < p.size() && ok; ++i) ok = std::isfinite(p.value[i]);
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      const double v = std::abs(double(p.value[i]));
+      m = std::isfinite(v) ? std::max(m, v) : INFINITY;
+    }
   });
-  return ok;
+  return m;
+}
+
+/// Why the run has diverged after this epoch, or "" (train_options::stop_on_divergence).
+inline std::string divergence(const epoch_record& r, const epoch_record* previous, double largest, double start_largest,
+                              double best_accuracy, std::size_t classes, bool checks) {
+  char b[160];
+  if (!std::isfinite(largest)) return "a weight is no longer a finite number";
+  if (!checks) return "";
+  if (largest > 1e6) return std::snprintf(b, sizeof b, "the weights exploded (largest %.3g)", largest), b;
+  for (const auto& c : {r.evaluation_cost, r.training_cost})
+    if (c && !std::isfinite(*c)) return "the cost is no longer a finite number";
+  const double chance = 1.0 / double(classes);
+  auto at_chance = [&](const epoch_record& e) {
+    const auto a = e.evaluation_accuracy();
+    return a && *a <= chance + 0.02;
+  };
+  if (!at_chance(r)) return "";
+  const double a = *r.evaluation_accuracy();
+  if (best_accuracy >= chance + 0.2)
+    return std::snprintf(b, sizeof b, "the accuracy fell to %.2f%%, chance, after reaching %.2f%%", 100 * a,
+                         100 * best_accuracy), b;
+  if (previous && at_chance(*previous) && start_largest > 0 && largest >= 2 * start_largest)
+    return std::snprintf(b, sizeof b, "the accuracy stays at chance (%.2f%%) while the largest weight grew from %.3g to %.3g",
+                         100 * a, start_largest, largest), b;
+  return "";
 }
 
 /// "Epoch 3: 9512 / 10000   (0.130 s training)", or with a label "Network 2, epoch 3: ...".
@@ -104,7 +139,15 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
   std::iota(order.begin(), order.end(), std::size_t{0});
   rng shuffler(o.seed);
   double eta = o.eta;  // callbacks may change it between epochs (eta_schedule)
+  double best = 0;     // the best evaluation accuracy so far
+  const double start_largest = detail::largest_parameter(net);
   train_history h;
+  auto throw_diverged = [](std::size_t epoch, double eta_now, const std::string& why) {
+    char e[32];
+    std::snprintf(e, sizeof e, "%g", eta_now);
+    throw training_diverged("nndl: training diverged in epoch " + std::to_string(epoch) + " (eta = " + e + "): " + why +
+                            "; try a smaller eta");
+  };
   if (o.shuffle)
     for (std::size_t epoch = 0; epoch < o.first_epoch && epoch < o.epochs; ++epoch)
       shuffler.shuffle(order.begin(), order.end());
@@ -133,13 +176,19 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
     r.eta = eta;
     r.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
     h.train_seconds += r.train_seconds;
-    if (!detail::all_finite(net))
-      throw training_diverged("nndl: training diverged in epoch " + std::to_string(epoch) + " (eta = " +
-                              std::to_string(eta) + "): a weight is no longer a finite number; try a smaller eta");
+    const double largest = detail::largest_parameter(net);
+    if (!std::isfinite(largest))
+      throw_diverged(epoch, eta, detail::divergence(r, nullptr, largest, start_largest, best, Net::output_size, false));
     r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();  // as callbacks see it
     bool stop = false;
     ((stop = detail::call_epoch_end(callbacks, net, r) || stop), ...);
     r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();
+    const epoch_record* previous = h.epochs.empty() ? nullptr : &h.epochs.back();
+    if (const std::string why = detail::divergence(r, previous, largest, start_largest, best, Net::output_size,
+                                                   o.stop_on_divergence);
+        !why.empty())
+      throw_diverged(epoch, eta, why);
+    if (const auto a = r.evaluation_accuracy()) best = std::max(best, *a);
     if (o.verbose && o.out) *o.out << detail::epoch_line(o.label, r) << std::flush;
     if (r.next_eta) eta = *r.next_eta;
     h.epochs.push_back(r);
@@ -155,6 +204,7 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
     }
   }
   h.total_seconds = std::chrono::duration<double>(clock::now() - begin).count();
+  h.eta = eta;
   (detail::call_train_end(callbacks, net, h), ...);
   return h;
 }
