@@ -5,7 +5,7 @@
 //  (b) svm.SVC() with scikit-learn 0.19 defaults (libsvm C-SVC, RBF kernel, C = 1,
 //      gamma = 'auto' = 1/784, tol = 1e-3, shrinking on), trained on the 50k training images and
 //      scored on the 10k test images. Book: 9,435 / 10,000.
-#include <svm.h>  // libsvm (Debian: /usr/include/libsvm, found by examples/CMakeLists.txt)
+#include "svm.hpp"  // libsvm
 
 #include <chrono>
 #include <cmath>
@@ -23,11 +23,8 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) {
-  return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
+using examples::svm::clock_type;
+using examples::svm::seconds_since;
 
 struct result {
   std::string id;    // the CSV name
@@ -67,106 +64,6 @@ result average_darkness(const nndl::dataset<double>& train, const nndl::dataset<
     r.correct += best == test.labels[i];
   }
   r.seconds = seconds_since(t0);
-  return r;
-}
-
-/// A data set as libsvm's sparse rows (zero pixels skipped, 1-based indices, -1 terminated),
-/// built once into one contiguous node array.
-struct sparse_rows {
-  std::vector<svm_node> nodes;
-  std::vector<svm_node*> rows;
-  std::vector<double> y;
-  sparse_rows(const nndl::dataset<double>& d, std::size_t n) {
-    std::vector<std::size_t> start(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      start[i] = nodes.size();
-      const double* p = d.row(i);
-      for (std::size_t j = 0; j < d.features(); ++j)
-        if (p[j] != 0.0) nodes.push_back({static_cast<int>(j + 1), p[j]});
-      nodes.push_back({-1, 0.0});
-      y.push_back(d.labels[i]);
-    }
-    for (std::size_t s : start) rows.push_back(nodes.data() + s);
-  }
-};
-
-// libsvm prints a line per binary problem; show "k/45" progress instead of its dots.
-clock_type::time_point svm_train_start;
-int svm_problems_done = 0;
-void svm_progress(const char* s) {
-  if (std::string(s).find("optimization finished") == std::string::npos) return;
-  ++svm_problems_done;
-  std::printf("  SVM training: binary problem %d/45 done (%.0f s)\n", svm_problems_done,
-              seconds_since(svm_train_start));
-  std::fflush(stdout);
-}
-
-struct model_deleter {
-  void operator()(svm_model* m) const { svm_free_and_destroy_model(&m); }
-};
-
-result svm_baseline(const nndl::dataset<double>& train, const nndl::dataset<double>& test,
-                    std::size_t train_size, double cache_mb, double& train_seconds,
-                    double& predict_seconds) {
-  sparse_rows tr(train, train_size), te(test, test.size());
-  svm_problem prob{};
-  prob.l = static_cast<int>(train_size);
-  prob.y = tr.y.data();
-  prob.x = tr.rows.data();
-
-  svm_parameter param{};
-  param.svm_type = C_SVC;
-  param.kernel_type = RBF;
-  param.degree = 3;
-  param.gamma = 1.0 / static_cast<double>(train.features());  // 'auto' = 1 / n_features
-  param.coef0 = 0;
-  param.cache_size = cache_mb;
-  param.eps = 1e-3;
-  param.C = 1;
-  param.nr_weight = 0;
-  param.nu = 0.5;
-  param.p = 0.1;
-  param.shrinking = 1;
-  param.probability = 0;
-  if (const char* err = svm_check_parameter(&prob, &param))
-    throw std::runtime_error(std::string("libsvm: ") + err);
-
-  std::printf("SVM: training on %zu images (RBF, C=1, gamma=1/%zu, tol=1e-3, cache %.0f MB)\n",
-              train_size, train.features(), cache_mb);
-  std::fflush(stdout);
-  svm_set_print_string_function(svm_progress);
-  svm_train_start = clock_type::now();
-  std::unique_ptr<svm_model, model_deleter> model(svm_train(&prob, &param));
-  train_seconds = seconds_since(svm_train_start);
-  const int nr_class = svm_get_nr_class(model.get());
-  std::vector<int> label(static_cast<std::size_t>(nr_class));
-  svm_get_labels(model.get(), label.data());
-  std::printf("SVM: trained in %.1f s, %d support vectors\n", train_seconds,
-              svm_get_nr_sv(model.get()));
-
-  // One-vs-one vote as scikit-learn's libsvm does it: its fork sorts the class labels, so a
-  // tied vote goes to the smallest digit (stock libsvm would pick by first appearance).
-  const auto t0 = clock_type::now();
-  std::vector<double> dec(static_cast<std::size_t>(nr_class * (nr_class - 1) / 2));
-  result r{"svm", "SVM (svm.SVC defaults)", 0, test.size(), 0};
-  for (std::size_t i = 0; i < test.size(); ++i) {
-    svm_predict_values(model.get(), te.rows[i], dec.data());
-    std::vector<int> votes(10, 0);
-    std::size_t p = 0;
-    for (int a = 0; a < nr_class; ++a)
-      for (int b = a + 1; b < nr_class; ++b, ++p) ++votes[dec[p] > 0 ? label[a] : label[b]];
-    std::size_t guess = 0;
-    for (std::size_t k = 1; k < 10; ++k)
-      if (votes[k] > votes[guess]) guess = k;
-    r.correct += guess == test.labels[i];
-    if ((i + 1) % 1000 == 0) {
-      std::printf("  SVM prediction: %zu / %zu images, %zu correct so far (%.0f s)\n", i + 1,
-                  test.size(), r.correct, seconds_since(t0));
-      std::fflush(stdout);
-    }
-  }
-  predict_seconds = seconds_since(t0);
-  r.seconds = train_seconds + predict_seconds;
   return r;
 }
 
@@ -210,12 +107,11 @@ int main(int argc, char** argv) {
   std::printf("  (book: 2225 / 10000, 22.25%%; %.3f s)\n", results.back().seconds);
 
   if (!no_svm) {
-    double train_s = 0, predict_s = 0;
-    results.push_back(svm_baseline(mnist.training, mnist.test, svm_train_size, svm_cache_mb,
-                                   train_s, predict_s));
+    const auto svm = examples::svm::train_and_score(mnist.training, mnist.test, svm_train_size, svm_cache_mb);
+    results.push_back({"svm", "SVM (svm.SVC defaults)", svm.correct, svm.total, svm.train_seconds + svm.predict_seconds});
     print_result(results.back());
-    std::printf("  (book: 9435 / 10000, 94.35%%; training %.1f s, prediction %.1f s)\n", train_s,
-                predict_s);
+    std::printf("  (book: 9435 / 10000, 94.35%%; training %.1f s, prediction %.1f s)\n", svm.train_seconds,
+                svm.predict_seconds);
   }
 
   if (!metrics.empty()) {

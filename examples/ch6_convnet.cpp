@@ -3,7 +3,9 @@
 // validation accuracy.
 //   ch6_convnet --preset conv20-40            # see --help for the book's table
 //   ch6_convnet --preset dropout --ensemble 5 # plurality vote of five networks, trained in parallel
+//   mpirun -np 5 ch6_convnet_mpi --preset dropout --ensemble 5   # one network per process, voted on process 0
 #include "common.hpp"
+#include "mpi_members.hpp"
 #include "session.hpp"
 
 #include <nndl/data/expand.hpp>
@@ -64,6 +66,7 @@ struct options {
   std::string preset = "conv20-40", cache;
   double lambda = 0;
   std::size_t ensemble = 1;
+  std::size_t train_size = 0;  // the first N training images; 0: all
   bool workers_given = false;  // --workers on the command line; else the cores for one network, cores / K for K
   bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set
   std::string save_epoch = "best";  // the weights --save keeps (and an ensemble votes with): best or last
@@ -127,9 +130,23 @@ int run(const options& o, const preset& p) {
   if (use_expanded) {
     const auto dir = find_data_dir(c.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(c.data));
     std::cout << "Expanded training data (made once, then read from " << o.cache << ")\n";
-    expanded = load_expanded_mnist<T>(dir, o.cache, o.expanded_seed);
+    std::exception_ptr made;  // process 0 makes the files; the others read them after it
+    if (examples::mpi::world.rank == 0) try {
+        expanded = load_expanded_mnist<T>(dir, o.cache, o.expanded_seed);
+      } catch (...) {
+        made = std::current_exception();
+      }
+    if (examples::mpi::worst_status(made ? examples::failed : examples::done) != examples::done) {
+      if (made) std::rethrow_exception(made);
+      return examples::failed;  // process 0 said why
+    }
+    if (examples::mpi::world.rank != 0) expanded = load_expanded_mnist<T>(dir, o.cache, o.expanded_seed);
   }
-  const auto& training = use_expanded ? expanded : data.training;
+  const auto& all_training = use_expanded ? expanded : data.training;
+  if (o.train_size > all_training.size())
+    throw std::invalid_argument("--train-size " + std::to_string(o.train_size) + ": the training data has only " +
+                                std::to_string(all_training.size()) + " images");
+  const auto training = o.train_size ? all_training.slice(0, o.train_size) : all_training;
   std::cout << describe(Net{c.seed});
   const std::size_t k = o.ensemble;
   if (!c.load.empty() && k > 1) throw std::invalid_argument("--load starts one network; it does not go with --ensemble");
@@ -141,12 +158,17 @@ int run(const options& o, const preset& p) {
               << examples::accuracy_line("Test", net.evaluate(data.test, c.workers), data.test.size()) << '\n';
     return examples::done;
   }
-  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t workers = o.workers_given ? c.workers : std::max<std::size_t>(1, cores / k);
-  const std::size_t lanes = std::min(k, std::max<std::size_t>(1, cores / workers));  // networks at a time
+  // This process's networks (all of them, unless mpirun started several processes) share its cores.
+  const auto mine = examples::mpi::mine(k);
+  const std::size_t cores = std::max<std::size_t>(
+      1, std::max(1u, std::thread::hardware_concurrency()) / std::size_t(examples::mpi::processes_here()));
+  const std::size_t workers = o.workers_given ? c.workers : std::max<std::size_t>(1, cores / std::max<std::size_t>(1, mine.size()));
+  const std::size_t lanes = std::min(mine.size(), std::max<std::size_t>(1, cores / workers));  // networks at a time
   std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, lambda %g, %zu training images, %zu network(s), "
-              "%zu at a time, %zu thread(s) each\n",
-              c.epochs, c.mini_batch, c.eta, o.lambda, training.size(), k, lanes, workers);
+              "%zu at a time, %zu thread(s) each%s\n",
+              c.epochs, c.mini_batch, c.eta, o.lambda, training.size(), k, lanes, workers,
+              examples::mpi::world.size > 1 ? (" (process " + std::to_string(examples::mpi::world.rank) + " of " +
+                                               std::to_string(examples::mpi::world.size) + ")").c_str() : "");
   const std::string data_name =
       use_expanded ? "expanded, seed " + std::to_string(o.expanded_seed) : "the standard 50,000 images";
   const auto* stop = examples::stop_on_signals();
@@ -191,31 +213,47 @@ int run(const options& o, const preset& p) {
                        checkpoints ? &carry : nullptr, checkpoints ? &ckpts[i] : nullptr, csv, bar);
         });
   };
-  if (k == 1) {
-    train_one(0);
-  } else {  // `lanes` networks train in parallel (one per core by default), each taking the next one left
+  std::exception_ptr failure;  // the first network that failed; no new one starts after it
+  {  // `lanes` networks train in parallel (one per core by default), each taking the next one left
     std::vector<std::thread> threads;
-    std::vector<std::exception_ptr> failed(k);
     std::atomic<std::size_t> next{0};
-    for (std::size_t lane = 0; lane < lanes; ++lane)
-      threads.emplace_back([&] {
-        for (std::size_t i = next++; i < k && !stop->load(); i = next++) {
-          try {
-            train_one(i);
-          } catch (...) {  // reported after the running networks finish; no new one starts
-            failed[i] = std::current_exception();
-            next = k;
-          }
+    std::mutex failing;
+    auto lane = [&] {
+      for (std::size_t j = next++; j < mine.size() && !stop->load(); j = next++) {
+        try {
+          train_one(mine[j]);
+        } catch (...) {
+          const std::lock_guard lock(failing);
+          if (!failure) failure = std::current_exception();
+          next = mine.size();
         }
-      });
+      }
+    };
+    for (std::size_t l = 1; l < lanes; ++l) threads.emplace_back(lane);
+    lane();
     for (auto& t : threads) t.join();
-    for (auto& f : failed)
-      if (f) std::rethrow_exception(f);
   }
-  bool stopped = stop->load();
-  for (std::size_t i = 0; i < k; ++i)
+  const bool stopped = stop->load();
+  for (std::size_t i : mine)
     if (histories[i].interrupted) examples::after_interruption("ch6_convnet", nets[i], ckpts[i], histories[i]);
-  if (stopped) return examples::interrupted;
+  const int status = failure ? examples::failed : stopped ? examples::interrupted : examples::done;
+  if (const int worst = examples::mpi::worst_status(status); worst != examples::done) {  // every process agrees
+    if (failure) std::rethrow_exception(failure);
+    if (status == examples::done)
+      std::fprintf(stderr, "ch6_convnet: another process %s; this one's networks are done%s\n",
+                   worst == examples::interrupted ? "was interrupted" : "failed",
+                   c.checkpoint.empty() ? "" : " and in their checkpoints");
+    return worst;
+  }
+  // Every network and its report to process 0, which votes and saves (nothing moves in one process).
+  for (std::size_t i = 0; i < k; ++i) {
+    std::vector<double> figures{reports[i].best_validation, double(reports[i].epoch), double(reports[i].test_correct),
+                                reports[i].train_seconds};
+    examples::mpi::gather_member(i, keep_best && reports[i].best ? *reports[i].best : nets[i], figures);
+    reports[i].best_validation = figures[0], reports[i].epoch = std::size_t(figures[1]),
+    reports[i].test_correct = std::size_t(figures[2]), reports[i].train_seconds = figures[3];
+  }
+  if (examples::mpi::world.rank != 0) return examples::done;
   for (std::size_t i = 0; i < k; ++i)
     std::printf("Network %zu: best validation %.2f%% at epoch %zu, test then %.2f%% (%.1f s training)\n", i + 1,
                 100 * reports[i].best_validation, reports[i].epoch, reports[i].test_correct / 100.0,
@@ -258,6 +296,7 @@ int run(const options& o, const preset& p) {
 int dispatch(const options& o);
 
 int main(int argc, char** argv) {
+  const examples::mpi::session mpi(&argc, &argv);  // MPI_Init .. MPI_Finalize in ch6_convnet_mpi
   CLI::App app{"Chapter 6: convolutional networks (network3.py) on MNIST, float32"};
   options o;
   o.cache = nndl::default_data_dir() + "/../mnist-expanded";
@@ -282,6 +321,8 @@ int main(int argc, char** argv) {
                  "(plurality; a tie goes to the larger summed output activation)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  app.add_option("--train-size", o.train_size, "Train on the first N training images only (0: all)")
+      ->capture_default_str();
   app.add_flag("--standard-data", o.standard,
                "Train on the 50,000 standard images even where the preset uses the expanded data");
   examples::add_model_flags(app, o.common, argc, argv);

@@ -63,6 +63,16 @@ if(TARGET hyperparameter_search_mpi)
                    -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_search.cmake)
 endif()
 
+# ch6_convnet's ensemble over two MPI processes equals the one-process ensemble (needs MNIST).
+if(TARGET ch6_convnet_mpi AND TARGET nndl_evaluate)
+  find_program(NNDL_MPIRUN mpirun REQUIRED)
+  add_test(NAME mpi.ch6_ensemble_two_processes
+           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:ch6_convnet_mpi>
+                   -DSEQUENTIAL=$<TARGET_FILE:ch6_convnet> -DEVALUATE=$<TARGET_FILE:nndl_evaluate>
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi_ensemble -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_ensemble.cmake)
+endif()
+
 # ch6_convnet continues a run from its checkpoint (needs MNIST).
 if(TARGET ch6_convnet)
   add_test(NAME examples.ch6_convnet_resumes
