@@ -3,9 +3,12 @@
 //   ch1_network                 # [784, 30, 10], eta 3.0, 30 epochs, mini-batch 10 (book: 95.42%)
 //   ch1_network --hidden 100    # [784, 100, 10] (book: 96.59%)
 //   ch1_network --runs 3        # the book's procedure: the best of three runs
+//   ch1_network --plot ch1.png  # the learning curve as a picture (gnuplot)
 //   ch1_network --save ch1.npz  # then: nndl-evaluate --model ch1.npz, nndl-predict --model ch1.npz digit.png
 #include "common.hpp"
 #include "session.hpp"
+
+#include <nndl/io/plot.hpp>
 
 namespace {
 
@@ -14,9 +17,10 @@ using ch1_net = nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl
                               nndl::dense<10, nndl::sigmoid>, nndl::quadratic_cost, nndl::large_weight_init>;
 
 template <std::size_t Hidden>
-int run(const examples::common_flags& f, std::size_t runs) {
+int run(const examples::common_flags& f, std::size_t runs, const std::string& plot) {
   using Net = ch1_net<Hidden>;
   if (!f.save.empty()) examples::check_writable(f.save);
+  if (!plot.empty()) nndl::detail::plot::beside(plot);  // a bad name is refused before training
   const auto data = examples::load_data<double>(f);
   std::cout << nndl::describe(Net{f.seed});
   if (f.epochs == 0) {  // evaluate a saved network (or the seed's weights)
@@ -29,6 +33,7 @@ int run(const examples::common_flags& f, std::size_t runs) {
   std::optional<nndl::epoch_record> best;
   std::uint64_t best_seed = f.seed;
   Net best_net{f.seed};
+  nndl::train_history best_history;
   for (std::size_t run = 0; run < runs; ++run) {
     const std::uint64_t seed = f.seed + run;
     Net net{seed};
@@ -58,7 +63,7 @@ int run(const examples::common_flags& f, std::size_t runs) {
     examples::print_curve(h);
     examples::print_summary(h);
     const auto b = h.best_evaluation();
-    if (b && (!best || *b->evaluation_accuracy() > *best->evaluation_accuracy())) best = b, best_seed = seed, best_net = net;
+    if (b && (!best || *b->evaluation_accuracy() > *best->evaluation_accuracy())) best = b, best_seed = seed, best_net = net, best_history = h;
   }
   if (runs > 1 && best)
     std::printf("Best of %zu runs: %zu / %zu (%.2f%%), seed %llu, epoch %zu\n", runs, *best->evaluation_correct,
@@ -74,6 +79,11 @@ int run(const examples::common_flags& f, std::size_t runs) {
     std::printf("Saved the network after its last epoch (%s): %s\n",
                 examples::accuracy_line("test", final_test, data.test.size()).c_str(), f.save.c_str());
   }
+  if (!plot.empty()) {
+    nndl::plot_history(best_history, plot, {.title = "ch1_network: [784, " + std::to_string(Hidden) + ", 10], eta " +
+                                                     nndl::detail::plot::number(f.eta) + (runs > 1 ? ", best of runs" : "")});
+    std::cout << "Plot: " << plot << '\n';
+  }
   return examples::done;
 }
 
@@ -83,6 +93,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Chapter 1: network.py on MNIST (sigmoid, quadratic cost, N(0,1) weights, SGD)"};
   examples::common_flags f;
   std::size_t hidden = 30, runs = 1;
+  std::string plot;
   examples::add_common_flags(app, f);
   examples::add_model_flags(app, f, argc, argv);
   app.add_option("--hidden", hidden, "Hidden neurons: 30 or 100 (compile-time sizes)")->capture_default_str();
@@ -90,9 +101,10 @@ int main(int argc, char** argv) {
                                  "(--save keeps the best run)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--plot", plot, "Write the learning curve as a PNG (gnuplot), its figures and script beside it");
   CLI11_PARSE(app, argc, argv);
   examples::setup_blas(f);
   return examples::guarded("ch1_network", [&] {
-    return nndl::choose_value<std::size_t{30}, std::size_t{100}>(hidden, "--hidden", [&](auto h) { return run<h()>(f, runs); });
+    return nndl::choose_value<std::size_t{30}, std::size_t{100}>(hidden, "--hidden", [&](auto h) { return run<h()>(f, runs, plot); });
   });
 }

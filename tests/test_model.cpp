@@ -10,6 +10,9 @@
 #include <nndl/network.hpp>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 namespace {
@@ -178,4 +181,58 @@ TEST_CASE("broken and foreign model files are refused, naming the file and the p
   CHECK_THAT(error_of(dir / "v7.npz"), Contains("version 7"));
   std::ofstream(dir / "text.npz") << "not a zip";
   CHECK_THAT(error_of(dir / "text.npz"), Contains("text.npz"));
+}
+
+// ---- NumPy reads the model files and computes the same forward pass ---------------------------
+
+namespace {
+template <class Net>
+void numpy_forward_agrees(double tolerance) {
+  using T = typename Net::scalar;
+  const test_support::temp_dir dir("model-py");
+  Net net{4};
+  const auto d = data<Net>(24, 6);
+  sgd(net, d, {.epochs = 2, .mini_batch = 8, .eta = 0.05, .lambda = 0.1, .verbose = false});
+  save_model(net, dir / "m.npz", {{"program", "test_model"}});
+  {
+    std::ofstream f(dir / "in.txt");
+    f.precision(17);
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      for (std::size_t j = 0; j < Net::input_size; ++j) f << (j ? " " : "") << double(d.row(i)[j]);
+      f << '\n';
+    }
+  }
+  const std::string cmd = test_support::python() + " '" + NNDL_SOURCE_DIR + "/tests/npz_compat.py' model '" +
+                          (dir / "m.npz").string() + "' '" + (dir / "in.txt").string() + "' '" +
+                          (dir / "out.txt").string() + "'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const auto y = net.feedforward(d.row(0), d.size());
+  std::ifstream f(dir / "out.txt");
+  std::size_t rows = 0;
+  double worst = 0;
+  for (std::string line; std::getline(f, line); ++rows) {
+    std::istringstream ss(line);
+    const std::vector<double> v{std::istream_iterator<double>(ss), std::istream_iterator<double>()};
+    REQUIRE(v.size() == 1 + Net::output_size);
+    CHECK(std::size_t(v[0]) == net.predict(d.row(rows)));
+    for (std::size_t j = 0; j < Net::output_size; ++j)
+      worst = std::max(worst, std::abs(v[1 + j] - double(y.data()[rows * Net::output_size + j])));
+  }
+  CHECK(rows == d.size());
+  INFO("largest difference " << worst << (std::is_same_v<T, float> ? " (float32)" : " (float64)"));
+  CHECK(worst < tolerance);
+}
+using mnist_conv = network<float, input<1, 28, 28>, conv<4, 5, relu>, max_pool<2>, conv<6, 5, relu>, max_pool<2>,
+                           dropout<0.5>, dense<12, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+}  // namespace
+
+TEST_CASE("a NumPy forward pass of a model file (dense, conv, max-pool, dropout, softmax) predicts as nndl does",
+          "[model][python]") {
+  if (!test_support::numpy_or_warn("the NumPy forward pass of model files")) return;
+  SECTION("conv + pool + conv + dropout + dense, float") { numpy_forward_agrees<conv_net<float>>(1e-5); }
+  SECTION("conv + pool + conv + dropout + dense, double") { numpy_forward_agrees<conv_net<double>>(1e-12); }
+  SECTION("chapter 6's shape: 28x28, two conv-pool stages, dropout, ReLU, softmax") {
+    numpy_forward_agrees<mnist_conv>(1e-5);
+  }
+  SECTION("dense with dropout, double") { numpy_forward_agrees<mlp<double>>(1e-12); }
 }
