@@ -6,7 +6,8 @@
 #
 # -k keeps a figure that already exists (only the missing ones are made); -m takes chapter 6's
 # misclassified digits from a saved ch6_convnet model (default: train the ReLU network for 5 epochs);
-# -o writes elsewhere (default docs/figures). Each program's log goes beside its figure (.log).
+# -o writes elsewhere (default docs/figures). The programs' logs go to build/release/gallery/; the
+# figures' CSVs stay beside them.
 # Time on the 2-core machine of the README: about 40 minutes, most of it the SVM of more_data on
 # 50,000 images.
 set -euo pipefail
@@ -23,7 +24,8 @@ while getopts "km:o:h" opt; do
   esac
 done
 scripts/build.sh ch1_network ch3_network2 ch3_more_data ch5_vanishing_gradient ch6_convnet nndl_evaluate > /dev/null
-mkdir -p "$out"
+logs=build/release/gallery
+mkdir -p "$out" "$logs"
 bin=build/release/examples
 # figure NAME COMMAND...: runs the command (which writes $out/NAME.png) unless -k and it exists
 figure() {
@@ -35,7 +37,7 @@ figure() {
   fi
   echo "gallery: $name.png ($*)"
   local t0=$SECONDS
-  "$@" > "$out/$name.log" 2>&1 || { echo "gallery: $name failed; see $out/$name.log" >&2; exit 1; }
+  "$@" > "$logs/$name.log" 2>&1 || { echo "gallery: $name failed; see $logs/$name.log" >&2; exit 1; }
   echo "gallery: $name.png made in $((SECONDS - t0)) s"
 }
 figure ch1_learning "$bin/ch1_network" --quiet --plot "$out/ch1_learning.png"
@@ -61,16 +63,18 @@ GP
 }
 figure weight_init weight_init
 figure more_data "$bin/ch3_more_data" --plot "$out/more_data.png"
-figure multiple_eta bash -c "scripts/multiple_eta.sh -o '$out/multiple_eta' && cp '$out/multiple_eta/multiple_eta.png' '$out/'"
+figure multiple_eta bash -c "scripts/multiple_eta.sh -o '$out/multiple_eta' && mv '$out/multiple_eta/multiple_eta.png' '$out/'"
 figure ch5_speeds "$bin/ch5_vanishing_gradient" --quiet --plot "$out/ch5_speeds.png"
 ch6_errors() {
   local m=$model
   if [ -z "$m" ]; then
-    m=build/release/gallery/ch6_relu.npz
-    mkdir -p build/release/gallery
+    m=$logs/ch6_relu.npz
     "$bin/ch6_convnet" --preset relu --epochs 5 --quiet --save "$m"
   fi
   build/release/tools/nndl-evaluate --model "$m" --errors "$out/ch6_errors.png"
 }
 figure ch6_errors ch6_errors
+# The logs and gnuplot scripts name this machine's folders: they stay out of docs/.
+find "$out" -name '*.log' -exec mv -t "$logs" {} +
+find "$out" -name '*.gp' -delete
 echo "gallery: done; the figures are in $out (docs/figures.md shows them)"

@@ -9,7 +9,8 @@
 #                  unless --save-diverged
 #   interrupted    SIGINT during training: status 130, a checkpoint, and the continued run ends with
 #                  the weights of a run that was never stopped
-# Variables: CH1, CH6, EVALUATE (programs), PYTHON, WORK (a scratch folder).
+#   more_data      ch3_more_data's table (network and SVM beside the book's), CSV and plot, on two sizes
+# Variables: CH1, CH6, EVALUATE, MORE_DATA (programs), PYTHON, WORK (a scratch folder).
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
@@ -100,6 +101,19 @@ elseif(CASE STREQUAL "interrupted")
       sys.exit(0 if all((a[k]==b[k]).all() for k in a.files if k != 'model') else 1)" ${WORK}/straight.npz ${WORK}/resumed.npz)
   expect(same 0 "")
   message("ok: ${stopped}")
+elseif(CASE STREQUAL "more_data")
+  run(md ${MORE_DATA} --sizes 100,200 --steps 2000 --svm-max 100 --plot ${WORK}/md.png)
+  expect(md 0 "size 100: SVM [0-9.]+% on the validation images")
+  expect(md 0 "\n +100 +20 \\| +[0-9.]+ +69.09 +[0-9.]+ \\| +[0-9.]+ +25.07")
+  expect(md 0 "\n +200 +10 \\| +[0-9.]+ +76.37 +[0-9.]+ \\| +- +48.93")
+  file(STRINGS ${WORK}/md.csv rows)
+  list(LENGTH rows n)
+  if(NOT n EQUAL 3 OR NOT EXISTS ${WORK}/md.png)
+    message(FATAL_ERROR "expected md.png and a CSV of a header and 2 sizes, got ${n} lines")
+  endif()
+  run(bad ${MORE_DATA} --sizes 100,60000)
+  expect(bad 2 "--sizes: 60000 is not in 1..50000")
+  message("ok: ch3_more_data's table, CSV and plot")
 else()
   message(FATAL_ERROR "unknown CASE ${CASE}")
 endif()
