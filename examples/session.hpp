@@ -163,7 +163,7 @@ struct run_checkpoint {
         if (!e.at(3).is_null()) r.evaluation_correct = e.at(3).get<std::size_t>(), r.evaluation_total = e.at(4).get<std::size_t>();
         history.push_back(r);
       }
-      extra = state.value("program", nlohmann::json::object());
+      extra = state.value("program_state", nlohmann::json::object());
     } catch (const nlohmann::json::exception& e) {
       throw nndl::model_error(file, std::string("the checkpoint's state is incomplete: ") + e.what());
     }
@@ -178,7 +178,7 @@ struct run_checkpoint {
     state["epochs_done"] = epochs_done;
     state["batches_done"] = batches_done;
     state["eta_now"] = eta_now;
-    state["program"] = extra;
+    state["program_state"] = extra;
     nlohmann::json epochs = nlohmann::json::array();
     for (const auto& r : history)
       epochs.push_back({r.epoch, r.eta, r.train_seconds, r.evaluation_correct ? nlohmann::json(*r.evaluation_correct) : nlohmann::json(),

@@ -42,8 +42,8 @@ if(CASE STREQUAL "save_evaluate")
   endif()
   message("ok: ch1_network and nndl-evaluate agree on ${count} / 10000")
 elseif(CASE STREQUAL "ch6_best")
-  set(common --preset fc100 --standard-data --epochs 3 --quiet --blas-threads 1)
-  run(one ${CH6} ${common} --save ${WORK}/fc100.npz)
+  set(common --preset fc100 --standard-data --quiet --blas-threads 1)
+  run(one ${CH6} ${common} --epochs 3 --save ${WORK}/fc100.npz)
   expect(one 0 "Saved the network of epoch ([0-9]+) \\(test accuracy: ([0-9]+) / 10000")
   string(REGEX MATCH "best validation [0-9.]+% at epoch ([0-9]+), test then ([0-9.]+)%" _ "${one}")
   set(best_epoch ${CMAKE_MATCH_1})
@@ -84,9 +84,10 @@ elseif(CASE STREQUAL "interrupted")
   # A run stopped by SIGINT in its third epoch, continued from its checkpoint, ends with the weights
   # of the run that was never stopped.
   set(common --epochs 5 --quiet --hidden 100)
+  string(REPLACE ";" " " words "${common}")
   run(straight ${CH1} ${common} --save ${WORK}/straight.npz)
   expect(straight 0 "Saved the network")
-  execute_process(COMMAND bash -c "${CH1} ${common} --checkpoint ${WORK}/ckpt > ${WORK}/first.log 2>&1 & pid=$!; \
+  execute_process(COMMAND bash -c "${CH1} ${words} --checkpoint ${WORK}/ckpt > ${WORK}/first.log 2>&1 & pid=$!; \
                   while ! grep -q 'Epoch 1:' ${WORK}/first.log 2>/dev/null; do sleep 0.05; done; sleep 0.2; \
                   kill -INT $pid; wait $pid; echo status=$?" OUTPUT_VARIABLE stopped TIMEOUT 600)
   file(READ ${WORK}/first.log first)

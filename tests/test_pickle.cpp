@@ -404,7 +404,7 @@ TEST_CASE("memory is bounded: limits are checked before allocating, buffers grow
   CHECK_THROWS_WITH(nndl::read_pickle(p, {.max_depth = 0}), Contains("MARKs nested more than 0 deep"));
 }
 
-TEST_CASE("--data and NNDL_DATA take the book's pickle: the file itself or a folder holding it", "[pickle][python][data]") {
+TEST_CASE("the --data flag and NNDL_DATA take the book's pickle: the file itself or a folder holding it", "[pickle][python][data]") {
   if (!test_support::numpy_or_warn("the book's pickle as a data place")) return;
   temp_dir dir("pickle-place");
   const fs::path folder = dir / "book";

@@ -96,7 +96,7 @@ int classify(const options& o, const nndl::model& m) {
   po.quiet = o.quiet || files.size() < 2;
   nndl::progress bar(files.size(), "images", po);
   std::vector<result> results;
-  std::size_t failed = 0;
+  std::vector<std::pair<std::string, std::string>> errors;  // file, what went wrong
   const std::size_t classes = m.output_size();
   for (std::size_t begin = 0; begin < files.size(); begin += o.batch) {
     const std::size_t n = std::min(o.batch, files.size() - begin);
@@ -119,7 +119,7 @@ int classify(const options& o, const nndl::model& m) {
     std::vector<std::size_t> good;
     for (std::size_t i = 0; i < n; ++i) {
       if (!batch[i].error.empty()) {
-        ++failed;
+        errors.emplace_back(files[begin + i].string(), batch[i].error);
         bar.clear_line();
         std::fprintf(stderr, "nndl-predict: %s\n", batch[i].error.c_str());
         continue;
@@ -139,13 +139,15 @@ int classify(const options& o, const nndl::model& m) {
         results.push_back(std::move(res));
       }
     }
-    bar.tick(n, std::to_string(results.size()) + " classified, " + std::to_string(failed) + " failed");
+    bar.tick(n, std::to_string(results.size()) + " classified, " + std::to_string(errors.size()) + " failed");
   }
   bar.finish();
 
   const std::string arch = nndl::layers_string(m.architecture()) + (m.members() > 1 ? ", ensemble of " + std::to_string(m.members()) : "");
   if (o.json) {
-    nlohmann::json j = {{"model", o.model}, {"architecture", arch}, {"results", nlohmann::json::array()}, {"failed", failed}};
+    nlohmann::json j = {{"model", o.model}, {"architecture", arch}, {"results", nlohmann::json::array()},
+                        {"errors", nlohmann::json::array()}};
+    for (const auto& [f, e] : errors) j["errors"].push_back({{"file", f}, {"error", e}});
     for (const auto& r : results) {
       nlohmann::json top = nlohmann::json::array();
       for (const auto& [d, c] : r.ranked) top.push_back({{"digit", d}, {"confidence", c}});
@@ -165,9 +167,9 @@ int classify(const options& o, const nndl::model& m) {
     }
   }
   std::fflush(stdout);
-  if (!o.quiet || failed > 0)
-    std::fprintf(stderr, "%zu classified, %zu failed (model: %s)\n", results.size(), failed, arch.c_str());
-  return failed == 0 ? 0 : 1;
+  if (!o.quiet || !errors.empty())
+    std::fprintf(stderr, "%zu classified, %zu failed (model: %s)\n", results.size(), errors.size(), arch.c_str());
+  return errors.empty() ? 0 : 1;
 }
 
 }  // namespace
