@@ -30,6 +30,9 @@ void evaluation_job::start(const nndl::model& m, const std::filesystem::path& da
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex_);
       state_ = "failed", error_ = e.what();
+    } catch (...) {  // nothing leaves the thread (that would end the program)
+      std::lock_guard lock(mutex_);
+      state_ = "failed", error_ = "an unknown error";
     }
   });
 }

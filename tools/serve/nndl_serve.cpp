@@ -6,8 +6,9 @@
 // Any model file nndl writes (an MLP, a convolutional network, an ensemble). The page and a small
 // JSON API (routes.hpp) are served by a pool of worker threads sharing one const model. It listens
 // on 127.0.0.1 unless --host says otherwise; Ctrl-C (or SIGTERM) stops it cleanly. Exit status: 0
-// after a clean stop, 2 for a bad model, data folder or command line, or an address it cannot
-// listen on (a port in use).
+// after a clean stop by Ctrl-C or SIGTERM, 1 when the server failed while running, 2 for a bad
+// model, data folder or command line, or an address it cannot listen on (a port in use). A second
+// Ctrl-C during the stop ends it at once (killed by the signal: 130 in a shell).
 #include "api.hpp"
 #include "evaluation.hpp"
 #include "routes.hpp"
@@ -90,30 +91,40 @@ int serve_model(const options& o) {
   if (data_dir) evaluation.start(m, *data_dir);
 
   std::atomic<bool> listening_ended{false};
-  std::thread watcher([&server, &listening_ended] {
-    char byte = 0;
-    while (::read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
-    }
-    if (byte == 0) return;  // woken by main: listening has ended
-    std::fprintf(stderr, "nndl-serve: stopping (signal %d)\n", int(byte));
-    // stop() ends only a server that is listening: a signal in the instant before, waits for it.
-    while (!server.is_running() && !listening_ended) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    server.stop();
-  });
-  const std::string shown_host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
-  std::printf("nndl-serve: http://%s:%d/ serves %s (%s%s), %zu worker threads%s; Ctrl-C stops it\n", shown_host.c_str(), port,
-              o.model.c_str(), nndl::layers_string(m.architecture()).c_str(),
-              m.members() > 1 ? (", ensemble of " + std::to_string(m.members())).c_str() : "", o.limits.threads,
-              data_dir ? (", evaluating on " + data_dir->string()).c_str() : "");
-  if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
-    std::printf("nndl-serve: listening on %s: other machines that reach this address can use the page\n", o.host.c_str());
-  std::fflush(stdout);
+  bool clean = false;
+  {  // the watcher thread lives in this block
+    std::thread watcher([&server, &listening_ended] {
+      char byte = 0;
+      while (::read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      if (byte == 0) return;  // woken by main: listening has ended
+      std::fprintf(stderr, "nndl-serve: stopping (signal %d)\n", int(byte));
+      // stop() ends only a server that is listening: a signal in the instant before, waits for it.
+      while (!server.is_running() && !listening_ended) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      server.stop();
+    });
+    // However this block is left (an exception too), the watcher is woken and joined.
+    struct wake_and_join {
+      std::thread& t;
+      std::atomic<bool>& ended;
+      ~wake_and_join() {
+        ended = true;
+        const char wake = 0;  // when listening ended on its own, the watcher is still waiting
+        [[maybe_unused]] const auto n = ::write(stop_pipe[1], &wake, 1);
+        t.join();
+      }
+    } joined{watcher, listening_ended};
+    const std::string shown_host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
+    std::printf("nndl-serve: http://%s:%d/ serves %s (%s%s), %zu worker threads%s; Ctrl-C stops it\n", shown_host.c_str(), port,
+                o.model.c_str(), nndl::layers_string(m.architecture()).c_str(),
+                m.members() > 1 ? (", ensemble of " + std::to_string(m.members())).c_str() : "", o.limits.threads,
+                data_dir ? (", evaluating on " + data_dir->string()).c_str() : "");
+    if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
+      std::printf("nndl-serve: listening on %s: other machines that reach this address can use the page\n", o.host.c_str());
+    std::fflush(stdout);
 
-  const bool clean = server.listen_after_bind();  // returns when the watcher calls stop()
-  listening_ended = true;
-  const char wake = 0;  // when listening ended on its own, the watcher is still waiting
-  [[maybe_unused]] const auto n = ::write(stop_pipe[1], &wake, 1);
-  watcher.join();
+    clean = server.listen_after_bind();  // returns when the watcher calls stop()
+  }
   evaluation.stop();
   std::printf("nndl-serve: stopped\n");
   return clean ? 0 : 1;
@@ -127,7 +138,8 @@ int main(int argc, char** argv) {
                "training provenance, first-layer weights and, with --data, its test accuracy, confusion matrix and "
                "misclassified digits (nndl-evaluate's report). JSON API: POST /api/predict (image bytes or "
                "{\"pixels\": [784 values]}), GET /api/model, /api/weights.png, /api/evaluation, /api/errors.png. "
-               "Exit status: 0 after Ctrl-C or SIGTERM, 2 bad model, data or arguments, or the address cannot be used."};
+               "Exit status: 0 stopped by Ctrl-C or SIGTERM, 1 failed while running, 2 bad model, data or arguments, or the "
+               "address cannot be used (a port in use)."};
   options o;
   app.add_option("--model", o.model, "Model file: .npz (save_model, save_ensemble, save_npz) or network2.py's JSON")->required();
   app.add_option("--host", o.host, "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network)")->capture_default_str();
@@ -143,11 +155,19 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, nndl::max_image_pixels));
   app.add_flag("--log", o.log, "Print one line per request on stderr");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);  // --help: 0, its text printed; a bad command line: the message
+    return status == 0 ? 0 : 2;
+  }
   try {
     return serve_model(o);
   } catch (const std::exception& e) {  // a bad model or data folder: named in the message
     std::cerr << "nndl-serve: " << e.what() << '\n';
     return 2;
+  } catch (...) {
+    std::cerr << "nndl-serve: an unknown error\n";
+    return 1;
   }
 }
