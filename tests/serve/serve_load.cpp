@@ -19,7 +19,9 @@
 #include <thread>
 #include <vector>
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"Sends POST /api/predict requests to nndl-serve from concurrent clients and reports requests per second "
                "and latency percentiles; fails on any error or changed answer."};
   std::string host = "127.0.0.1", image;
@@ -85,7 +87,16 @@ int main(int argc, char** argv) {
     latencies.insert(latencies.end(), mine.begin(), mine.end());
   };
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < clients; ++i) threads.emplace_back(client);
+  for (std::size_t i = 0; i < clients; ++i)
+    threads.emplace_back([&] {
+      try {
+        client();
+      } catch (...) {  // nothing leaves a thread (that would end the program): a failure, counted
+        ++failed;
+        std::lock_guard lock(mutex);
+        if (first_error.empty()) first_error = "a client thread failed (out of memory?)";
+      }
+    });
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -112,4 +123,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // a first answer that is not JSON, no threads, no memory
+    std::fprintf(stderr, "nndl_serve_load: %s\n", e.what());
+    return 1;
+  }
 }

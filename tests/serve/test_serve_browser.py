@@ -7,8 +7,9 @@ logged no error. Run by CTest with NNDL_SERVE and NNDL_SERVE_MODELS set.
 Without Chromium, chromedriver or python3-selenium the test says so loudly and exits 77 (CTest:
 skipped); with NNDL_REQUIRE_TOOLS set (scripts/test.sh) it fails instead."""
 import base64
+import json
 import os
-import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +46,8 @@ from selenium.webdriver.common.actions.pointer_input import PointerInput  # noqa
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-SERVE, MODELS = env("NNDL_SERVE"), env("NNDL_SERVE_MODELS")
+SERVE, PREDICT, MODELS = env("NNDL_SERVE"), env("NNDL_PREDICT"), env("NNDL_SERVE_MODELS")
+MLP = os.path.join(MODELS, "mlp.npz")
 PAD = 280  # the pad's size in CSS pixels: 10 per MNIST pixel
 
 
@@ -68,8 +70,11 @@ def strokes(pixels, threshold=128):
 class Page(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(SERVE, os.path.join(MODELS, "mlp.npz"), "--data", mnist_dir())
+        # Class cleanups run even when setUpClass fails half way: no server or browser is left behind.
+        cls.server = Server(SERVE, MLP, "--data", mnist_dir())
+        cls.addClassCleanup(cls.stop_server)
         cls.profile = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.profile.cleanup)
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for a in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -78,17 +83,13 @@ class Page(unittest.TestCase):
             options.add_argument(a)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         cls.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        cls.addClassCleanup(cls.driver.quit)
         cls.driver.get(cls.server.url + "/")
         cls.wait = WebDriverWait(cls.driver, 30)
         cls.wait.until(lambda d: "mlp.npz" in d.find_element(By.ID, "model-summary").text)
 
     @classmethod
-    def tearDownClass(cls):
-        shot = os.environ.get("NNDL_SERVE_SCREENSHOT")
-        if shot:
-            cls.driver.save_screenshot(shot)
-        cls.driver.quit()
-        cls.profile.cleanup()
+    def stop_server(cls):
         status, out, err, _ = cls.server.stop()
         assert status == 0, (status, out, err)
 
@@ -132,10 +133,21 @@ class Page(unittest.TestCase):
         self.assertLess(abs(cy - 14), 1.0, "not centred")
 
     def drawn_answer(self):
-        """What POST /api/predict answers for the pad's current drawing as PNG bytes."""
+        """What POST /api/predict answers for the pad's current drawing as PNG bytes, checked against
+        what nndl-predict answers for the same PNG file."""
         url = self.js("return document.getElementById('pad').toDataURL('image/png');")
-        status, answer = self.server.predict(base64.b64decode(url.split(",", 1)[1]))
+        drawing = base64.b64decode(url.split(",", 1)[1])
+        status, answer = self.server.predict(drawing)
         self.assertEqual(status, 200, answer)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "drawing.png")
+            with open(path, "wb") as f:
+                f.write(drawing)
+            out = subprocess.run([PREDICT, "--model", MLP, "--json", "--quiet", path], capture_output=True, text=True,
+                                 check=True).stdout
+        expected = json.loads(out)["results"][0]
+        self.assertEqual(answer["digit"], expected["digit"])
+        self.assertAlmostEqual(answer["confidence"], expected["confidence"], places=12)
         return answer
 
     def test_1_draw_with_a_mouse_and_a_finger(self):
@@ -196,6 +208,18 @@ class Page(unittest.TestCase):
         self.assertEqual(rows[1].find_elements(By.TAG_NAME, "td")[0].text, str(e["confusion"][0][0]))
         self.wait.until(lambda d: d.execute_script("const i = document.getElementById('errors');"
                                                    "return !i.hidden && i.complete && i.naturalWidth > 0;"))
+
+    def test_4_screenshot(self):
+        """The page with a drawn digit and its answer, for the README (NNDL_SERVE_SCREENSHOT)."""
+        pixels, _ = test_digits(1, start=0)[0]
+        self.driver.find_element(By.ID, "clear").click()
+        self.draw(pixels, interaction.POINTER_MOUSE)
+        self.assertNotEqual(self.idle_answer(), "")
+        shot = os.environ.get("NNDL_SERVE_SCREENSHOT")
+        if shot:
+            self.driver.set_window_size(1100, 720)
+            self.js("window.scrollTo(0, 0);")
+            self.assertTrue(self.driver.save_screenshot(shot))
 
 
 if __name__ == "__main__":
