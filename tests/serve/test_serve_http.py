@@ -189,6 +189,17 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(r.returncode, 2, r.stderr)
             self.assertIn("no-mnist", r.stderr)
 
+    def test_help_and_bad_command_lines(self):
+        r = subprocess.run([SERVE, "--help"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for default in ["--host TEXT=127.0.0.1", "=8080", "--max-body UINT:UINT in [1024 - 1073741824]=4194304", "=16",
+                        "Exit status"]:
+            self.assertIn(default, r.stdout)
+        for args in [[], ["--model", MLP, "--port", "70000"], ["--model", MLP, "--no-such-flag"], ["--model", MLP, "extra"]]:
+            r = subprocess.run([SERVE, *args], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertNotIn("http://", r.stdout)
+
     def test_port_in_use(self):
         with Server(SERVE, MLP) as s:
             r = subprocess.run([SERVE, "--model", MLP, "--port", str(s.port)], capture_output=True, text=True, timeout=30)
