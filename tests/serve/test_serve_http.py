@@ -1,6 +1,7 @@
 """nndl-serve over HTTP: every error status as JSON, the limits, what may be requested at all
 (nothing outside the embedded page), concurrent requests, the address it binds to, start-up
 errors and Ctrl-C. Run by CTest with NNDL_SERVE and NNDL_SERVE_MODELS set (see test_serve_api.py)."""
+import gzip
 import json
 import os
 import re
@@ -32,6 +33,23 @@ def raw_request(s, data):
             length = re.search(rb"(?i)\r\nContent-Length: *(\d+)", head)
             if _ and length and len(body) >= int(length.group(1)):
                 break
+    return out
+
+
+def refused_and_closed(s, head, body=b""):
+    """Sends a request's head and the start of its body, and returns all the server sends until
+    it closes the connection (a server still reading the body, or keeping the connection, times out)."""
+    with socket.create_connection((s.host, s.port), timeout=10) as c:
+        try:
+            c.sendall(head + body)
+        except (BrokenPipeError, ConnectionResetError):  # refused while the body was still going out
+            pass
+        out = b""
+        try:
+            while chunk := c.recv(65536):  # (socket.timeout: the connection was not closed)
+                out += chunk
+        except ConnectionResetError:  # closed with the body unread: the answer came before
+            pass
     return out
 
 
@@ -101,6 +119,24 @@ class Errors(unittest.TestCase):
                                        b"5\r\nhello\r\n0\r\n\r\n")
         self.assertTrue(out.startswith(b"HTTP/1.1 411"), out[:200])
         self.assertIn(b'"error"', out)
+
+    def test_bodies_httplib_would_read_without_bound_are_refused_first(self):
+        # No Content-Length: it would read until the connection closes.
+        out = refused_and_closed(self.server, b"POST /api/predict HTTP/1.1\r\nHost: x\r\n\r\n", bytes(65536))
+        self.assertTrue(out.startswith(b"HTTP/1.1 411"), out[:200])
+        self.assertIn(b"needs one", out)
+        # A compressed body: 4 MB of gzip would inflate to gigabytes.
+        bomb = gzip.compress(bytes(64 << 20))
+        out = refused_and_closed(self.server, b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
+                                              b"Content-Length: %d\r\n\r\n" % len(bomb), bomb)
+        self.assertTrue(out.startswith(b"HTTP/1.1 415"), out[:200])
+        # A length over the limit is refused at once, not read through to be skipped.
+        out = refused_and_closed(self.server, b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000000\r\n\r\n",
+                                 bytes(1000))
+        self.assertTrue(out.startswith(b"HTTP/1.1 413"), out[:200])
+        out = refused_and_closed(self.server, b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 12x\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 400"), out[:200])
+        self.assertEqual(self.server.predict(self.digit)[0], 200)  # and it goes on serving
 
     def test_400_malformed_request_line(self):
         out = raw_request(self.server, b"NONSENSE\r\nConnection: close\r\n\r\n")

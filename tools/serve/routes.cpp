@@ -79,12 +79,32 @@ void install_routes(httplib::Server& server, const api& service, const evaluatio
                               {"X-Frame-Options", "DENY"},
                               {"Cache-Control", "no-store"}});
 
-  // A body must say its length: a chunked one could grow past every limit before it is refused.
-  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header("Transfer-Encoding")) return handled::Unhandled;
-    res.set_header("Connection", "close");
-    send_error(res, 411, "send the body with a Content-Length (Transfer-Encoding is not accepted)");
-    return handled::Handled;
+  // Before httplib reads a body (which it would otherwise do without bound): a body must say its
+  // length, within the limit, and come uncompressed. A chunked body or one without a length could
+  // grow until the connection closes, a gzip body of 4 MB could inflate to gigabytes, and a huge
+  // Content-Length would be read through to be skipped. The connection is closed after the answer,
+  // since its body is left unread.
+  server.set_pre_routing_handler([&l](const httplib::Request& req, httplib::Response& res) {
+    const auto refuse = [&res](int status, const std::string& message) {
+      res.set_header("Connection", "close");
+      send_error(res, status, message);
+      return handled::Handled;
+    };
+    if (req.has_header("Transfer-Encoding"))
+      return refuse(411, "send the body with a Content-Length (Transfer-Encoding is not accepted)");
+    const std::string encoding = req.get_header_value("Content-Encoding");
+    if (!encoding.empty() && encoding != "identity")
+      return refuse(415, "send the body uncompressed (Content-Encoding " + encoding + " is not accepted)");
+    const bool body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                             req.method == "DELETE" || req.method == "PRI";  // those httplib reads a body for
+    if (!req.has_header("Content-Length"))
+      return body_method ? refuse(411, "send the body with a Content-Length (a " + req.method + " request needs one)")
+                         : handled::Unhandled;
+    const std::string length = req.get_header_value("Content-Length");
+    if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)
+      return refuse(400, "the Content-Length is not a number: " + length.substr(0, 40));
+    if (length.size() > 18 || std::stoull(length) > l.max_body) return refuse(413, status_text(413, req, l));
+    return handled::Unhandled;
   });
 
   server.Post("/api/predict", [&service, &l](const httplib::Request& req, httplib::Response& res) {

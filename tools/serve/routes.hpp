@@ -8,8 +8,8 @@
 //   GET  /api/errors.png          with --data: the misclassified digits (nndl-evaluate --errors)
 //
 // Every error is {"error": "..."} with its status: 400 a bad request or image, 404 an unknown
-// path, 405 a known path with another method, 411 a body without Content-Length (chunked), 413
-// a body over the limit, 500 a failure of the server itself.
+// path, 405 a known path with another method, 411 a body without Content-Length (or chunked),
+// 413 a body over the limit, 415 a compressed body, 500 a failure of the server itself.
 #pragma once
 
 #include <httplib.h>
