@@ -82,8 +82,9 @@ void install_routes(httplib::Server& server, const api& service, const evaluatio
   // Before httplib reads a body (which it would otherwise do without bound): a body must say its
   // length, within the limit, and come uncompressed. A chunked body or one without a length could
   // grow until the connection closes, a gzip body of 4 MB could inflate to gigabytes, and a huge
-  // Content-Length would be read through to be skipped. The connection is closed after the answer,
-  // since its body is left unread.
+  // Content-Length would be read through to be skipped. The answer asks the client to close the
+  // connection, since the body is left unread (httplib 0.11 itself keeps it open: what comes next
+  // on it is read as a new request).
   server.set_pre_routing_handler([&l](const httplib::Request& req, httplib::Response& res) {
     const auto refuse = [&res](int status, const std::string& message) {
       res.set_header("Connection", "close");
