@@ -90,3 +90,36 @@ if(TARGET ch1_network AND TARGET ch6_convnet AND TARGET nndl_evaluate AND TARGET
                      -DWORK=${CMAKE_CURRENT_BINARY_DIR}/programs/${case} -P ${CMAKE_CURRENT_SOURCE_DIR}/programs.cmake)
   endforeach()
 endif()
+
+# nndl-serve (tools/serve): its JSON API against real servers, its page in headless Chromium through
+# Selenium, and a load check (tests/serve/). The models are trained first, once (fixture serve_models).
+if(TARGET nndl_serve AND TARGET mlp_784_256_64_10 AND TARGET ch6_convnet AND TARGET nndl_predict AND TARGET nndl_evaluate)
+  find_package(CLI11 REQUIRED)
+  find_package(nlohmann_json REQUIRED)
+  add_executable(serve_test_models serve/serve_test_models.cpp)
+  target_link_libraries(serve_test_models PRIVATE nndl::nndl nndl_build_flags)
+  add_executable(nndl_serve_load serve/serve_load.cpp)
+  target_link_libraries(nndl_serve_load PRIVATE nndl_build_flags CLI11::CLI11 nlohmann_json::nlohmann_json PkgConfig::CPP_HTTPLIB)
+  # Everything these tests run: cmake --build --preset release --target serve_tests
+  add_custom_target(serve_tests DEPENDS nndl_serve nndl_serve_load serve_test_models mlp_784_256_64_10 ch6_convnet
+                                        nndl_predict nndl_evaluate)
+
+  set(serve_models ${CMAKE_CURRENT_BINARY_DIR}/serve/models)
+  add_test(NAME serve.models
+           COMMAND ${CMAKE_COMMAND} -DMLP=$<TARGET_FILE:mlp_784_256_64_10> -DCH6=$<TARGET_FILE:ch6_convnet>
+                   -DHELPER=$<TARGET_FILE:serve_test_models> -DWORK=${serve_models}
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/serve/models.cmake)
+  set_tests_properties(serve.models PROPERTIES FIXTURES_SETUP serve_models ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+  set(serve_env NNDL_SERVE=$<TARGET_FILE:nndl_serve> NNDL_PREDICT=$<TARGET_FILE:nndl_predict>
+                NNDL_EVALUATE=$<TARGET_FILE:nndl_evaluate> NNDL_SERVE_MODELS=${serve_models} OPENBLAS_NUM_THREADS=1
+                NNDL_SERVE_SCREENSHOT=${CMAKE_CURRENT_BINARY_DIR}/serve/page.png)
+  foreach(part api http browser)
+    add_test(NAME serve.${part} COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve/test_serve_${part}.py)
+    set_tests_properties(serve.${part} PROPERTIES FIXTURES_REQUIRED serve_models ENVIRONMENT "${serve_env}" TIMEOUT 300)
+  endforeach()
+  set_tests_properties(serve.browser PROPERTIES SKIP_RETURN_CODE 77)  # no browser: loud warning, "skipped"
+  add_test(NAME serve.load
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve/serve_load.py --serve $<TARGET_FILE:nndl_serve>
+                   --load $<TARGET_FILE:nndl_serve_load> --requests 2000 --clients 8 ${serve_models}/mlp.npz)
+  set_tests_properties(serve.load PROPERTIES FIXTURES_REQUIRED serve_models ENVIRONMENT "${serve_env}" TIMEOUT 300)
+endif()

@@ -187,6 +187,63 @@ TEST_CASE("broken image files give image_error naming the file and the problem",
   CHECK_THROWS_AS(nndl::read_image(dir.path), nndl::image_error);  // a folder
 }
 
+TEST_CASE("decode_image: bytes in memory decode as the file does, with the same checks", "[image]") {
+  test_support::temp_dir dir("image-memory");
+  nndl::gray_image g(30, 20);
+  for (std::size_t i = 100; i < 400; ++i) g.pixels[i] = float(i % 7) / 6.0f;
+  write_image(dir / "good.png", g);
+  write_image(dir / "good.jpg", g);
+  write_image(dir / "good.bmp", g);
+  write_pgm(dir / "good.pgm", g);
+  for (const char* f : {"good.png", "good.jpg", "good.bmp", "good.pgm"}) {
+    INFO(f);
+    const auto from_file = nndl::read_image(dir / f);
+    const auto from_bytes = nndl::decode_image(read_bytes(dir / f), "upload");
+    CHECK(from_bytes.width == 30);
+    CHECK(from_bytes.height == 20);
+    CHECK(from_bytes.pixels == from_file.pixels);
+  }
+  const std::string png = read_bytes(dir / "good.png");
+  const std::vector<std::pair<std::string, const char*>> cases = {
+      {"", "empty file"},
+      {"hello, this is not an image\n", "not an image in a supported format"},
+      {png.substr(0, png.size() / 2), "truncated PNG"},
+      {png.substr(0, 12), "PNG"},
+      {"P2\n2 2\n255\n0 0 0 0\n", "ASCII PGM (P2) is not supported"}};
+  for (const auto& [bytes, why] : cases) {
+    INFO(why);
+    try {
+      nndl::decode_image(bytes, "upload");
+      FAIL("no error");
+    } catch (const nndl::image_error& e) {
+      CHECK(e.file() == "upload");
+      CHECK(std::string(e.what()).find("upload") != std::string::npos);
+      CHECK(e.problem().find(why) != std::string::npos);
+    }
+  }
+  // The pixel limit is checked from the header: 30 x 20 = 600 pixels.
+  CHECK_THROWS_WITH(nndl::decode_image(png, "upload", 599), Catch::Contains("PNG of 30 x 20 pixels is too large (limit 599 pixels)"));
+  CHECK(nndl::decode_image(png, "upload", 600).width == 30);
+  CHECK_THROWS_WITH(nndl::read_image(dir / "good.png", 599), Catch::Contains("too large (limit 599 pixels)"));
+  // A huge image, refused before its pixels are decoded: a PGM header that claims 10000 x 10000.
+  const std::string huge = "P5\n10000 10000\n255\n" + std::string(16, '\0');
+  CHECK_THROWS_WITH(nndl::decode_image(huge, "upload"), Catch::Contains("10000 x 10000 pixels is too large (limit " +
+                                                                        std::to_string(nndl::max_image_pixels) + " pixels)"));
+}
+
+TEST_CASE("png_bytes encodes the PNG save_png writes", "[image]") {
+  test_support::temp_dir dir("image-png");
+  std::array<float, 784> x{};
+  for (std::size_t i = 0; i < 784; ++i) x[i] = float(i % 28) / 27.0f;
+  nndl::save_png(dir / "x.png", nndl::as_image(x));
+  const auto bytes = nndl::png_bytes(nndl::as_image(x));
+  CHECK(std::string(bytes.begin(), bytes.end()) == read_bytes(dir / "x.png"));
+  const auto back = nndl::decode_image(bytes, "memory");
+  REQUIRE(back.pixels.size() == 784);
+  for (std::size_t i = 0; i < 784; ++i) CHECK(back.pixels[i] == Approx(x[i]).margin(0.5 / 255));
+  CHECK_THROWS_AS(nndl::png_bytes(nndl::gray_image{}), nndl::image_error);
+}
+
 TEST_CASE("save_png writes a 28x28 PNG atomically that reads back", "[image]") {
   test_support::temp_dir dir("image");
   std::array<float, 784> x{};

@@ -14,6 +14,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdio>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,9 +36,17 @@ struct evaluation {
   double accuracy() const { return total ? double(correct) / double(total) : 0; }
 };
 
+/// What evaluate() throws when its `go_on` callback asks it to stop.
+struct evaluation_stopped : std::runtime_error {
+  evaluation_stopped() : std::runtime_error("the evaluation was stopped") {}
+};
+
 /// Evaluates `m` on `data` in blocks of 1000 rows (a model's evaluate() gives the same count).
+/// `go_on`, when given, is told the rows done after each block; when it returns false the
+/// evaluation stops by throwing evaluation_stopped (nndl-serve: progress, and Ctrl-C).
 template <class T>
-evaluation evaluate(const nndl::model& m, const nndl::dataset<T>& data, const std::string& split) {
+evaluation evaluate(const nndl::model& m, const nndl::dataset<T>& data, const std::string& split,
+                    const std::function<bool(std::size_t done)>& go_on = {}) {
   const std::size_t classes = m.output_size();
   evaluation e{split, 0, data.size(), std::vector<std::size_t>(classes), std::vector<std::size_t>(classes),
                std::vector<std::vector<std::size_t>>(classes, std::vector<std::size_t>(classes)), {}, {}, 0};
@@ -58,6 +68,7 @@ evaluation evaluate(const nndl::model& m, const nndl::dataset<T>& data, const st
       const auto mine = m.predict_member(data.row(start), rows, k);
       for (std::size_t i = 0; i < rows; ++i) e.member_correct[k] += mine[i] == data.labels[start + i];
     }
+    if (go_on && !go_on(start + rows)) throw evaluation_stopped();
   }
   return e;
 }

@@ -2,6 +2,7 @@
 // with MNIST's own preprocessing, one step per function so that each can be looked at and tested:
 //
 //   read_image        decode through stb_image; grayscale (Rec. 601 luma, alpha over white), [0, 1]
+//                     (decode_image: the same from bytes in memory, e.g. an upload)
 //   to_ink_on_black   background from the border: light -> invert; stretch so background = 0, ink = 1
 //   crop_to_ink       the bounding box of the strokes (and their faint rim)
 //   fit_box           scale to fit 20 x 20 keeping the aspect ratio (area averaging down, bilinear up)
@@ -32,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -40,6 +42,10 @@
 #include "../errors.hpp"
 
 namespace nndl {
+
+/// The most pixels read_image and decode_image decode by default (64 Mi: an 8192 x 8192 photo); a
+/// larger image is refused from its header, before any memory is reserved for its pixels.
+inline constexpr std::size_t max_image_pixels = std::size_t{1} << 26;
 
 /// A grayscale image, row-major, values in [0, 1].
 struct gray_image {
@@ -71,7 +77,7 @@ struct preprocess_steps {
 
 namespace detail {
 
-inline std::string byte_list(const std::vector<unsigned char>& b, std::size_t n) {
+inline std::string byte_list(std::span<const unsigned char> b, std::size_t n) {
   std::string s;
   char buf[8];
   for (std::size_t i = 0; i < std::min(n, b.size()); ++i) {
@@ -81,12 +87,12 @@ inline std::string byte_list(const std::vector<unsigned char>& b, std::size_t n)
   return s;
 }
 
-inline bool starts_with(const std::vector<unsigned char>& b, const char* magic, std::size_t n) {
+inline bool starts_with(std::span<const unsigned char> b, const char* magic, std::size_t n) {
   return b.size() >= n && std::memcmp(b.data(), magic, n) == 0;
 }
 
 /// "PNG", "JPEG", ... from the first bytes; empty when none of the formats stb_image decodes.
-inline std::string image_format(const std::vector<unsigned char>& b) {
+inline std::string image_format(std::span<const unsigned char> b) {
   if (starts_with(b, "\x89PNG\r\n\x1a\n", 8)) return "PNG";
   if (starts_with(b, "\xFF\xD8\xFF", 3)) return "JPEG";
   if (starts_with(b, "BM", 2)) return "BMP";
@@ -95,14 +101,14 @@ inline std::string image_format(const std::vector<unsigned char>& b) {
   return "";
 }
 
-inline std::uint32_t le32(const std::vector<unsigned char>& b, std::size_t at) {
+inline std::uint32_t le32(std::span<const unsigned char> b, std::size_t at) {
   return std::uint32_t(b[at]) | std::uint32_t(b[at + 1]) << 8 | std::uint32_t(b[at + 2]) << 16 |
          std::uint32_t(b[at + 3]) << 24;
 }
 
 /// stb_image decodes some cut files without complaint (it pads missing data with zeros); this
 /// finds the end of the data each format promises. Returns a problem, or "" when complete.
-inline std::string truncation_problem(const std::string& fmt, const std::vector<unsigned char>& b) {
+inline std::string truncation_problem(const std::string& fmt, std::span<const unsigned char> b) {
   if (fmt == "PNG") {
     // Chunks: length (4 bytes, big-endian), type (4), data, CRC (4); the last is IEND. stb_image
     // reserves the memory a chunk's length claims before reading its data (a 110-byte file claimed
@@ -226,34 +232,51 @@ inline gray_image to_grayscale(const unsigned char* px, std::size_t w, std::size
   return g;
 }
 
-/// Reads and decodes an image file (through stb_image), as grayscale. Throws image_error for a
-/// missing, unreadable, empty, non-image, corrupt or truncated file.
-inline gray_image read_image(const std::filesystem::path& file, std::size_t max_pixels = std::size_t{1} << 26) {
-  const auto contents = detail::read_whole_file(file, "an image file");
-  if (!contents.problem.empty()) throw image_error(file, contents.problem);
-  const std::vector<unsigned char> bytes(contents.bytes.begin(), contents.bytes.end());
-  if (bytes.empty()) throw image_error(file, "empty file (0 bytes)");
-  if (bytes.size() > std::size_t{INT32_MAX}) throw image_error(file, "too large for an image (" + std::to_string(bytes.size()) + " bytes)");
+/// Decodes an image held in memory (through stb_image), as grayscale. `name` stands for the bytes
+/// in messages (a file name, "upload"). Throws image_error for empty, non-image, corrupt or
+/// truncated bytes, and for an image of more than max_pixels pixels (refused from its header).
+inline gray_image decode_image(std::span<const unsigned char> bytes, const std::filesystem::path& name,
+                               std::size_t max_pixels = max_image_pixels) {
+  if (bytes.empty()) throw image_error(name, "empty file (0 bytes)");
+  if (bytes.size() > std::size_t{INT32_MAX}) throw image_error(name, "too large for an image (" + std::to_string(bytes.size()) + " bytes)");
 
   const std::string fmt = detail::image_format(bytes);
   if (fmt.empty())
-    throw image_error(file, "not an image in a supported format (PNG, JPEG, BMP, PGM/PPM, GIF): it starts with bytes " +
+    throw image_error(name, "not an image in a supported format (PNG, JPEG, BMP, PGM/PPM, GIF): it starts with bytes " +
                                 detail::byte_list(bytes, 8));
-  if (fmt == "PGM" && bytes[1] == '2') throw image_error(file, "ASCII PGM (P2) is not supported; save it as binary PGM (P5)");
+  if (fmt == "PGM" && bytes[1] == '2') throw image_error(name, "ASCII PGM (P2) is not supported; save it as binary PGM (P5)");
   if (fmt == "PNM" && (bytes[1] == '1' || bytes[1] == '3' || bytes[1] == '4'))
-    throw image_error(file, "ASCII or 1-bit PNM (P" + std::string(1, char(bytes[1])) + ") is not supported; use P5 or P6");
+    throw image_error(name, "ASCII or 1-bit PNM (P" + std::string(1, char(bytes[1])) + ") is not supported; use P5 or P6");
   int w = 0, h = 0, channels = 0;
   if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels))
-    throw image_error(file, "corrupt " + fmt + " header (" + std::string(stbi_failure_reason()) + ")");
+    throw image_error(name, "corrupt " + fmt + " header (" + std::string(stbi_failure_reason()) + ")");
   if (w <= 0 || h <= 0 || std::size_t(w) * std::size_t(h) > max_pixels)
-    throw image_error(file, fmt + " of " + std::to_string(w) + " x " + std::to_string(h) + " pixels is too large (limit " +
+    throw image_error(name, fmt + " of " + std::to_string(w) + " x " + std::to_string(h) + " pixels is too large (limit " +
                                 std::to_string(max_pixels) + " pixels)");
-  if (const std::string cut = detail::truncation_problem(fmt, bytes); !cut.empty()) throw image_error(file, cut);
+  if (const std::string cut = detail::truncation_problem(fmt, bytes); !cut.empty()) throw image_error(name, cut);
   unsigned char* px = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels, 0);
-  if (!px) throw image_error(file, "corrupt " + fmt + " data (" + std::string(stbi_failure_reason()) + ")");
-  gray_image g = to_grayscale(px, std::size_t(w), std::size_t(h), channels);
+  if (!px) throw image_error(name, "corrupt " + fmt + " data (" + std::string(stbi_failure_reason()) + ")");
+  gray_image g;
+  try {
+    g = to_grayscale(px, std::size_t(w), std::size_t(h), channels);
+  } catch (...) {  // out of memory: the pixels are still freed
+    stbi_image_free(px);
+    throw;
+  }
   stbi_image_free(px);
   return g;
+}
+/// The same for bytes held in a string (an HTTP request's body).
+inline gray_image decode_image(const std::string& bytes, const std::filesystem::path& name, std::size_t max_pixels = max_image_pixels) {
+  return decode_image(std::span(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()), name, max_pixels);
+}
+
+/// Reads and decodes an image file (decode_image), as grayscale. Throws image_error for a missing,
+/// unreadable, empty, non-image, corrupt or truncated file, and for one over max_pixels pixels.
+inline gray_image read_image(const std::filesystem::path& file, std::size_t max_pixels = max_image_pixels) {
+  const auto contents = detail::read_whole_file(file, "an image file");
+  if (!contents.problem.empty()) throw image_error(file, contents.problem);
+  return decode_image(contents.bytes, file, max_pixels);
 }
 
 /// MNIST digits are light ink on black. The background level is the median of the border pixels;
@@ -392,6 +415,20 @@ gray_image as_image(const std::array<T, N>& v) {
   gray_image g(side, side);
   for (std::size_t i = 0; i < side * side; ++i) g.pixels[i] = std::clamp(float(v[i]), 0.0f, 1.0f);
   return g;
+}
+
+/// An 8-bit grayscale PNG (value 1 -> 255) in memory: the bytes save_png writes.
+inline std::vector<unsigned char> png_bytes(const gray_image& g) {
+  if (g.empty()) throw image_error({}, "refusing to encode an empty image");
+  std::vector<unsigned char> px(g.pixels.size()), out;
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<unsigned char>(std::lround(255 * std::clamp(g.pixels[i], 0.0f, 1.0f)));
+  auto append = [](void* to, void* data, int size) {
+    auto* v = static_cast<std::vector<unsigned char>*>(to);
+    v->insert(v->end(), static_cast<unsigned char*>(data), static_cast<unsigned char*>(data) + size);
+  };
+  if (!stbi_write_png_to_func(append, &out, int(g.width), int(g.height), 1, px.data(), int(g.width)))
+    throw image_error({}, "cannot encode a " + std::to_string(g.width) + " x " + std::to_string(g.height) + " PNG");
+  return out;
 }
 
 /// Writes an 8-bit grayscale PNG (value 1 -> 255), atomically: a temporary file renamed over `file`.
