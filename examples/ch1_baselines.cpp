@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 
 #include "nndl/data/mnist.hpp"
 
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   app.add_option("--svm-cache-mb", svm_cache_mb, "libsvm kernel cache size in MB")
       ->check(CLI::PositiveNumber);
   app.add_option("--metrics", metrics, "Write a CSV: baseline,correct,total,accuracy,seconds");
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
 
   nndl::mnist_data<double> mnist;
   try {

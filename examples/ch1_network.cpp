@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--plot", plot, "Write the learning curve as a PNG (gnuplot), its figures and script beside it");
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   examples::setup_blas(f);
   return examples::guarded("ch1_network", [&] {
     return nndl::choose_value<std::size_t{30}, std::size_t{100}>(hidden, "--hidden", [&](auto h) { return run<h()>(f, runs, plot); });

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   examples::common_flags f;
   f.epochs = 3;
   examples::add_common_flags(app, f);
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   examples::setup_blas(f);
   const auto data = examples::load_data<double>(f);
 

@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
   app.add_option("--svm-cache-mb", o.svm_cache_mb, "libsvm kernel cache size in MB")->capture_default_str();
   app.add_option("--plot", o.plot, "Write the book's two plots (linear and log size) as a PNG, its CSV and gnuplot "
                                    "script beside it");
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
   return examples::guarded("ch3_more_data", [&] { return run(o); });
 }

@@ -284,7 +284,7 @@ int main(int argc, char** argv) {
     if (unset("--cost")) o.cost = "cross-entropy";
   });
 
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
   return examples::guarded("ch3_network2", [&] { return dispatch(o); });
 }

@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
   app.add_flag("--skip-accuracy", o.skip_accuracy, "Skip the four 30-epoch trainings");
   examples::add_save_flag(app, o.common, argc, argv,
                           "Save each network of the accuracy runs as FILE-1hidden.npz ... FILE-4hidden.npz");
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
   return examples::guarded("ch5_vanishing_gradient", [&] { return run(o); });
 }

@@ -345,7 +345,7 @@ int main(int argc, char** argv) {
     if (app.count("--eta") == 0) o.common.eta = p.eta;
     if (app.count("--lambda") == 0) o.lambda = p.lambda;
   });
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
   return examples::guarded("ch6_convnet", [&] { return dispatch(o); });
 }

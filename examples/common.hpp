@@ -8,7 +8,7 @@
 #include <nndl/network.hpp>
 #include <nndl/train/progress.hpp>
 
-#include <CLI/CLI.hpp>
+#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 
 
 

@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
   app.add_option("--top", o.top, "Rows of the table of best trials")->capture_default_str();
   app.add_flag("!--no-test", o.test, "Do not score the chosen model on the test set");
   examples::add_save_flag(app, o.common, argc, argv, "Save the chosen network (trained again to its best epoch)");
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   nndl::set_blas_threads(o.common.blas_threads > 0 ? o.common.blas_threads : 1);  // trials run in parallel
   if (rank == 0) std::cout << nndl::blas_summary() << '\n';
   namespace tune = nndl::tune;

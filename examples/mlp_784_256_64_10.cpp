@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] {
     if (o.optimizer == "adam" && app.count("--eta") == 0) o.common.eta = 0.001;
   });
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
   return examples::guarded("mlp_784_256_64_10", [&] {
     if (o.hidden_act == "sigmoid") return run<mlp<nndl::sigmoid, nndl::default_weight_init>>(o);

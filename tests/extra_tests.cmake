@@ -100,6 +100,7 @@ if(TARGET nndl_serve AND TARGET mlp_784_256_64_10 AND TARGET ch6_convnet AND TAR
   target_link_libraries(serve_test_models PRIVATE nndl::nndl nndl_build_flags)
   add_executable(nndl_serve_load serve/serve_load.cpp)
   target_link_libraries(nndl_serve_load PRIVATE nndl_build_flags CLI11::CLI11 nlohmann_json::nlohmann_json PkgConfig::CPP_HTTPLIB)
+  target_include_directories(nndl_serve_load PRIVATE ${PROJECT_SOURCE_DIR}/tools)  # cli.hpp
   # Everything these tests run: cmake --build --preset release --target serve_tests
   add_custom_target(serve_tests DEPENDS nndl_serve nndl_serve_load serve_test_models mlp_784_256_64_10 ch6_convnet
                                         nndl_predict nndl_evaluate)

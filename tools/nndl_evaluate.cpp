@@ -11,7 +11,7 @@
 #include <nndl/data/mnist.hpp>
 #include <nndl/io/model_file.hpp>
 
-#include <CLI/CLI.hpp>
+#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 
 #include <chrono>
 #include <cstdio>
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   app.add_option("--errors", o.errors, "Write the misclassified digits (at most 400) as a PNG grid, each with its true "
                                        "and predicted label");
   app.add_flag("--json", o.json, "Print the whole report as JSON");
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   try {
     const nndl::model m = nndl::load_model(o.model);
     if (!o.json) std::cout << m.describe();

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 
 #include <nndl/data/image.hpp>
 #include <nndl/data/mnist.hpp>
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   app.add_option("--format", format, "png, jpg (quality 95), bmp or pgm")
       ->capture_default_str()
       ->check(CLI::IsMember({"png", "jpg", "bmp", "pgm"}));
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   try {
     const auto mnist = nndl::load_mnist<double>(
         nndl::find_data_dir(data.empty() ? std::nullopt : std::optional<std::filesystem::path>(data)));

@@ -14,7 +14,7 @@
 #include <nndl/io/model_file.hpp>
 #include <nndl/train/progress.hpp>
 
-#include <CLI/CLI.hpp>
+#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet", o.quiet, "No progress bar and no summary line (errors are still printed)");
   app.add_option("--workers", o.workers, "Threads that decode images")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--batch", o.batch, "Images per forward pass")->capture_default_str()->check(CLI::Range(1, 100000));
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
   try {
     const nndl::model m = nndl::load_model(o.model);
     return classify(o, m);

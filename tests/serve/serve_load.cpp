@@ -4,7 +4,7 @@
 // percentiles; exit status 1 when any request failed or answered another digit, 2 for bad arguments.
 //
 //   nndl_serve_load --port 8080 --image digit.png --requests 2000 --clients 8
-#include <CLI/CLI.hpp>
+#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -34,7 +34,7 @@ int run(int argc, char** argv) {
   app.add_option("--requests", requests, "Requests in all")->capture_default_str()->check(CLI::Range(1, 10000000));
   app.add_option("--clients", clients, "Concurrent clients")->capture_default_str()->check(CLI::Range(1, 256));
   app.add_flag("--json", json, "Print the figures as JSON");
-  CLI11_PARSE(app, argc, argv);
+  NNDL_PARSE(app, argc, argv);
 
   std::ifstream in(image, std::ios::binary);
   const std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

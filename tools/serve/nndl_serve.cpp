@@ -17,7 +17,7 @@
 #include <nndl/data/image.hpp>
 #include <nndl/io/model_file.hpp>
 
-#include <CLI/CLI.hpp>
+#include "../cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 #include <httplib.h>
 
 #include <fcntl.h>
@@ -155,12 +155,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, nndl::max_image_pixels));
   app.add_flag("--log", o.log, "Print one line per request on stderr");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e);  // --help: 0, its text printed; a bad command line: the message
-    return status == 0 ? 0 : 2;
-  }
+  NNDL_PARSE(app, argc, argv);  // --help: 0, its text printed; a bad command line: the message, 2
   try {
     return serve_model(o);
   } catch (const std::exception& e) {  // a bad model or data folder: named in the message
