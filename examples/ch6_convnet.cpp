@@ -3,7 +3,7 @@
 // validation accuracy.
 //   ch6_convnet --preset conv20-40            # see --help for the book's table
 //   ch6_convnet --preset dropout --ensemble 5 # plurality vote of five networks, trained in parallel
-//   mpirun -np 5 ch6_convnet_mpi --preset dropout --ensemble 5   # one network per process, voted on process 0
+//   mpirun -np 5 ch6_convnet --preset dropout --ensemble 5   # one network per process, voted on process 0
 #include "common.hpp"
 #include "mpi_members.hpp"
 #include "session.hpp"
@@ -296,7 +296,7 @@ int run(const options& o, const preset& p) {
 int dispatch(const options& o);
 
 int main(int argc, char** argv) {
-  const examples::mpi::session mpi(&argc, &argv);  // MPI_Init .. MPI_Finalize in ch6_convnet_mpi
+  const examples::mpi::session mpi(&argc, &argv);  // MPI_Init .. MPI_Finalize when mpirun started it
   CLI::App app{"Chapter 6: convolutional networks (network3.py) on MNIST, float32"};
   options o;
   o.cache = nndl::default_data_dir() + "/../mnist-expanded";

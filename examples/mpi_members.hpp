@@ -1,11 +1,13 @@
-// An ensemble's members spread over MPI processes (ch6_convnet_mpi, built with NNDL_WITH_MPI):
-// member i trains on process i mod P; afterwards every process says how it ended (so that no
-// process waits for one that failed), and the members' weights and reports go to process 0, which
-// votes and saves. Without NNDL_WITH_MPI there is one process and every function is trivial.
+// An ensemble's members spread over MPI processes (ch6_convnet built with NNDL_WITH_MPI, as the
+// release preset does, and started by mpirun): member i trains on process i mod P; afterwards every
+// process says how it ended (so that no process waits for one that failed), and the members'
+// weights and reports go to process 0, which votes and saves. A program that mpirun did not start
+// does not touch MPI; without NNDL_WITH_MPI there is one process and every function is trivial.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 #include <vector>
 
 #ifdef NNDL_WITH_MPI
@@ -19,17 +21,31 @@ struct world_info {
 };
 inline world_info world{};
 
-/// MPI_Init (and the rank and size) in the MPI build; nothing otherwise.
+/// True when a process manager started this program (mpirun: Open MPI's OMPI_COMM_WORLD_SIZE, or a
+/// PMI/PMIx launcher's variables).
+inline bool started_by_mpirun() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+inline bool& active() {
+  static bool a = false;
+  return a;
+}
+
+/// MPI_Init (and the rank and size) in the MPI build when mpirun started the program; nothing otherwise.
 inline void init([[maybe_unused]] int* argc, [[maybe_unused]] char*** argv) {
 #ifdef NNDL_WITH_MPI
+  if (!started_by_mpirun()) return;
   MPI_Init(argc, argv);
+  active() = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &world.size);
 #endif
 }
 inline void finalize() {
 #ifdef NNDL_WITH_MPI
-  MPI_Finalize();
+  if (active()) MPI_Finalize();
 #endif
 }
 /// init() .. finalize() for main's whole body, every return included.

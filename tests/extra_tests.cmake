@@ -64,10 +64,10 @@ if(TARGET hyperparameter_search_mpi)
 endif()
 
 # ch6_convnet's ensemble over two MPI processes equals the one-process ensemble (needs MNIST).
-if(TARGET ch6_convnet_mpi AND TARGET nndl_evaluate)
+if(NNDL_WITH_MPI AND TARGET ch6_convnet AND TARGET nndl_evaluate)
   find_program(NNDL_MPIRUN mpirun REQUIRED)
   add_test(NAME mpi.ch6_ensemble_two_processes
-           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:ch6_convnet_mpi>
+           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:ch6_convnet>
                    -DSEQUENTIAL=$<TARGET_FILE:ch6_convnet> -DEVALUATE=$<TARGET_FILE:nndl_evaluate>
                    -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi_ensemble -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_ensemble.cmake)

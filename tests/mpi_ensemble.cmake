@@ -1,5 +1,5 @@
-# An ensemble of 2 over two MPI processes (ch6_convnet_mpi) against the same ensemble trained in one
-# process (ch6_convnet): both processes train a network, process 0 votes, and the vote, each network's
+# An ensemble of 2 over two MPI processes (mpirun -np 2 ch6_convnet) against the same ensemble trained
+# in one process (ch6_convnet started alone): both processes train a network, process 0 votes, and the vote, each network's
 # report and the saved ensemble's evaluation equal the one-process run's (the same seeds, one thread
 # per network). A small preset on 500 images. MNIST: NNDL_DATA when set, else the repository's copy.
 set(data ${REPO_DATA})

@@ -205,13 +205,13 @@ class Lifecycle(unittest.TestCase):
             c.close()
             self.assertEqual(status, 0, err)
             self.assertIn("stopped", out)
-            self.assertLess(seconds, 5)
+            self.assertLess(seconds, 15)  # it stops, rather than hang (not a speed target: a busy CI machine is slow)
 
     def test_ctrl_c_while_evaluating(self):
         s = Server(SERVE, MLP, "--data", mnist_dir())
         status, out, err, seconds = s.stop()
         self.assertEqual(status, 0, err)
-        self.assertLess(seconds, 5)
+        self.assertLess(seconds, 15)  # it stops with the evaluation running, rather than hang
 
     def test_bad_model_is_an_error_before_listening(self):
         with tempfile.TemporaryDirectory() as d:
