@@ -45,6 +45,15 @@ void write_pgm(const fs::path& p, const nndl::gray_image& g) {
   write_bytes(p, s);
 }
 
+/// The same image as good.png, good.jpg, good.bmp and good.pgm in `dir`.
+constexpr const char* good_files[] = {"good.png", "good.jpg", "good.bmp", "good.pgm"};
+void write_good_files(const fs::path& dir, const nndl::gray_image& g) {
+  write_image(dir / "good.png", g);
+  write_image(dir / "good.jpg", g);
+  write_image(dir / "good.bmp", g);
+  write_pgm(dir / "good.pgm", g);
+}
+
 nndl::gray_image digit_image(const double* row) {
   nndl::gray_image g(28, 28);
   for (std::size_t i = 0; i < 784; ++i) g.pixels[i] = float(row[i]);
@@ -149,11 +158,8 @@ TEST_CASE("broken image files give image_error naming the file and the problem",
   test_support::temp_dir dir("image");
   nndl::gray_image g(30, 30);
   for (std::size_t i = 100; i < 400; ++i) g.pixels[i] = 1;
-  write_image(dir / "good.png", g);
-  write_image(dir / "good.jpg", g);
-  write_image(dir / "good.bmp", g);
-  write_pgm(dir / "good.pgm", g);
-  for (const char* f : {"good.png", "good.jpg", "good.bmp", "good.pgm"}) {
+  write_good_files(dir.path, g);
+  for (const char* f : good_files) {
     INFO(f);
     CHECK_NOTHROW(nndl::mnist_preprocess_file(dir / f));
   }
@@ -191,11 +197,8 @@ TEST_CASE("decode_image: bytes in memory decode as the file does, with the same 
   test_support::temp_dir dir("image-memory");
   nndl::gray_image g(30, 20);
   for (std::size_t i = 100; i < 400; ++i) g.pixels[i] = float(i % 7) / 6.0f;
-  write_image(dir / "good.png", g);
-  write_image(dir / "good.jpg", g);
-  write_image(dir / "good.bmp", g);
-  write_pgm(dir / "good.pgm", g);
-  for (const char* f : {"good.png", "good.jpg", "good.bmp", "good.pgm"}) {
+  write_good_files(dir.path, g);
+  for (const char* f : good_files) {
     INFO(f);
     const auto from_file = nndl::read_image(dir / f);
     const auto from_bytes = nndl::decode_image(read_bytes(dir / f), "upload");
