@@ -194,6 +194,7 @@ int run(const options& o, const preset& p) {
     train_opts.push_back({.epochs = c.epochs, .mini_batch = c.mini_batch, .eta = c.eta, .lambda = o.lambda,
                           .seed = seed, .workers = workers, .label = k > 1 ? "Network " + std::to_string(i + 1) : "",
                           .stop = stop});
+    if (examples::mpi::owner(i) != examples::mpi::world.rank) continue;  // another process trains it
     if (const auto state = ckpts[i].resume(nets[i], train_opts[i], "Network " + std::to_string(i + 1)))
       reports[i].restore(ckpts[i].extra.contains("best_validation") ? ckpts[i].extra : *state);
   }
