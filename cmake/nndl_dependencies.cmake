@@ -3,6 +3,7 @@
 #   nndl::io     data and model files (nndl/data/{idx,mnist,...}.hpp, nndl/io/*.hpp): zlib, nlohmann-json, libzip
 #   nndl::image  image files (nndl/data/image.hpp): stb_image
 #   nndl::tune   hyperparameter search (nndl/tune/*.hpp): NLopt
+#   nndl::onnx   ONNX model files (nndl/io/onnx.hpp): Debian's libonnx-dev (onnx_proto) and libprotobuf
 #   nndl::nndl   all of them
 # As the top-level project (examples, tests) every package is required; under add_subdirectory a
 # part whose packages are missing is left out with a message, and nndl::core needs only its own.
@@ -28,3 +29,6 @@ find_path(NNDL_ZIP_INCLUDE_DIR zip.h ${nndl_find})
 find_library(NNDL_ZIP_LIBRARY zip ${nndl_find})
 find_library(NNDL_STB_LIBRARY stb ${nndl_find})      # holds stb_image's code
 find_library(NNDL_NLOPT_LIBRARY nlopt ${nndl_find})
+# ONNX's generated protobuf classes (libonnx_proto, built with Debian's protobuf).
+find_package(Protobuf ${nndl_find})
+find_package(ONNX ${nndl_find})

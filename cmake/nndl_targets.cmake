@@ -1,5 +1,5 @@
 # nndl's targets (see nndl_dependencies.cmake for what each needs). All are header-only
-# (INTERFACE); the installed names are nndl::core, nndl::io, nndl::image, nndl::tune, nndl::nndl.
+# (INTERFACE); the installed names are nndl::core, nndl::io, nndl::image, nndl::tune, nndl::onnx, nndl::nndl.
 add_library(nndl_core INTERFACE)
 add_library(nndl::core ALIAS nndl_core)
 set_target_properties(nndl_core PROPERTIES EXPORT_NAME core)
@@ -41,6 +41,17 @@ if(NNDL_NLOPT_LIBRARY)
   list(APPEND nndl_parts nndl_tune)
 else()
   message(STATUS "nndl: nndl::tune left out (it needs NLopt)")
+endif()
+
+if(TARGET nndl_io AND TARGET onnx_proto AND Protobuf_FOUND)
+  add_library(nndl_onnx INTERFACE)
+  add_library(nndl::onnx ALIAS nndl_onnx)
+  set_target_properties(nndl_onnx PROPERTIES EXPORT_NAME onnx)
+  target_link_libraries(nndl_onnx INTERFACE nndl_io onnx_proto protobuf::libprotobuf)
+  target_compile_definitions(nndl_onnx INTERFACE NNDL_WITH_ONNX)
+  list(APPEND nndl_parts nndl_onnx)
+else()
+  message(STATUS "nndl: nndl::onnx left out (it needs libonnx-dev and libprotobuf-dev)")
 endif()
 
 add_library(nndl INTERFACE)

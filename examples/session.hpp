@@ -12,6 +12,7 @@
 
 #include <nndl/errors.hpp>
 #include <nndl/io/checkpoint.hpp>
+#include <nndl/io/formats.hpp>
 #include <nndl/io/json.hpp>
 #include <nndl/io/model_file.hpp>
 #include <nndl/io/npz.hpp>
@@ -88,28 +89,16 @@ inline void check_writable(const std::filesystem::path& file) {
     throw nndl::model_error(file, "cannot be written: no permission to write in " + folder.string());
 }
 
-/// Loads a model file into `net`: a self-describing .npz, the older MLP .npz, or network2.py's JSON.
+/// Loads a model file into `net`: ONNX, a self-describing .npz, the older MLP .npz, or network2.py's JSON.
 template <class Net>
 void load_into(Net& net, const std::filesystem::path& file) {
-  if (nndl::detail::starts_as_zip(file)) {
-    if (nndl::detail::npz_reader(file).has("model")) return nndl::load_model_into(net, file);
-    if constexpr (nndl::detail::only_dense_parameters<Net>()) return nndl::load_npz(net, file);
-  } else if constexpr (nndl::detail::only_dense_parameters<Net>()) {
-    return nndl::load_json(net, file);
-  }
-  nndl::load_model_into(net, file);  // says what is wrong with the file
+  nndl::load_network(net, file);
 }
 
-/// Saves `net` as FILE says: .json in network2.py's format (dense networks), else a self-describing .npz.
+/// Saves `net` as FILE says: .onnx, .json (network2.py's format, dense networks), else a self-describing .npz.
 template <class Net>
 void save_as(const Net& net, const std::filesystem::path& file, const nlohmann::json& provenance) {
-  if (file.extension() == ".json") {
-    if constexpr (nndl::detail::only_dense_parameters<Net>())
-      return nndl::save_json(net, file);
-    else
-      throw nndl::model_error(file, "network2.py's JSON holds only dense layers; save this network as .npz");
-  }
-  nndl::save_model(net, file, provenance);
+  nndl::save_network(net, file, provenance);
 }
 
 /// "Test accuracy: 9512 / 10000 (95.12%)"

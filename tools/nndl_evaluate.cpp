@@ -9,9 +9,12 @@
 #include "report.hpp"
 
 #include <nndl/data/mnist.hpp>
+#include <nndl/io/formats.hpp>  // load_model reads ONNX too
 #include <nndl/io/model_file.hpp>
 
 #include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+
+#include <xtensor/xnpy.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -22,7 +25,7 @@
 namespace {
 
 struct options {
-  std::string model, data, split = "test", errors;
+  std::string model, data, split = "test", errors, outputs;
   bool json = false;
 };
 
@@ -38,6 +41,13 @@ int run(const options& o, const nndl::model& m) {
   auto e = tools::evaluate(m, data, o.split);
   e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!o.errors.empty()) nndl::save_png(o.errors, tools::error_grid(e, data));
+  if (!o.outputs.empty()) {  // the first network's output activations {rows, outputs}, float64
+    const auto a = m.outputs(data.row(0), data.size());
+    xt::xtensor<double, 2> out = xt::zeros<double>({data.size(), m.output_size()});
+    std::copy(a.begin(), a.end(), out.begin());
+    if (const auto problem = nndl::detail::write_file_atomically(o.outputs, xt::dump_npy(out)); !problem.empty())
+      throw nndl::model_error(o.outputs, problem);
+  }
   if (o.json) {
     auto j = tools::json(e);
     j["model"] = o.model;
@@ -66,7 +76,7 @@ int main(int argc, char** argv) {
                "confused pairs, and optionally a picture of the misclassified digits. An ensemble is evaluated by "
                "its vote and network by network. Exit status: 0 evaluated, 2 bad model, data or arguments."};
   options o;
-  app.add_option("--model", o.model, "Model file: .npz (save_model, save_ensemble, save_npz) or network2.py's JSON")->required();
+  app.add_option("--model", o.model, "Model file: .npz (save_model, save_ensemble, save_npz), network2.py's JSON or ONNX (.onnx)")->required();
   app.add_option("--data", o.data, "MNIST folder (default: $NNDL_DATA, the user's folder, the repository's copy), or "
                                    "the book's mnist.pkl.gz");
   app.add_option("--split", o.split, "Which data: test (10,000 t10k images), validation (the last 10,000 training "
@@ -75,6 +85,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"test", "validation", "training"}));
   app.add_option("--errors", o.errors, "Write the misclassified digits (at most 400) as a PNG grid, each with its true "
                                        "and predicted label");
+  app.add_option("--outputs", o.outputs, "Write the output activations of every sample (the first network's) as a "
+                                         "float64 .npy array {samples, outputs}");
   app.add_flag("--json", o.json, "Print the whole report as JSON");
   NNDL_PARSE(app, argc, argv);
   try {

@@ -11,6 +11,7 @@
 // status: 0 when every file was classified, 1 when any failed, 2 when the model or the command
 // line is wrong.
 #include <nndl/data/image.hpp>
+#include <nndl/io/formats.hpp>  // load_model reads ONNX too
 #include <nndl/io/model_file.hpp>
 #include <nndl/train/progress.hpp>
 
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
                "sigmoid output layers: each output's share of their sum; an ensemble: the mean of its networks', and "
                "the digit is their vote). Exit status: 0 all classified, 1 some files failed, 2 bad model or arguments."};
   options o;
-  app.add_option("--model", o.model, "Model file")->required();
+  app.add_option("--model", o.model, "Model file: .npz, network2.py's JSON or ONNX (.onnx)")->required();
   app.add_option("inputs", o.inputs, "Image files and folders (searched recursively)")->required();
   app.add_flag("--json", o.json, "Print the results as JSON");
   app.add_option("--show-input", o.show_input, "Also write each preprocessed 28x28 input as a PNG into this folder");

@@ -2,6 +2,7 @@
 //   forward(z, a):     a = σ(z)                                        (1.3, 1.7)
 //   backward(z, a, g): g ← g ⊙ σ'(z), i.e. dC/da into dC/dz            (BP1, BP2)
 // For softmax, backward is the product with the Jacobian of each row instead of a ⊙.
+// graph_op names the ONNX operation of each (layers/kind/graph.hpp).
 #pragma once
 
 #include <algorithm>
@@ -31,6 +32,7 @@ using value_of = typename std::decay_t<E>::value_type;
 /// σ(z) = 1 / (1 + e^{−z}) (3); σ' = σ(1 − σ). Saturates to 0 or 1 for |z| ≫ 1, never NaN.
 struct sigmoid {
   static constexpr std::string_view name = "sigmoid";
+  static constexpr std::string_view graph_op = "Sigmoid";  ///< its ONNX operation
   static constexpr bool elementwise = true;
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
@@ -50,6 +52,7 @@ struct sigmoid {
 /// tanh(z); tanh' = 1 − tanh². (Named nndl::tanh: write it qualified.)
 struct tanh {
   static constexpr std::string_view name = "tanh";
+  static constexpr std::string_view graph_op = "Tanh";  ///< its ONNX operation
   static constexpr bool elementwise = true;
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
@@ -68,6 +71,7 @@ struct tanh {
 /// max(0, z); derivative 1 for z > 0, else 0.
 struct relu {
   static constexpr std::string_view name = "relu";
+  static constexpr std::string_view graph_op = "Relu";  ///< its ONNX operation
   static constexpr bool elementwise = true;
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
@@ -96,6 +100,7 @@ struct relu {
 /// The identity, a = z (a linear output layer).
 struct identity {
   static constexpr std::string_view name = "identity";
+  static constexpr std::string_view graph_op = "";  ///< its ONNX operation (none)
   static constexpr bool elementwise = true;
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
@@ -109,6 +114,7 @@ struct identity {
 /// subtracted so that z = ±1000 stays finite. Backward: g_j ← a_j (g_j − Σ_k g_k a_k).
 struct softmax {
   static constexpr std::string_view name = "softmax";
+  static constexpr std::string_view graph_op = "Softmax";  ///< its ONNX operation
   static constexpr bool elementwise = false;
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
@@ -134,9 +140,42 @@ struct softmax {
   }
 };
 
+/// The logarithm of softmax over each row, a_j = z_j − m − ln Σ_k e^{z_k − m} (m the row maximum):
+/// what PyTorch networks trained with NLLLoss end with (read from ONNX files). Its outputs are
+/// log-probabilities; log-likelihood on softmax is the same training objective (3.80).
+/// Backward: g_j ← g_j − e^{a_j} Σ_k g_k.
+struct log_softmax {
+  static constexpr std::string_view name = "log_softmax";
+  static constexpr std::string_view graph_op = "LogSoftmax";  ///< its ONNX operation
+  static constexpr bool elementwise = false;
+  template <class Z, class A>
+  static void forward(const Z& z, A&& a) {
+    using T = detail::value_of<Z>;
+    const std::size_t rows = z.shape()[0], cols = z.shape()[1];
+    for (std::size_t i = 0; i < rows; ++i) {
+      T m = z(i, 0);
+      for (std::size_t j = 1; j < cols; ++j) m = std::max(m, z(i, j));
+      T s = 0;
+      for (std::size_t j = 0; j < cols; ++j) s += std::exp(z(i, j) - m);
+      const T log_s = std::log(s);
+      for (std::size_t j = 0; j < cols; ++j) a(i, j) = z(i, j) - m - log_s;
+    }
+  }
+  template <class Z, class A, class G>
+  static void backward(const Z&, const A& a, G&& g) {
+    using T = detail::value_of<A>;
+    const std::size_t rows = a.shape()[0], cols = a.shape()[1];
+    for (std::size_t i = 0; i < rows; ++i) {
+      T sum = 0;
+      for (std::size_t j = 0; j < cols; ++j) sum += g(i, j);
+      for (std::size_t j = 0; j < cols; ++j) g(i, j) -= std::exp(a(i, j)) * sum;
+    }
+  }
+};
+
 /// Every activation, for what is chosen by name when a program runs (a model read from a file).
 /// A new activation is added here, in this file.
-using activations = std::tuple<sigmoid, tanh, relu, identity, softmax>;
+using activations = std::tuple<sigmoid, tanh, relu, identity, softmax, log_softmax>;
 
 /// Calls f.template operator()<Act>() for the activation named `name`; false when none is.
 template <class F>

@@ -67,39 +67,44 @@ inline std::string layer_name(const std::vector<std::size_t>& sizes, std::size_t
 
 }  // namespace detail
 
-/// Writes the network to `file` in network2.py's JSON format (plus an "nndl" key). Atomic: the
-/// data goes to a temporary file next to it that is renamed over `file` only when fully written.
-template <class Net>
-void save_json(const Net& net, const std::filesystem::path& file) {
-  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_json/load_json handle dense layers only (network2.py's format)");
-  using T = typename Net::scalar;
-  const architecture_record rec = Net::record();
+namespace detail {
+/// One parameter tensor for network2.py's format: weights {rows, cols} or biases {rows}.
+struct book_tensor {
+  std::size_t weighted_layer = 0, rank = 1, rows = 0, cols = 1;
+  std::vector<double> values;
+};
+
+/// Writes network2.py's JSON (plus an "nndl" key) from a record and its dense layers' tensors.
+inline void write_book_json(const std::filesystem::path& file, const architecture_record& rec, const std::vector<book_tensor>& tensors) {
+  for (const auto& l : rec.layers)
+    if (l.parameters > 0 && l.kind != "dense")
+      throw model_error(file, "network2.py's JSON holds only dense layers; this network has " + describe_layer(l) + " (save it as .npz or .onnx)");
   const auto sizes = book_sizes(rec);
   nlohmann::json weights = nlohmann::json::array(), biases = nlohmann::json::array();
-  net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
-    const std::size_t k = at.weighted_layer, rows = p.shape[0];
+  for (const auto& p : tensors) {
+    const std::size_t k = p.weighted_layer;
     nlohmann::json values = nlohmann::json::array();
-    for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t r = 0; r < p.rows; ++r) {
       if (p.rank == 2) {
         nlohmann::json row = nlohmann::json::array();
-        for (std::size_t c = 0; c < p.shape[1]; ++c) {
-          const T v = p.value[r * p.shape[1] + c];
+        for (std::size_t c = 0; c < p.cols; ++c) {
+          const double v = p.values[r * p.cols + c];
           if (!std::isfinite(v))
-            throw model_error(file, "refusing to save: weights" + detail::layer_name(sizes, k) + " row " + std::to_string(r) +
+            throw model_error(file, "refusing to save: weights" + layer_name(sizes, k) + " row " + std::to_string(r) +
                                         " column " + std::to_string(c) + " is " + std::to_string(v) + " (not finite)");
-          row.push_back(static_cast<double>(v));
+          row.push_back(v);
         }
         values.push_back(std::move(row));
       } else {
-        const T v = p.value[r];
+        const double v = p.values[r];
         if (!std::isfinite(v))
-          throw model_error(file, "refusing to save: biases" + detail::layer_name(sizes, k) + " index " + std::to_string(r) +
+          throw model_error(file, "refusing to save: biases" + layer_name(sizes, k) + " index " + std::to_string(r) +
                                       " is " + std::to_string(v) + " (not finite)");
-        values.push_back(nlohmann::json::array({static_cast<double>(v)}));  // a y×1 column, as numpy's tolist()
+        values.push_back(nlohmann::json::array({v}));  // a y×1 column, as numpy's tolist()
       }
     }
     (p.rank == 2 ? weights : biases).push_back(std::move(values));
-  });
+  }
   const nlohmann::json j = {
       {"sizes", sizes},
       {"weights", std::move(weights)},
@@ -109,8 +114,21 @@ void save_json(const Net& net, const std::filesystem::path& file) {
        {{"version", 1}, {"architecture", book_string(rec)}, {"activations", book_activations(rec)}, {"scalar", rec.scalar}}}};
   const std::string text = j.dump() + "\n";
 
-  if (const std::string problem = detail::write_file_atomically(file, text); !problem.empty())
-    throw model_error(file, problem);
+  if (const std::string problem = write_file_atomically(file, text); !problem.empty()) throw model_error(file, problem);
+}
+}  // namespace detail
+
+/// Writes the network to `file` in network2.py's JSON format (plus an "nndl" key). Atomic: the
+/// data goes to a temporary file next to it that is renamed over `file` only when fully written.
+template <class Net>
+void save_json(const Net& net, const std::filesystem::path& file) {
+  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_json/load_json handle dense layers only (network2.py's format)");
+  using T = typename Net::scalar;
+  std::vector<detail::book_tensor> tensors;
+  net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
+    tensors.push_back({at.weighted_layer, p.rank, p.shape[0], p.rank == 2 ? p.shape[1] : 1, std::vector<double>(p.value, p.value + p.size())});
+  });
+  detail::write_book_json(file, Net::record(), tensors);
 }
 
 namespace detail {

@@ -135,6 +135,34 @@ void save_ensemble(std::span<const Net> nets, const std::filesystem::path& file,
   detail::write_model(nets, file, provenance);
 }
 
+/// Writes a run-time model (one network or an ensemble) as a self-describing model file: what
+/// nndl-convert makes of a model read from another format.
+inline void save_model(const model& m, const std::filesystem::path& file) {
+  nlohmann::json provenance = nlohmann::json::object();
+  try {
+    provenance = nlohmann::json::parse(m.provenance());
+  } catch (const nlohmann::json::exception&) {
+  }
+  const nlohmann::json info = {{"format", "nndl model"},
+                               {"version", 1},
+                               {"architecture", record_to_json(m.architecture())},
+                               {"members", m.members()},
+                               {"vote", m.members() > 1 ? nlohmann::json(detail::vote_rule) : nlohmann::json(nullptr)},
+                               {"provenance", provenance}};
+  std::vector<std::pair<std::string, std::string>> entries{{"model.npy", detail::bytes_npy(info.dump())}};
+  for (std::size_t k = 0; k < m.members(); ++k)
+    m.for_each_parameter(k, [&](std::size_t l, const auto& p) {
+      using T = std::remove_const_t<std::remove_pointer_t<decltype(p.value)>>;
+      for (std::size_t i = 0; i < p.size(); ++i)
+        if (!std::isfinite(p.value[i]))
+          throw model_error(file, "refusing to save: layer " + std::to_string(l + 1) + " has a non-finite " + std::string(p.name));
+      const parameter<const T> c{p.name, p.symbol, p.value, nullptr, p.rank, p.shape, p.regularized};
+      entries.emplace_back((m.members() > 1 ? "m" + std::to_string(k) + "_" : "") + "l" + std::to_string(l) + "_" + std::string(p.symbol) + ".npy",
+                           detail::npy_of(c));
+    });
+  detail::write_npz(file, entries);
+}
+
 /// Reads a self-describing model file into a network of the same architecture (refused, naming
 /// both, otherwise). On any error `net` is unchanged.
 template <class Net>

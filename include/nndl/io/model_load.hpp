@@ -50,8 +50,24 @@ model model_of_book(const book_model<T>& b, const std::filesystem::path& file) {
 
 }  // namespace detail
 
-/// The model in `file`, whatever format of nndl's it has (the structure comes from the file).
+namespace detail {
+/// The reader of ONNX files, when the program includes <nndl/io/onnx.hpp> (nndl::onnx).
+inline model (*onnx_model_loader)(const std::filesystem::path&) = nullptr;
+}  // namespace detail
+
+/// The model in `file`, whatever format of nndl's it has (the structure comes from the file): a
+/// self-describing .npz, the older MLP .npz, network2.py's JSON, or ONNX (.onnx, with <nndl/io/onnx.hpp>).
 inline model load_model(const std::filesystem::path& file) {
+  if (file.extension() == ".onnx") {
+    if (!detail::onnx_model_loader)
+      throw model_error(file, "an ONNX file: this program reads ONNX only with <nndl/io/onnx.hpp> (CMake target nndl::onnx)");
+    return detail::onnx_model_loader(file);
+  }
+  if (std::error_code ec; std::filesystem::exists(file, ec) && !std::filesystem::is_regular_file(file, ec) &&
+                          !std::filesystem::is_directory(file, ec))
+    throw model_error(file, "is not a regular file (a pipe or a device?)");
+  if (file.extension() == ".npz" && std::filesystem::is_regular_file(file) && !detail::starts_as_zip(file))
+    throw model_error(file, "is not a zip archive, so not an .npz model file (its first bytes are not \"PK\\3\\4\")");
   if (detail::starts_as_zip(file)) {
     const detail::npz_reader z(file);
     if (z.has("model")) {

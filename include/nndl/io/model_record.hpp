@@ -15,11 +15,13 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
 #include "../activation.hpp"
 #include "../errors.hpp"
+#include "../layers/kinds.hpp"
 #include "../network/architecture.hpp"
 
 namespace nndl {
@@ -28,15 +30,14 @@ namespace detail {
 inline nlohmann::json shape_json(const std::array<std::size_t, 3>& s) { return {s[0], s[1], s[2]}; }
 }  // namespace detail
 
-/// The record as JSON (the "architecture" of a model file).
+/// The record as JSON (the "architecture" of a model file): each layer's fields as its kind writes them.
 inline nlohmann::json record_to_json(const architecture_record& a) {
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : a.layers) {
     nlohmann::json j = {{"kind", l.kind}};
-    if (l.kind == "dense") j["units"] = l.units, j["activation"] = l.activation;
-    if (l.kind == "conv") j["maps"] = l.units, j["kernel"] = l.window, j["activation"] = l.activation;
-    if (l.kind == "max_pool") j["pool"] = l.window;
-    if (l.kind == "dropout") j["p"] = l.p;
+    record_fields fields;
+    with_kind(l.kind, [&]<class K>() { K::write_fields(l, fields); });
+    for (const auto& [key, value] : fields) std::visit([&, &key = key](const auto& v) { j[key] = v; }, value);
     j["output"] = detail::shape_json(l.output);
     layers.push_back(std::move(j));
   }
@@ -45,6 +46,39 @@ inline nlohmann::json record_to_json(const architecture_record& a) {
           {"cost_book_name", a.cost_book_name},                     {"init", a.init},
           {"regularizer", a.regularizer}};
 }
+
+namespace detail {
+/// A layer's JSON object as a kind's field_source.
+class json_fields final : public field_source {
+ public:
+  json_fields(const nlohmann::json& o, const std::filesystem::path& file, std::string where)
+      : o_(o), file_(file), where_(std::move(where)) {}
+  std::size_t size(const char* key) const override {
+    const auto it = o_.find(key);
+    if (it == o_.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() == 0 || it->get<std::uint64_t>() > (1u << 24))
+      bad("\"" + std::string(key) + "\" must be a whole number from 1 to 16777216");
+    return std::size_t(it->get<std::uint64_t>());
+  }
+  double number(const char* key) const override {
+    const auto it = o_.find(key);
+    if (it == o_.end() || !it->is_number()) bad("\"" + std::string(key) + "\" must be a number");
+    return it->get<double>();
+  }
+  std::string text(const char* key) const override {
+    const auto it = o_.find(key);
+    if (it == o_.end() || !it->is_string()) bad("\"" + std::string(key) + "\" must be a string");
+    return it->get<std::string>();
+  }
+  [[noreturn]] void bad(const std::string& problem) const override {
+    throw model_error(file_, "architecture: " + where_ + problem);
+  }
+
+ private:
+  const nlohmann::json& o_;
+  const std::filesystem::path& file_;
+  std::string where_;
+};
+}  // namespace detail
 
 /// The record a model file describes; every problem is a model_error naming the file and the field.
 inline architecture_record record_from_json(const nlohmann::json& j, const std::filesystem::path& file) {
@@ -55,12 +89,6 @@ inline architecture_record record_from_json(const nlohmann::json& j, const std::
     const auto it = o.find(key);
     if (it == o.end() || !it->is_string()) bad(where + "\"" + key + "\" must be a string");
     return it->get<std::string>();
-  };
-  auto size = [&](const json& o, const char* key, const std::string& where) {
-    const auto it = o.find(key);
-    if (it == o.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() == 0 || it->get<std::uint64_t>() > (1u << 24))
-      bad(where + "\"" + key + "\" must be a whole number from 1 to 16777216");
-    return std::size_t(it->get<std::uint64_t>());
   };
   auto shape = [&](const json& v, const std::string& where) {
     if (!v.is_array() || v.size() != 3) bad(where + " must be [channels, height, width]");
@@ -92,41 +120,15 @@ inline architecture_record record_from_json(const nlohmann::json& j, const std::
     const json& l = (*layers)[i];
     const std::string where = "layer " + std::to_string(i + 1) + ": ";
     if (!l.is_object()) bad(where + "not an object");
+    const std::string kind = text(l, "kind", where);
     layer_record r;
-    r.kind = text(l, "kind", where);
-    r.input = in;
-    if (r.kind == "dense") {
-      r.units = size(l, "units", where);
-      r.activation = text(l, "activation", where);
-      r.output = {1, 1, r.units};
-      r.parameters = shape_size(in) * r.units + r.units;
-    } else if (r.kind == "conv") {
-      r.units = size(l, "maps", where);
-      r.window = size(l, "kernel", where);
-      r.activation = text(l, "activation", where);
-      if (r.window > in[1] || r.window > in[2])
-        bad(where + "a " + std::to_string(r.window) + "x" + std::to_string(r.window) + " kernel does not fit its input " + shape_string(in));
-      r.output = {r.units, in[1] - r.window + 1, in[2] - r.window + 1};
-      r.parameters = r.units * in[0] * r.window * r.window + r.units;
-    } else if (r.kind == "max_pool") {
-      r.window = size(l, "pool", where);
-      if (in[1] % r.window != 0 || in[2] % r.window != 0)
-        bad(where + std::to_string(r.window) + "x" + std::to_string(r.window) + " pooling does not divide its input " + shape_string(in));
-      r.output = {in[0], in[1] / r.window, in[2] / r.window};
-    } else if (r.kind == "dropout") {
-      const auto p = l.find("p");
-      if (p == l.end() || !p->is_number() || !(p->get<double>() >= 0 && p->get<double>() < 1))
-        bad(where + "\"p\" must be a number in [0, 1)");
-      r.p = p->get<double>();
-      r.output = in;
-    } else {
-      bad(where + "unknown kind \"" + r.kind + "\" (dense, conv, max_pool and dropout are known)");
-    }
+    if (!with_kind(kind, [&]<class K>() { r = K::read_fields(detail::json_fields(l, file, where), in); }))
+      bad(where + "unknown kind \"" + kind + "\" (" + kind_names() + " are known)");
     if (r.activation.empty()) r.activation = "identity";
     if (!with_activation(r.activation, []<class>() {}))
       bad(where + "unknown activation \"" + r.activation + "\"");
-    if (r.activation == "softmax" && (r.kind != "dense" || i + 1 != layers->size()))
-      bad(where + "softmax can only be the activation of the output layer");
+    if ((r.activation == "softmax" || r.activation == "log_softmax") && (r.kind != "dense" || i + 1 != layers->size()))
+      bad(where + r.activation + " can only be the activation of the output layer");
     if (l.contains("output") && shape(l["output"], where + "\"output\"") != r.output)
       bad(where + "\"output\" " + shape_string(shape(l["output"], where)) + " is not what the layer makes of " +
           shape_string(in) + " (" + shape_string(r.output) + ")");

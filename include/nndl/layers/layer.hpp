@@ -125,20 +125,13 @@ concept layer = requires(const L& cl, L& l, typename L::scratch& s, const contex
   l.backward(bb, s, sinks, ctx);
 };
 
-/// "dense 30 sigmoid", "conv 20@5x5 relu", "max_pool 2x2", "dropout p=0.5"
-inline std::string describe_layer(const layer_record& r) {
-  if (r.kind == "dense") return "dense " + std::to_string(r.units) + " " + r.activation;
-  if (r.kind == "conv")
-    return "conv " + std::to_string(r.units) + "@" + std::to_string(r.window) + "x" + std::to_string(r.window) + " " +
-           r.activation;
-  if (r.kind == "max_pool") return "max_pool " + std::to_string(r.window) + "x" + std::to_string(r.window);
-  if (r.kind == "dropout") {
-    std::string s = std::to_string(r.p);
-    s.erase(s.find_last_not_of('0') + 1);
-    return "dropout p=" + s;
-  }
-  return r.kind;
+/// "784" for a flat vector, "1x28x28" otherwise.
+inline std::string shape_string(const std::array<std::size_t, 3>& s) {
+  if (s[0] == 1 && s[1] == 1) return std::to_string(s[2]);
+  return std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
 }
+
+inline std::size_t shape_size(const std::array<std::size_t, 3>& s) { return s[0] * s[1] * s[2]; }
 
 namespace detail {
 /// Applies a sink to a gradient summed elsewhere (a layer that cannot fuse it): into ← keep · into

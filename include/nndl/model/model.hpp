@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -98,20 +99,28 @@ class model {
     }, impl_);
   }
 
-  /// Probabilities {rows, outputs}: a softmax output as it is, sigmoid outputs as each one's share
-  /// of their sum (as nndl-predict shows them); an ensemble averages its members'.
+  /// Probabilities {rows, outputs}: a softmax output as it is, log_softmax's exponentiated, a linear
+  /// (identity) output's logits through softmax, sigmoid and other outputs as each one's share of
+  /// their sum (as nndl-predict shows them); an ensemble averages its members'.
   template <class T>
   std::vector<double> probabilities(const T* x, std::size_t rows) const {
     const std::size_t n = output_size();
-    std::vector<double> p(rows * n, 0.0);
+    const std::string& act = architecture_.layers.back().activation;
+    std::vector<double> p(rows * n, 0.0), row(n);
     for (std::size_t k = 0; k < members(); ++k) {
       const auto a = outputs(x, rows, k);
       for (std::size_t i = 0; i < rows; ++i) {
+        for (std::size_t j = 0; j < n; ++j) row[j] = double(a[i * n + j]);
+        if (act == "log_softmax") {
+          for (auto& v : row) v = std::exp(v);
+        } else if (act == "identity") {
+          const double m = *std::max_element(row.begin(), row.end());
+          for (auto& v : row) v = std::exp(v - m);
+        }
         double sum = 0;
-        for (std::size_t j = 0; j < n; ++j) sum += double(a[i * n + j]);
+        for (double v : row) sum += v;
         for (std::size_t j = 0; j < n; ++j)
-          p[i * n + j] += (softmax_output() ? double(a[i * n + j]) : sum > 0 ? double(a[i * n + j]) / sum : 1.0 / double(n)) /
-                          double(members());
+          p[i * n + j] += (act == "softmax" ? row[j] : sum > 0 ? row[j] / sum : 1.0 / double(n)) / double(members());
       }
     }
     return p;

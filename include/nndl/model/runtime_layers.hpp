@@ -8,12 +8,15 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "../activation.hpp"
 #include "../detail/xtensor.hpp"
 #include "../layers/conv_kernel.hpp"
 #include "../layers/dense_kernel.hpp"
+#include "../layers/kinds.hpp"
 #include "../layers/layer.hpp"
 #include "../layers/pool.hpp"
 #include "../network/architecture.hpp"
@@ -60,6 +63,7 @@ activation_fn<T> activation_named(const std::string& name) {
 template <class T>
 class runtime_dense final : public runtime_layer<T> {
  public:
+  using kind = dense_kind;
   explicit runtime_dense(const layer_record& r)
       : runtime_layer<T>(r), kernel_{this->in_size(), this->out_size()}, act_(activation_named<T>(r.activation)),
         w_(matrix<T>::from_shape({kernel_.out, kernel_.in})), b_(vector<T>::from_shape({kernel_.out})) {}
@@ -82,6 +86,7 @@ class runtime_dense final : public runtime_layer<T> {
 template <class T>
 class runtime_conv final : public runtime_layer<T> {
  public:
+  using kind = conv_kind;
   explicit runtime_conv(const layer_record& r)
       : runtime_layer<T>(r), kernel_{{r.input[0], r.input[1], r.input[2], r.units, r.window}},
         act_(activation_named<T>(r.activation)), w_(matrix<T>::from_shape({r.units, kernel_.CKK()})),
@@ -106,6 +111,7 @@ class runtime_conv final : public runtime_layer<T> {
 template <class T>
 class runtime_pool final : public runtime_layer<T> {
  public:
+  using kind = max_pool_kind;
   explicit runtime_pool(const layer_record& r)
       : runtime_layer<T>(r), kernel_{{r.input[0], r.input[1], r.input[2], r.window}} {}
   void forward(const T* x, std::size_t rows, T*, T* a, runtime_scratch<T>&) const override {
@@ -119,6 +125,7 @@ class runtime_pool final : public runtime_layer<T> {
 template <class T>
 class runtime_dropout final : public runtime_layer<T> {
  public:
+  using kind = dropout_kind;
   explicit runtime_dropout(const layer_record& r) : runtime_layer<T>(r) {}
   /// Inference: a = (1 − p) x, as dropout_layer does.
   void forward(const T* x, std::size_t rows, T*, T* a, runtime_scratch<T>&) const override {
@@ -128,14 +135,23 @@ class runtime_dropout final : public runtime_layer<T> {
   }
 };
 
+/// The run-time twin of every layer kind (layers/kinds.hpp): a new kind adds its twin here.
+template <class T>
+using runtime_layer_types = std::tuple<runtime_dense<T>, runtime_conv<T>, runtime_pool<T>, runtime_dropout<T>>;
+
+template <class T, class... L>
+std::unique_ptr<runtime_layer<T>> make_twin(const layer_record& r, std::tuple<L...>*) {
+  std::unique_ptr<runtime_layer<T>> made;
+  (void)((r.kind == L::kind::name ? (made = std::make_unique<L>(r), true) : false) || ...);
+  return made;
+}
+
 /// The runtime layer for a record (its kind, sizes and activation checked by the caller).
 template <class T>
 std::unique_ptr<runtime_layer<T>> make_runtime_layer(const layer_record& r) {
-  if (r.kind == "dense") return std::make_unique<runtime_dense<T>>(r);
-  if (r.kind == "conv") return std::make_unique<runtime_conv<T>>(r);
-  if (r.kind == "max_pool") return std::make_unique<runtime_pool<T>>(r);
-  if (r.kind == "dropout") return std::make_unique<runtime_dropout<T>>(r);
-  throw std::invalid_argument("unknown layer kind \"" + r.kind + "\"");
+  auto made = make_twin<T>(r, static_cast<runtime_layer_types<T>*>(nullptr));
+  if (!made) throw std::invalid_argument("unknown layer kind \"" + r.kind + "\"");
+  return made;
 }
 
 }  // namespace nndl::detail

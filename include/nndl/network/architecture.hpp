@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "../layers/layer.hpp"
+#include "../layers/kinds.hpp"
 
 namespace nndl {
 
@@ -28,14 +28,6 @@ struct architecture_record {
     return n;
   }
 };
-
-/// "784" for a flat vector, "1x28x28" otherwise.
-inline std::string shape_string(const std::array<std::size_t, 3>& s) {
-  if (s[0] == 1 && s[1] == 1) return std::to_string(s[2]);
-  return std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
-}
-
-inline std::size_t shape_size(const std::array<std::size_t, 3>& s) { return s[0] * s[1] * s[2]; }
 
 /// network2.py's sizes, [784, 30, 10]: the input and the output of each layer with parameters.
 inline std::vector<std::size_t> book_sizes(const architecture_record& a) {

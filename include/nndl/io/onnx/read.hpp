@@ -1,0 +1,251 @@
+// Reading an ONNX model into a network's record and parameters (onnx.hpp has the calls): the
+// protobuf side of graph::reader. nndl reads a chain from the one input to the one output, built
+// from what it implements as real exporters write it (torch.onnx.export, opsets 13 and 17, and
+// nndl's own files): each layer kind takes its own nodes (layers/kind/), and this file passes over
+// the nodes that only reshape (Flatten, Reshape with a constant shape, Identity, Dropout at
+// inference). Anything else, or an attribute value nndl does not implement, is refused with the
+// node, its operation and the attribute named: never an approximation.
+//
+// Hostile files: the file is read whole up to a size limit; before protobuf parses it, a scan of
+// its wire format counts the graph's nodes and tensors (at most max_nodes); protobuf bounds the
+// nesting (100 levels); a tensor's dims are checked against the values the file holds before
+// anything is made from them; external data is refused; the graph is walked once (no cycles).
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../../detail/file.hpp"
+#include "../../errors.hpp"
+#include "../../layers/kinds.hpp"
+#include "../../network/architecture.hpp"
+#include "write.hpp"
+
+namespace nndl {
+
+/// What a graph read from an ONNX file holds, before it becomes a model or a typed network's weights.
+struct onnx_contents {
+  architecture_record record;
+  detail::layer_parameters parameters;
+  std::string producer, metadata_architecture, provenance = "{}";
+  bool log_softmax_output = false;
+};
+
+namespace detail {
+
+inline constexpr std::size_t onnx_max_bytes = std::size_t{512} << 20;
+inline constexpr int onnx_max_nodes = 10000;
+
+/// Counts the graph's repeated fields in the wire format without building them: nodes (1),
+/// initializers (5), inputs (11), outputs (12), value_info (13). Empty when the bytes are fine.
+inline std::string onnx_prescan(const std::string& bytes) {
+  using google::protobuf::io::CodedInputStream;
+  CodedInputStream model(reinterpret_cast<const std::uint8_t*>(bytes.data()), int(bytes.size()));
+  for (std::uint32_t tag; (tag = model.ReadTag()) != 0;) {
+    const int field = int(tag >> 3), wire = int(tag & 7);
+    if (field == 7 && wire == 2) {  // ModelProto.graph
+      std::uint32_t length = 0;
+      if (!model.ReadVarint32(&length)) return "is truncated (in its graph)";
+      std::string graph_bytes;
+      if (!model.ReadString(&graph_bytes, int(length))) return "is truncated (its graph claims " + std::to_string(length) + " bytes)";
+      CodedInputStream g(reinterpret_cast<const std::uint8_t*>(graph_bytes.data()), int(graph_bytes.size()));
+      long counts[16] = {};
+      for (std::uint32_t t; (t = g.ReadTag()) != 0;) {
+        const int f = int(t >> 3);
+        if (f < 16) ++counts[f];
+        if (f < 16 && counts[f] > onnx_max_nodes)
+          return "has more than " + std::to_string(onnx_max_nodes) + (f == 1 ? " nodes" : " tensors or values") +
+                 " in its graph: far more than any network nndl implements";
+        if (!google::protobuf::internal::WireFormatLite::SkipField(&g, t)) return "is truncated or corrupt (in its graph)";
+      }
+    } else if (!google::protobuf::internal::WireFormatLite::SkipField(&model, tag)) {
+      return "is truncated or not an ONNX model (a protobuf ModelProto)";
+    }
+  }
+  if (!model.ConsumedEntireMessage()) return "is truncated or not an ONNX model (a protobuf ModelProto)";
+  return "";
+}
+
+/// The values of a tensor as double, after checking its type, that its dims are what the data
+/// holds, and that nothing is external.
+inline graph::tensor onnx_tensor(const onnx::TensorProto& t, const std::filesystem::path& file, bool want_int) {
+  const std::string name = "tensor \"" + t.name() + "\"";
+  if (t.data_location() == onnx::TensorProto::EXTERNAL || t.external_data_size() > 0)
+    throw model_error(file, name + " keeps its data in an external file: nndl reads only self-contained ONNX files");
+  graph::tensor out;
+  double count = 1;
+  for (auto d : t.dims()) {
+    if (d < 0) throw model_error(file, name + " has a negative dimension");
+    count *= double(d);
+    out.dims.push_back(d);
+  }
+  if (count > double(std::size_t{1} << 28))
+    throw model_error(file, name + " claims " + std::to_string(count) + " values, more than nndl reads (268,435,456)");
+  const std::size_t n = std::size_t(count);
+  const int type = t.data_type();
+  const bool ok = want_int ? type == onnx::TensorProto::INT64
+                           : (type == onnx::TensorProto::FLOAT || type == onnx::TensorProto::DOUBLE);
+  if (!ok) throw model_error(file, name + " has data type " + std::to_string(type) + (want_int ? "; INT64 (7) is needed" : "; nndl reads FLOAT (1) and DOUBLE (11)"));
+  const std::size_t width = type == onnx::TensorProto::FLOAT ? 4 : 8;
+  const std::size_t held = t.has_raw_data() ? t.raw_data().size() / width
+                           : type == onnx::TensorProto::FLOAT ? std::size_t(t.float_data_size())
+                           : type == onnx::TensorProto::DOUBLE ? std::size_t(t.double_data_size())
+                                                               : std::size_t(t.int64_data_size());
+  if (t.has_raw_data() && t.raw_data().size() % width != 0) throw model_error(file, name + "'s raw data is not a whole number of values");
+  if (held != n)
+    throw model_error(file, name + " claims " + std::to_string(n) + " values (dims " + graph::dims_string(out.dims) + ") but holds " + std::to_string(held));
+  out.values.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (t.has_raw_data()) {
+      const char* p = t.raw_data().data() + i * width;
+      if (type == onnx::TensorProto::FLOAT) { float f; std::memcpy(&f, p, 4); out.values[i] = f; }
+      else if (type == onnx::TensorProto::DOUBLE) { double d; std::memcpy(&d, p, 8); out.values[i] = d; }
+      else { std::int64_t v; std::memcpy(&v, p, 8); out.values[i] = double(v); }
+    } else {
+      out.values[i] = type == onnx::TensorProto::FLOAT ? double(t.float_data(int(i)))
+                      : type == onnx::TensorProto::DOUBLE ? t.double_data(int(i)) : double(t.int64_data(int(i)));
+    }
+    if (!want_int && !std::isfinite(out.values[i])) throw model_error(file, name + " holds a non-finite value");
+  }
+  return out;
+}
+
+/// The chain of nodes from the graph's input to its output, as graph::reader shows it to the kinds.
+class onnx_chain final : public graph::reader {
+ public:
+  onnx_chain(const onnx::GraphProto& g, const std::filesystem::path& file) : file_(file) {
+    for (const auto& t : g.initializer()) initializers_[t.name()] = &t;
+    std::vector<const onnx::NodeProto*> rest;
+    for (const auto& n : g.node()) {
+      if (!n.domain().empty() && n.domain() != "ai.onnx")
+        throw model_error(file, "node \"" + n.name() + "\" (" + n.op_type() + ") is of domain \"" + n.domain() + "\", which nndl does not implement");
+      if (n.op_type() == "Constant" && n.output_size() == 1) {
+        constants_[n.output(0)] = &n;
+      } else {
+        rest.push_back(&n);
+      }
+    }
+    // The one input that is not an initializer (older files list the initializers as inputs too).
+    const onnx::ValueInfoProto* input = nullptr;
+    for (const auto& i : g.input())
+      if (!initializers_.count(i.name())) {
+        if (input) throw model_error(file, "the graph has two inputs, \"" + input->name() + "\" and \"" + i.name() + "\"; nndl reads networks of one input");
+        input = &i;
+      }
+    if (!input) throw model_error(file, "the graph has no input");
+    if (g.output_size() != 1) throw model_error(file, "the graph has " + std::to_string(g.output_size()) + " outputs; nndl reads networks of one output");
+    read_input(*input);
+    output_ = g.output(0).name();
+    // Walk from the input along the one node that reads each value.
+    std::map<std::string, std::vector<const onnx::NodeProto*>> readers;
+    for (const auto* n : rest)
+      for (const auto& i : n->input())
+        if (!i.empty() && !initializers_.count(i) && !constants_.count(i)) readers[i].push_back(n);
+    std::set<const onnx::NodeProto*> seen;
+    for (std::string value = input_name_; value != output_;) {
+      const auto& r = readers[value];
+      if (r.empty()) throw model_error(file, "the value \"" + value + "\" is read by no node and is not the graph's output");
+      if (r.size() > 1)
+        throw model_error(file, "the value \"" + value + "\" is read by nodes \"" + r[0]->name() + "\" (" + r[0]->op_type() + ") and \"" +
+                                    r[1]->name() + "\" (" + r[1]->op_type() + "): nndl reads chains of layers, not branches");
+      const onnx::NodeProto* n = r[0];
+      if (!seen.insert(n).second) throw model_error(file, "the graph has a cycle through node \"" + n->name() + "\" (" + n->op_type() + ")");
+      if (n->output_size() < 1 || n->output(0).empty()) throw model_error(file, "node \"" + n->name() + "\" (" + n->op_type() + ") has no output");
+      for (int k = 1; k < n->output_size(); ++k)
+        if (!n->output(k).empty() && (readers.count(n->output(k)) || n->output(k) == output_))
+          throw model_error(file, "node \"" + n->name() + "\" (" + n->op_type() + "): its output " + std::to_string(k + 1) + " is used, which nndl does not implement");
+      nodes_.push_back(convert(*n));
+      value = n->output(0);
+      if (nodes_.size() > std::size_t(onnx_max_nodes)) throw model_error(file, "the graph's chain is longer than its nodes");
+    }
+    for (const auto* n : rest)
+      if (!seen.count(n)) throw model_error(file, "node \"" + n->name() + "\" (" + n->op_type() + ") is not on the path from the input to the output");
+    if (nodes_.empty()) throw model_error(file, "the graph has no nodes between its input and its output");
+  }
+
+  const graph::node* peek(std::size_t ahead = 0) const override { return next_ + ahead < nodes_.size() ? &nodes_[next_ + ahead] : nullptr; }
+  void take(std::size_t count) override { next_ += count; }
+  std::optional<graph::tensor> constant(const std::string& name) const override {
+    if (const auto it = initializers_.find(name); it != initializers_.end())
+      return onnx_tensor(*it->second, file_, it->second->data_type() == onnx::TensorProto::INT64);
+    if (const auto it = constants_.find(name); it != constants_.end()) {
+      for (const auto& a : it->second->attribute())
+        if (a.name() == "value" && a.has_t()) return onnx_tensor(a.t(), file_, a.t().data_type() == onnx::TensorProto::INT64);
+      throw model_error(file_, "Constant node \"" + it->second->name() + "\" holds no tensor \"value\" (the only kind nndl reads)");
+    }
+    return std::nullopt;
+  }
+  std::array<std::size_t, 3> shape() const override { return shape_; }
+  int rank() const override { return rank_; }
+  [[noreturn]] void refuse(const graph::node& n, const std::string& attribute, const std::string& why) const override {
+    throw model_error(file_, "node \"" + n.name + "\" (" + n.op + ")" + (attribute.empty() ? "" : ", attribute " + attribute) + ": " + why);
+  }
+
+  void set_shape(const std::array<std::size_t, 3>& s, int rank) { shape_ = s, rank_ = rank; }
+  bool done() const { return next_ == nodes_.size(); }
+  bool single() const { return single_; }
+  const std::array<std::size_t, 3>& input_shape() const { return input_shape_; }
+
+ private:
+  void read_input(const onnx::ValueInfoProto& in) {
+    input_name_ = in.name();
+    const std::string where = "the graph's input \"" + in.name() + "\"";
+    if (!in.type().has_tensor_type()) throw model_error(file_, where + " is not a tensor");
+    const auto& t = in.type().tensor_type();
+    if (t.elem_type() != onnx::TensorProto::FLOAT && t.elem_type() != onnx::TensorProto::DOUBLE)
+      throw model_error(file_, where + " has element type " + std::to_string(t.elem_type()) + "; nndl reads FLOAT (1) and DOUBLE (11)");
+    single_ = t.elem_type() == onnx::TensorProto::FLOAT;
+    const int r = t.shape().dim_size();
+    if (r != 2 && r != 4) throw model_error(file_, where + " has rank " + std::to_string(r) + "; nndl reads {N, features} or {N, C, H, W}");
+    std::array<std::size_t, 3> s{1, 1, 1};
+    for (int d = 1; d < r; ++d) {
+      const auto& dim = t.shape().dim(d);
+      if (!dim.has_dim_value() || dim.dim_value() < 1 || dim.dim_value() > (1 << 24))
+        throw model_error(file_, where + ": dimension " + std::to_string(d + 1) + " must be a fixed size from 1 to 16777216 (only the batch may vary)");
+      s[r == 2 ? 2 : std::size_t(d - 1)] = std::size_t(dim.dim_value());
+    }
+    if (double(s[0]) * double(s[1]) * double(s[2]) > double(1 << 26)) throw model_error(file_, where + " is too large");
+    input_shape_ = shape_ = s;
+    rank_ = r;
+  }
+  graph::node convert(const onnx::NodeProto& n) const {
+    graph::node g{n.name().empty() ? n.op_type() + "_" + std::to_string(nodes_.size() + 1) : n.name(), n.op_type(), {}, {}, {}};
+    for (const auto& i : n.input()) g.inputs.push_back(i);
+    for (const auto& o : n.output()) g.outputs.push_back(o);
+    for (const auto& a : n.attribute()) {
+      graph::attribute at;
+      at.name = a.name();
+      switch (a.type()) {
+        case onnx::AttributeProto::INT: at.kind = graph::attribute::type::ints, at.ints = {a.i()}; break;
+        case onnx::AttributeProto::INTS: at.kind = graph::attribute::type::ints, at.list = true, at.ints.assign(a.ints().begin(), a.ints().end()); break;
+        case onnx::AttributeProto::FLOAT: at.kind = graph::attribute::type::floats, at.floats = {a.f()}; break;
+        case onnx::AttributeProto::FLOATS: at.kind = graph::attribute::type::floats, at.list = true, at.floats.assign(a.floats().begin(), a.floats().end()); break;
+        case onnx::AttributeProto::STRING: at.kind = graph::attribute::type::text, at.text = a.s(); break;
+        default: break;
+      }
+      g.attributes.push_back(std::move(at));
+    }
+    return g;
+  }
+
+  const std::filesystem::path& file_;
+  std::map<std::string, const onnx::TensorProto*> initializers_;
+  std::map<std::string, const onnx::NodeProto*> constants_;
+  std::vector<graph::node> nodes_;
+  std::size_t next_ = 0;
+  std::string input_name_, output_;
+  std::array<std::size_t, 3> shape_{}, input_shape_{};
+  int rank_ = 2;
+  bool single_ = true;
+};
+
+}  // namespace detail
+}  // namespace nndl

@@ -1,0 +1,107 @@
+// A network as a graph of operations, in neutral terms: what a layer kind says of itself when a
+// format that stores graphs (ONNX, io/onnx.hpp) writes or reads it. Nodes, their attributes and
+// constant tensors carry ONNX's names ("Gemm", "kernel_shape"), but nothing here needs protobuf:
+// the format translates these structs to and from its own bytes.
+//
+//   writer  a kind appends its nodes to the value that the layer below produced
+//   reader  a kind looks at the next nodes of a chain and, when they are its own, takes them
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nndl::graph {
+
+/// One attribute of a node: whole numbers (INT, INTS), numbers (FLOAT, FLOATS) or text.
+struct attribute {
+  enum class type { ints, floats, text, other };
+  std::string name;
+  type kind = type::other;
+  std::vector<std::int64_t> ints;
+  std::vector<double> floats;
+  std::string text;
+  bool list = false;  ///< INTS or FLOATS (not INT or FLOAT)
+
+  static attribute of_ints(std::string n, std::vector<std::int64_t> v) { return {std::move(n), type::ints, std::move(v), {}, {}, true}; }
+  static attribute of_int(std::string n, std::int64_t v) { return {std::move(n), type::ints, {v}, {}, {}, false}; }
+};
+
+struct node {
+  std::string name, op;
+  std::vector<std::string> inputs, outputs;
+  std::vector<attribute> attributes;
+
+  const attribute* find(std::string_view n) const {
+    for (const auto& a : attributes)
+      if (a.name == n) return &a;
+    return nullptr;
+  }
+};
+
+/// A constant tensor's shape and values (as double: float32 values convert exactly).
+struct tensor {
+  std::vector<std::int64_t> dims;
+  std::vector<double> values;
+  std::size_t size() const { return values.size(); }
+};
+
+/// "[20, 1, 5, 5]"
+inline std::string dims_string(const std::vector<std::int64_t>& d) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
+  return s + "]";
+}
+
+/// Where a layer kind writes its nodes. The current value is what the layer below produced: each
+/// node() reads it (and the extra inputs) and makes its output the current value.
+class writer {
+ public:
+  virtual ~writer() = default;
+  virtual void node(std::string op, std::vector<std::string> more_inputs, std::vector<attribute> attributes) = 0;
+  /// A constant (an initializer) of the network's scalar type, named after `hint`; its name.
+  virtual std::string constant(const std::string& hint, std::vector<std::int64_t> dims, std::span<const double> values) = 0;
+  /// The current value as a matrix {N, features} (a Flatten when it is {N, C, H, W}) ...
+  virtual void as_matrix() = 0;
+  /// ... or as images {N, C, H, W} (a Reshape when it is a matrix).
+  virtual void as_images(const std::array<std::size_t, 3>& chw) = 0;
+};
+
+/// The chain of nodes a layer kind reads from, from the value the layers before it produced.
+class reader {
+ public:
+  virtual ~reader() = default;
+  /// The node `ahead` places after the current one (0: the next to read), or none at the end.
+  virtual const node* peek(std::size_t ahead = 0) const = 0;
+  /// Takes the next `count` nodes: they are the layer's.
+  virtual void take(std::size_t count) = 0;
+  /// The constant (initializer or Constant node) named `name`, or none.
+  virtual std::optional<tensor> constant(const std::string& name) const = 0;
+  /// The current value per sample: {C, H, W}, or {1, 1, n} for a matrix; and its rank (2 or 4).
+  virtual std::array<std::size_t, 3> shape() const = 0;
+  virtual int rank() const = 0;
+  /// Refuses the graph: throws, naming the node, its operation, the attribute (if any) and why.
+  [[noreturn]] virtual void refuse(const node& n, const std::string& attribute, const std::string& why) const = 0;
+
+  /// The whole numbers of attribute `name` of n, or `otherwise` when n has none.
+  std::vector<std::int64_t> ints(const node& n, std::string_view name, std::vector<std::int64_t> otherwise) const {
+    const attribute* a = n.find(name);
+    if (!a) return otherwise;
+    if (a->kind != attribute::type::ints) refuse(n, std::string(name), "must hold whole numbers");
+    return a->ints;
+  }
+  /// The constant behind input i of n (refused when it is missing or not a constant).
+  tensor input_constant(const node& n, std::size_t i, const std::string& what) const {
+    if (i >= n.inputs.size() || n.inputs[i].empty()) refuse(n, "", "has no " + what);
+    auto t = constant(n.inputs[i]);
+    if (!t) refuse(n, "", "its " + what + " \"" + n.inputs[i] + "\" is not a constant (an initializer)");
+    return *t;
+  }
+};
+
+}  // namespace nndl::graph

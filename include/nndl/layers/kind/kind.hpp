@@ -1,0 +1,90 @@
+// What a layer kind says of itself, so that every format reads the kind's own description instead
+// of comparing kind names: its name, a line that describes it, the fields of its record in a file,
+// how its output shape follows from its input, and how it maps to graph nodes (graph.hpp). One
+// header per kind (dense.hpp, conv.hpp, max_pool.hpp, dropout.hpp beside this one); the list of
+// kinds is layers/kinds.hpp, and each kind's run-time twin is in model/runtime_layers.hpp.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "../../activation.hpp"
+#include "../layer.hpp"
+#include "graph.hpp"
+
+namespace nndl {
+
+/// The fields a kind writes of a record (besides "kind" and "output"), in order.
+using record_fields = std::vector<std::pair<std::string, std::variant<std::size_t, double, std::string>>>;
+
+/// Where a kind reads its fields from (a model file's JSON); each getter refuses a missing or bad
+/// field through bad(), which names the file, the layer and the problem.
+class field_source {
+ public:
+  virtual ~field_source() = default;
+  virtual std::size_t size(const char* key) const = 0;   ///< a whole number from 1 to 2^24
+  virtual double number(const char* key) const = 0;
+  virtual std::string text(const char* key) const = 0;
+  [[noreturn]] virtual void bad(const std::string& problem) const = 0;
+};
+
+/// A layer read from a graph: its record and its parameter tensors in nndl's layout and walk order.
+struct imported_layer {
+  layer_record record;
+  std::vector<std::vector<double>> parameters;
+};
+
+/// The contract of a layer kind.
+template <class K>
+concept layer_kind = requires(const layer_record& r, const field_source& f, record_fields& out,
+                              const std::array<std::size_t, 3>& in, std::span<const std::vector<double>> p,
+                              graph::writer& w, graph::reader& g) {
+  { K::name } -> std::convertible_to<std::string_view>;
+  { K::describe(r) } -> std::same_as<std::string>;
+  K::write_fields(r, out);
+  { K::read_fields(f, in) } -> std::same_as<layer_record>;
+  K::to_graph(r, p, w);
+  { K::from_graph(g) } -> std::same_as<std::optional<imported_layer>>;
+};
+
+namespace graph {
+
+/// The node of an activation (none for the identity), after the node of a dense or conv layer.
+inline void write_activation(const std::string& name, writer& w) {
+  with_activation(name, [&]<class Act>() {
+    if constexpr (!Act::graph_op.empty()) {
+      std::vector<attribute> attrs;
+      if (!Act::elementwise) attrs.push_back(attribute::of_int("axis", 1));
+      w.node(std::string(Act::graph_op), {}, std::move(attrs));
+    }
+  });
+}
+
+/// When the next node is an activation nndl has, takes it as the layer's: its name, or none.
+inline std::optional<std::string> read_activation(reader& g) {
+  const node* n = g.peek();
+  if (!n) return std::nullopt;
+  std::optional<std::string> found;
+  std::apply([&](auto... a) {
+    (void)((!decltype(a)::graph_op.empty() && n->op == decltype(a)::graph_op ? (found = std::string(decltype(a)::name), true) : false) || ...);
+  }, activations{});
+  if (!found) return std::nullopt;
+  const auto* axis = n->find("axis");
+  if (axis && (axis->kind != attribute::type::ints || axis->ints.size() != 1 || (axis->ints[0] != 1 && axis->ints[0] != -1)))
+    g.refuse(*n, "axis", "only axis 1 (the classes of each sample) is implemented");
+  if (g.rank() != 2 && (*found == "softmax" || *found == "log_softmax"))
+    g.refuse(*n, "", "nndl applies " + *found + " to the outputs of a dense layer only");
+  g.take(1);
+  return found;
+}
+
+}  // namespace graph
+}  // namespace nndl

@@ -1,0 +1,43 @@
+// Every layer kind nndl has, for what is chosen by name when a program runs (a record read from a
+// file, a graph). A new kind is its own header in kind/ and one more entry here.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "kind/conv.hpp"
+#include "kind/dense.hpp"
+#include "kind/dropout.hpp"
+#include "kind/max_pool.hpp"
+#include "layer.hpp"
+
+namespace nndl {
+
+using layer_kinds = std::tuple<dense_kind, conv_kind, max_pool_kind, dropout_kind>;
+
+/// Calls f.template operator()<Kind>() for the kind named `name`; false when none is.
+template <class F>
+bool with_kind(std::string_view name, F&& f) {
+  return std::apply([&](auto... k) {
+    static_assert((layer_kind<decltype(k)> && ...), "nndl: every entry of layer_kinds must be a layer_kind (layers/kind/kind.hpp)");
+    return ((name == decltype(k)::name ? (f.template operator()<decltype(k)>(), true) : false) || ...);
+  }, layer_kinds{});
+}
+
+/// The kinds' names, "dense, conv, max_pool and dropout", for messages.
+inline std::string kind_names() {
+  std::string s;
+  std::size_t i = 0, n = std::tuple_size_v<layer_kinds>;
+  std::apply([&](auto... k) { ((s += (i ? (i + 1 == n ? " and " : ", ") : "") + std::string(decltype(k)::name), ++i), ...); }, layer_kinds{});
+  return s;
+}
+
+/// "dense 30 sigmoid", "conv 20@5x5 relu", "max_pool 2x2", "dropout p=0.5"
+inline std::string describe_layer(const layer_record& r) {
+  std::string s = r.kind;
+  with_kind(r.kind, [&]<class K>() { s = K::describe(r); });
+  return s;
+}
+
+}  // namespace nndl
