@@ -195,15 +195,17 @@ void load_onnx_into(Net& net, const std::filesystem::path& file) {
   using T = typename Net::scalar;
   auto c = detail::read_onnx(file);
   auto& theirs = c.record;
-  if (c.log_softmax_output) theirs.layers.back().activation = "softmax";
   const architecture_record ours = Net::record();
+  if (c.log_softmax_output && ours.layers.back().activation == "softmax") theirs.layers.back().activation = "softmax";
   const std::size_t n = std::max(theirs.layers.size(), ours.layers.size());
   auto line = [](const architecture_record& a, std::size_t i) {
     if (i >= a.layers.size()) return std::string("no layer");
     const auto& l = a.layers[i];
-    return describe_layer(l) + " " + shape_string(l.input) + " -> " + shape_string(l.output);
+    const bool flat = l.kind == "dense" || l.kind == "dropout";  // they read a sample as one row
+    return describe_layer(l) + " " + (flat ? std::to_string(shape_size(l.input)) : shape_string(l.input)) + "->" +
+           (flat ? std::to_string(shape_size(l.output)) : shape_string(l.output));
   };
-  if (theirs.input != ours.input)
+  if (shape_size(theirs.input) != shape_size(ours.input))
     throw model_error(file, "its input is " + shape_string(theirs.input) + "; this network's is " + shape_string(ours.input));
   for (std::size_t i = 0; i < n; ++i)
     if (line(theirs, i) != line(ours, i))
