@@ -124,6 +124,9 @@ template <class Net>
 int run(const options& o, const preset& p) {
   const auto& c = o.common;
   if (!c.save.empty()) examples::check_writable(c.save);
+  if (!c.save.empty() && o.ensemble > 1 && std::filesystem::path(c.save).extension() != ".npz")
+    throw nndl::model_error(c.save, "an ensemble of " + std::to_string(o.ensemble) +
+                                        " networks is saved as .npz (nndl's model file); ONNX and network2.py's JSON hold one network");
   const auto data = examples::load_data<T>(c);
   dataset<T> expanded;
   const bool use_expanded = p.expanded && !o.standard;
@@ -284,7 +287,7 @@ int run(const options& o, const preset& p) {
     } else {
       const std::size_t test = saved[0].evaluate(data.test, workers);
       prov["test_correct"] = test;
-      save_model(saved[0], c.save, prov);
+      examples::save_as(saved[0], c.save, prov);
       std::printf("Saved the network of epoch %zu (%s): %s\n", keep_best ? reports[0].epoch : c.epochs - 1,
                   examples::accuracy_line("test", test, data.test.size()).c_str(), c.save.c_str());
     }

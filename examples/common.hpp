@@ -65,13 +65,14 @@ inline void add_save_flag(CLI::App& app, common_flags& f, int argc, char** argv,
   for (int i = 0; i < argc; ++i) f.command += (i ? " " : "") + std::string(argv[i]);
   app.add_option("--save", f.save,
                  what + ": FILE.npz (nndl's model file, any network; nndl-predict, nndl-evaluate and nndl-serve read "
-                        "it) or FILE.json (network2.py's format, dense networks); checked before training");
+                        "it), FILE.onnx (ONNX: ONNX Runtime, OpenCV, ... read it) or FILE.json (network2.py's format, "
+                        "dense networks); checked before training");
 }
 
 /// --save, --load, --checkpoint, --save-diverged: for the programs that train one network at a time.
 inline void add_model_flags(CLI::App& app, common_flags& f, int argc, char** argv) {
   add_save_flag(app, f, argc, argv);
-  app.add_option("--load", f.load, "Start from a saved network (.npz or .json) instead of new weights");
+  app.add_option("--load", f.load, "Start from a saved network (.npz, .onnx or .json; its layers must be this network's) instead of new weights");
   app.add_option("--checkpoint", f.checkpoint,
                  "Folder for a checkpoint after every epoch (and on Ctrl-C); a run that finds its own there continues "
                  "from it");

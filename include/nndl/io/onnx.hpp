@@ -62,8 +62,7 @@ inline onnx_contents read_onnx(const std::filesystem::path& file) {
     std::optional<imported_layer> layer;
     std::apply([&](auto... k) { (void)((layer = decltype(k)::from_graph(chain)) || ...); }, layer_kinds{});
     if (layer) {
-      const bool dense = layer->record.kind == "dense", images = layer->record.kind == "conv" || layer->record.kind == "max_pool";
-      chain.set_shape(layer->record.output, dense ? 2 : images ? 4 : chain.rank());
+      chain.set_shape(layer->record.output, graph_rank(layer->record, chain.rank()));
       rec.layers.push_back(std::move(layer->record));
       out.parameters.push_back(std::move(layer->parameters));
       if (rec.layers.size() > 1000) throw model_error(file, "more than 1000 layers");
@@ -201,7 +200,7 @@ void load_onnx_into(Net& net, const std::filesystem::path& file) {
   auto line = [](const architecture_record& a, std::size_t i) {
     if (i >= a.layers.size()) return std::string("no layer");
     const auto& l = a.layers[i];
-    const bool flat = l.kind == "dense" || l.kind == "dropout";  // they read a sample as one row
+    const bool flat = graph_rank(l, 2) == 2;  // dense and dropout read a sample as one row
     return describe_layer(l) + " " + (flat ? std::to_string(shape_size(l.input)) : shape_string(l.input)) + "->" +
            (flat ? std::to_string(shape_size(l.output)) : shape_string(l.output));
   };

@@ -33,6 +33,13 @@ inline std::string kind_names() {
   return s;
 }
 
+/// The rank of what a layer makes in a graph: 2 (a matrix {N, n}), 4 (maps {N, C, H, W}), or `input_rank`.
+inline int graph_rank(const layer_record& r, int input_rank) {
+  int rank = input_rank;
+  with_kind(r.kind, [&]<class K>() { rank = K::graph_rank ? K::graph_rank : input_rank; });
+  return rank;
+}
+
 /// "dense 30 sigmoid", "conv 20@5x5 relu", "max_pool 2x2", "dropout p=0.5"
 inline std::string describe_layer(const layer_record& r) {
   std::string s = r.kind;

@@ -14,6 +14,7 @@ namespace nndl {
 
 struct conv_kind {
   static constexpr std::string_view name = "conv";
+  static constexpr int graph_rank = 4;  ///< the rank of what it makes in a graph: maps {N, F, H, W}
 
   static std::string describe(const layer_record& r) {
     return "conv " + std::to_string(r.units) + "@" + std::to_string(r.window) + "x" + std::to_string(r.window) + " " + r.activation;

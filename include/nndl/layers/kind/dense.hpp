@@ -14,6 +14,7 @@ namespace nndl {
 
 struct dense_kind {
   static constexpr std::string_view name = "dense";
+  static constexpr int graph_rank = 2;  ///< the rank of what it makes in a graph: a matrix {N, units}
 
   static std::string describe(const layer_record& r) { return "dense " + std::to_string(r.units) + " " + r.activation; }
   static void write_fields(const layer_record& r, record_fields& out) {

@@ -16,6 +16,7 @@ namespace nndl {
 
 struct dropout_kind {
   static constexpr std::string_view name = "dropout";
+  static constexpr int graph_rank = 0;  ///< the rank of what it makes in a graph: keeps its input's
 
   static std::string describe(const layer_record& r) {
     std::string s = std::to_string(r.p);

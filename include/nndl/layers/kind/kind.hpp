@@ -48,6 +48,7 @@ concept layer_kind = requires(const layer_record& r, const field_source& f, reco
                               const std::array<std::size_t, 3>& in, std::span<const std::vector<double>> p,
                               graph::writer& w, graph::reader& g) {
   { K::name } -> std::convertible_to<std::string_view>;
+  { K::graph_rank } -> std::convertible_to<int>;  // 2: a matrix, 4: maps, 0: the rank of its input
   { K::describe(r) } -> std::same_as<std::string>;
   K::write_fields(r, out);
   { K::read_fields(f, in) } -> std::same_as<layer_record>;

@@ -13,6 +13,7 @@ namespace nndl {
 
 struct max_pool_kind {
   static constexpr std::string_view name = "max_pool";
+  static constexpr int graph_rank = 4;  ///< the rank of what it makes in a graph: maps {N, C, H, W}
 
   static std::string describe(const layer_record& r) {
     return "max_pool " + std::to_string(r.window) + "x" + std::to_string(r.window);
