@@ -11,7 +11,7 @@ packages=(
   clang libclang-rt-14-dev                                                  # fuzz harnesses (libFuzzer)
   libcpp-httplib-dev pkgconf                                                # nndl-serve
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx                # ONNX files (nndl::onnx), its checker (tests)
-  python3-torch nodejs                                                      # PyTorch and ONNX Runtime (npm) oracles (tests)
+  python3-torch                                                             # PyTorch, the oracle of the ONNX tests
   chromium chromium-driver python3-selenium                                 # nndl-serve's page in a real browser (tests)
 )
 missing=()

@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(release asan fuzz)
 scripts/deps.sh
+scripts/deps_npm.sh   # ONNX Runtime for node (npm's onnxruntime-node), the other oracle of the ONNX tests
 if [ -z "${NNDL_DATA:-}" ] && [ ! -f data/mnist/t10k-labels-idx1-ubyte.gz ]; then
   echo "test: NNDL_DATA is not set and data/mnist lacks the MNIST files (git checkout data/mnist restores"
   echo "test: them): the tests on real MNIST will say that they did not run"
