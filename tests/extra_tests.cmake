@@ -124,3 +124,5 @@ if(TARGET nndl_serve AND TARGET mlp_784_256_64_10 AND TARGET ch6_convnet AND TAR
                    --load $<TARGET_FILE:nndl_serve_load> --requests 2000 --clients 8 ${serve_models}/mlp.npz)
   set_tests_properties(serve.load PROPERTIES FIXTURES_REQUIRED serve_models ENVIRONMENT "${serve_env}" TIMEOUT 300)
 endif()
+# Every relative link of README.md and docs/*.md resolves (tests/check_links.py tests itself first).
+add_test(NAME docs.links COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/check_links.py ${PROJECT_SOURCE_DIR})
