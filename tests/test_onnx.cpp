@@ -270,6 +270,12 @@ TEST_CASE("what nndl does not implement is refused, naming the node, its operati
   branch.node("Relu", {"x"}, "a");
   branch.node("Sigmoid", {"x"}, "y");
   CHECK_THAT(refusal(branch.write(dir / "branch.onnx")), Contains("not branches"));
+  builder training({4});
+  training.tensor("ratio", {}, {0.5f});
+  auto* mode = training.g->add_initializer();
+  mode->set_name("mode"), mode->set_data_type(onnx::TensorProto::BOOL), mode->set_raw_data(std::string(1, '\1'));
+  training.node("Dropout", {"x", "ratio", "mode"}, "y");
+  CHECK_THAT(refusal(training.write(dir / "training.onnx")), Contains("(Dropout), attribute training_mode: is true"));
   CHECK_THAT(refusal(dir / "none.onnx"), Contains("no such file"));
 }
 

@@ -33,6 +33,16 @@ inline void with_activation_op(const std::string& op, bool& found) {
   std::apply([&](auto... a) { ((found = found || (!decltype(a)::graph_op.empty() && op == decltype(a)::graph_op)), ...); }, activations{});
 }
 
+/// Refuses a Dropout in training mode (ONNX Runtime would drop inputs at random): only the
+/// identity at inference is read.
+inline void inference_dropout(const graph::reader& chain, const graph::node& n) {
+  if (n.inputs.size() < 3 || n.inputs[2].empty()) return;
+  const auto mode = chain.constant(n.inputs[2]);
+  if (!mode) chain.refuse(n, "training_mode", "is not a constant: nndl reads Dropout at inference only");
+  for (double v : mode->values)
+    if (v != 0) chain.refuse(n, "training_mode", "is true: this Dropout drops inputs at random; nndl reads Dropout at inference only (export in eval mode)");
+}
+
 /// Reads the chain of layers of an ONNX file (everything checked; see onnx/read.hpp).
 inline onnx_contents read_onnx(const std::filesystem::path& file) {
   std::error_code ec;
@@ -69,6 +79,7 @@ inline onnx_contents read_onnx(const std::filesystem::path& file) {
       continue;
     }
     if (n.op == "Identity" || n.op == "Dropout") {  // the identity at inference
+      if (n.op == "Dropout") detail::inference_dropout(chain, n);
       chain.take(1);
     } else if (n.op == "Flatten") {
       if (chain.ints(n, "axis", {1}) != std::vector<std::int64_t>{1}) chain.refuse(n, "axis", "only axis 1 (keep the batch) is implemented");

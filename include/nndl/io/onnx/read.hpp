@@ -91,14 +91,16 @@ inline graph::tensor onnx_tensor(const onnx::TensorProto& t, const std::filesyst
     throw model_error(file, name + " claims " + std::to_string(count) + " values, more than nndl reads (268,435,456)");
   const std::size_t n = std::size_t(count);
   const int type = t.data_type();
-  const bool ok = want_int ? type == onnx::TensorProto::INT64
+  const bool ok = want_int ? (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::BOOL)
                            : (type == onnx::TensorProto::FLOAT || type == onnx::TensorProto::DOUBLE);
   if (!ok) throw model_error(file, name + " has data type " + std::to_string(type) + (want_int ? "; INT64 (7) is needed" : "; nndl reads FLOAT (1) and DOUBLE (11)"));
-  const std::size_t width = type == onnx::TensorProto::FLOAT ? 4 : 8;
+  const bool boolean = type == onnx::TensorProto::BOOL;  // (Dropout's training_mode)
+  const std::size_t width = type == onnx::TensorProto::FLOAT ? 4 : boolean ? 1 : 8;
   const std::size_t held = t.has_raw_data() ? t.raw_data().size() / width
                            : type == onnx::TensorProto::FLOAT ? std::size_t(t.float_data_size())
                            : type == onnx::TensorProto::DOUBLE ? std::size_t(t.double_data_size())
-                                                               : std::size_t(t.int64_data_size());
+                           : boolean ? std::size_t(t.int32_data_size())
+                                     : std::size_t(t.int64_data_size());
   if (t.has_raw_data() && t.raw_data().size() % width != 0) throw model_error(file, name + "'s raw data is not a whole number of values");
   if (held != n)
     throw model_error(file, name + " claims " + std::to_string(n) + " values (dims " + graph::dims_string(out.dims) + ") but holds " + std::to_string(held));
@@ -108,10 +110,12 @@ inline graph::tensor onnx_tensor(const onnx::TensorProto& t, const std::filesyst
       const char* p = t.raw_data().data() + i * width;
       if (type == onnx::TensorProto::FLOAT) { float f; std::memcpy(&f, p, 4); out.values[i] = f; }
       else if (type == onnx::TensorProto::DOUBLE) { double d; std::memcpy(&d, p, 8); out.values[i] = d; }
+      else if (boolean) out.values[i] = *p != 0;
       else { std::int64_t v; std::memcpy(&v, p, 8); out.values[i] = double(v); }
     } else {
       out.values[i] = type == onnx::TensorProto::FLOAT ? double(t.float_data(int(i)))
-                      : type == onnx::TensorProto::DOUBLE ? t.double_data(int(i)) : double(t.int64_data(int(i)));
+                      : type == onnx::TensorProto::DOUBLE ? t.double_data(int(i))
+                      : boolean ? double(t.int32_data(int(i) ) != 0) : double(t.int64_data(int(i)));
     }
     if (!want_int && !std::isfinite(out.values[i])) throw model_error(file, name + " holds a non-finite value");
   }
@@ -175,10 +179,10 @@ class onnx_chain final : public graph::reader {
   void take(std::size_t count) override { next_ += count; }
   std::optional<graph::tensor> constant(const std::string& name) const override {
     if (const auto it = initializers_.find(name); it != initializers_.end())
-      return onnx_tensor(*it->second, file_, it->second->data_type() == onnx::TensorProto::INT64);
+      return onnx_tensor(*it->second, file_, whole(it->second->data_type()));
     if (const auto it = constants_.find(name); it != constants_.end()) {
       for (const auto& a : it->second->attribute())
-        if (a.name() == "value" && a.has_t()) return onnx_tensor(a.t(), file_, a.t().data_type() == onnx::TensorProto::INT64);
+        if (a.name() == "value" && a.has_t()) return onnx_tensor(a.t(), file_, whole(a.t().data_type()));
       throw model_error(file_, "Constant node \"" + it->second->name() + "\" holds no tensor \"value\" (the only kind nndl reads)");
     }
     return std::nullopt;
@@ -195,6 +199,7 @@ class onnx_chain final : public graph::reader {
   const std::array<std::size_t, 3>& input_shape() const { return input_shape_; }
 
  private:
+  static bool whole(int type) { return type == onnx::TensorProto::INT64 || type == onnx::TensorProto::BOOL; }
   void read_input(const onnx::ValueInfoProto& in) {
     input_name_ = in.name();
     const std::string where = "the graph's input \"" + in.name() + "\"";
