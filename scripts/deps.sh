@@ -9,7 +9,7 @@ packages=(
   libstb-dev libzip-dev                                                     # image files, .npz model files
   libnlopt-cxx-dev libopenmpi-dev openmpi-bin                               # hyperparameter search
   clang libclang-rt-14-dev                                                  # fuzz harnesses (libFuzzer)
-  libcpp-httplib-dev pkgconf                                                # nndl-serve
+  libboost-dev                                                              # nndl-serve (Boost.Beast, Boost.Asio)
   chromium chromium-driver python3-selenium                                 # nndl-serve's page in a real browser (tests)
 )
 missing=()
