@@ -116,7 +116,7 @@ if(TARGET nndl_serve AND TARGET mlp_784_256_64_10 AND TARGET ch6_convnet AND TAR
   set(serve_env NNDL_SERVE=$<TARGET_FILE:nndl_serve> NNDL_PREDICT=$<TARGET_FILE:nndl_predict>
                 NNDL_EVALUATE=$<TARGET_FILE:nndl_evaluate> NNDL_SERVE_MODELS=${serve_models} OPENBLAS_NUM_THREADS=1
                 NNDL_SERVE_SCREENSHOT=${CMAKE_CURRENT_BINARY_DIR}/serve/page.png)
-  foreach(part api http browser)
+  foreach(part api http browser hostile)
     add_test(NAME serve.${part} COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve/test_serve_${part}.py)
     set_tests_properties(serve.${part} PROPERTIES FIXTURES_REQUIRED serve_models ENVIRONMENT "${serve_env}" TIMEOUT 300)
   endforeach()
