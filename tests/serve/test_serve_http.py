@@ -222,7 +222,10 @@ class Lifecycle(unittest.TestCase):
             bad = os.path.join(d, "bad.npz")
             with open(bad, "wb") as f:
                 f.write(b"PK\x03\x04 this is not a model")
-            for model, why in [(bad, "bad.npz"), (os.path.join(d, "missing.npz"), "missing.npz")]:
+            fifo = os.path.join(d, "fifo.npz")
+            os.mkfifo(fifo)  # no writer: reading it would wait forever
+            for model, why in [(bad, "bad.npz"), (os.path.join(d, "missing.npz"), "missing.npz"),
+                               (fifo, "is a pipe (FIFO), not a regular file"), ("/dev/zero", "is a device")]:
                 r = subprocess.run([SERVE, "--model", model, "--port", "0"], capture_output=True, text=True, timeout=30)
                 self.assertEqual(r.returncode, 2, r.stderr)
                 self.assertIn(why, r.stderr)

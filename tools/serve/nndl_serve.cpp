@@ -20,6 +20,7 @@
 
 #include <nndl/data/mnist.hpp>
 #include <nndl/data/image.hpp>
+#include <nndl/detail/file.hpp>
 #include <nndl/io/model_file.hpp>
 
 #include "../cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
@@ -47,7 +48,10 @@ struct options {
 std::chrono::milliseconds ms(double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000)); }
 
 int serve_model(options o) {
-  // Everything that can be wrong with the model or the data is found before listening.
+  // Everything that can be wrong with the model or the data is found before listening. A pipe or a
+  // device is refused from its type first (opening a pipe to read it waits for a writer).
+  if (const std::string problem = nndl::detail::regular_file_problem(o.model, "a model file"); !problem.empty())
+    throw nndl::model_error(o.model, problem);
   const nndl::model m = nndl::load_model(o.model);
   if (m.input_size() != 784)
     throw nndl::model_error(o.model, "takes " + std::to_string(m.input_size()) + " inputs, not a 28 x 28 image");
