@@ -9,8 +9,8 @@ packages=(
   libstb-dev libzip-dev                                                     # image files, .npz model files
   libnlopt-cxx-dev libopenmpi-dev openmpi-bin                               # hyperparameter search
   clang libclang-rt-14-dev                                                  # fuzz harnesses (libFuzzer)
-  libcpp-httplib-dev pkgconf                                                # nndl-serve
-  libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx                # ONNX files (nndl::onnx), its checker (tests)
+  libboost-dev                                                              # nndl-serve (Boost.Beast, Boost.Asio)
+  libonnx-dev libprotobuf-dev python3-onnx                                  # ONNX files (nndl::onnx), its checker (tests)
   python3-torch                                                             # PyTorch, the oracle of the ONNX tests
   chromium chromium-driver python3-selenium                                 # nndl-serve's page in a real browser (tests)
 )

@@ -96,10 +96,12 @@ endif()
 if(TARGET nndl_serve AND TARGET mlp_784_256_64_10 AND TARGET ch6_convnet AND TARGET nndl_predict AND TARGET nndl_evaluate)
   find_package(CLI11 REQUIRED)
   find_package(nlohmann_json REQUIRED)
+  find_package(Boost 1.74 REQUIRED)  # nndl_serve_load: a Boost.Beast client
+  find_package(Threads REQUIRED)
   add_executable(serve_test_models serve/serve_test_models.cpp)
   target_link_libraries(serve_test_models PRIVATE nndl::nndl nndl_build_flags)
   add_executable(nndl_serve_load serve/serve_load.cpp)
-  target_link_libraries(nndl_serve_load PRIVATE nndl_build_flags CLI11::CLI11 nlohmann_json::nlohmann_json PkgConfig::CPP_HTTPLIB)
+  target_link_libraries(nndl_serve_load PRIVATE nndl_build_flags CLI11::CLI11 nlohmann_json::nlohmann_json Boost::headers Threads::Threads)
   target_include_directories(nndl_serve_load PRIVATE ${PROJECT_SOURCE_DIR}/tools)  # cli.hpp
   # Everything these tests run: cmake --build --preset release --target serve_tests
   add_custom_target(serve_tests DEPENDS nndl_serve nndl_serve_load serve_test_models mlp_784_256_64_10 ch6_convnet
@@ -114,7 +116,7 @@ if(TARGET nndl_serve AND TARGET mlp_784_256_64_10 AND TARGET ch6_convnet AND TAR
   set(serve_env NNDL_SERVE=$<TARGET_FILE:nndl_serve> NNDL_PREDICT=$<TARGET_FILE:nndl_predict>
                 NNDL_EVALUATE=$<TARGET_FILE:nndl_evaluate> NNDL_SERVE_MODELS=${serve_models} OPENBLAS_NUM_THREADS=1
                 NNDL_SERVE_SCREENSHOT=${CMAKE_CURRENT_BINARY_DIR}/serve/page.png)
-  foreach(part api http browser)
+  foreach(part api http browser hostile)
     add_test(NAME serve.${part} COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve/test_serve_${part}.py)
     set_tests_properties(serve.${part} PROPERTIES FIXTURES_REQUIRED serve_models ENVIRONMENT "${serve_env}" TIMEOUT 300)
   endforeach()

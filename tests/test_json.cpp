@@ -2,6 +2,8 @@
 // and the same numbers as network2.py itself (through tests/network2_compat.py and numpy).
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <nndl/io/json.hpp>
 #include <nndl/network.hpp>
 
@@ -259,6 +261,12 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
     CHECK_THAT(load_text(with(good, "\"biases\"", "\"b\"")), names_file && Contains("missing field \"biases\""));
     CHECK_THAT(load_text(with(good, "\"cost\"", "\"c\"")), names_file && Contains("missing field \"cost\""));
   }
+  SECTION("an unknown cost, refused with the known ones") {
+    CHECK_THAT(load_text(with(good, "\"CrossEntropyCost\"", "\"EvilCost\"")),
+               names_file && Contains("unknown \"cost\" \"EvilCost\"") &&
+                   Contains("(known: QuadraticCost, CrossEntropyCost, LogLikelihoodCost)"));
+    CHECK_THAT(load_text(with(good, "\"CrossEntropyCost\"", "\"crossentropycost\"")), names_file && Contains("unknown \"cost\""));
+  }
   SECTION("wrong JSON types") {
     CHECK_THAT(load_text(with(good, "[4, 3, 2]", "\"4, 3, 2\"")),
                names_file && Contains("field \"sizes\" must be an array") && Contains("found string"));
@@ -470,9 +478,13 @@ TEST_CASE("hostile model files: deep nesting, huge values and endless files are 
     CHECK(nndl::detail::brief(nlohmann::json::parse(R"({"a":[1,[2,[3,[4]]]],"b":"\u00e9"})")) ==
           R"({"a":[1,[2,[...]]],"b":"é"})");
   }
-  SECTION("/dev/zero as a model reads until the size limit, not until memory runs out") {
+  SECTION("/dev/zero or a pipe as a model is refused at once, not read until memory runs out") {
     CHECK_THAT(error_of([&] { nndl::load_json(net, "/dev/zero"); }),
-               Contains("/dev/zero") && Contains("goes on past 268435456 bytes, the limit for a model file"));
+               Contains("/dev/zero") && Contains("is a device, not a regular file: give a model file itself"));
+    test_support::temp_dir fifo_dir("json-fifo");
+    const auto fifo = fifo_dir / "model.json";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // no writer: opening it to read would wait forever
+    CHECK_THAT(error_of([&] { nndl::load_json(net, fifo); }), Contains(fifo.string()) && Contains("is a pipe (FIFO)"));
   }
   CHECK(same_parameters(net, before));
 }

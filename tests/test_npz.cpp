@@ -6,7 +6,9 @@
 #include <nndl/network.hpp>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -264,4 +266,87 @@ TEST_CASE("an entry that claims more bytes than it stores is refused before any 
                     Contains("stores 188288 (uncompressed) bytes"));
   CHECK(max_rss_kib() - rss < 256 * 1024);  // not the 2 GB the header claims
   CHECK(same_parameters(net, before));
+}
+
+namespace {
+/// An archive with one deflated entry (name.npy -> bytes).
+void write_deflated_zip(const fs::path& file, const std::string& name, const std::string& bytes) {
+  int err = 0;
+  zip_t* z = zip_open(file.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  REQUIRE(z);
+  const zip_int64_t i = zip_file_add(z, name.c_str(), zip_source_buffer(z, bytes.data(), bytes.size(), 0), 0);
+  REQUIRE(i >= 0);
+  REQUIRE(zip_set_file_compression(z, zip_uint64_t(i), ZIP_CM_DEFLATE, 1) == 0);
+  REQUIRE(zip_close(z) == 0);
+}
+/// A .npy header for `shape` of <f8, padded as numpy pads it (to 64 bytes with the magic).
+std::string npy_header_for(const std::string& shape) {
+  std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+  while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
+  dict += '\n';
+  return std::string("\x93NUMPY\x01\x00", 8) + char(dict.size() & 0xFF) + char(dict.size() >> 8) + dict;
+}
+}  // namespace
+
+TEST_CASE("a deflated entry is inflated only up to what its .npy header declares", "[npz][hostile]") {
+  test_support::temp_dir dir("npz-bomb");
+  // A zip bomb: the header declares (30, 784) float64 (188,160 bytes), the entry inflates to 200 MB.
+  const std::string small = npy_header_for("(30, 784)");
+  std::string bomb = small + std::string(std::size_t{200} << 20, '\0');
+  write_deflated_zip(dir / "bomb.npz", "w0.npy", bomb);
+  bomb = {};
+  bomb.shrink_to_fit();
+  CHECK(fs::file_size(dir / "bomb.npz") < std::size_t{1} << 20);
+  const long rss = max_rss_kib();
+  const auto t0 = std::chrono::steady_clock::now();
+  const nndl::detail::npz_reader z(dir / "bomb.npz");
+  try {
+    (void)z.read("w0");
+    FAIL("read the bomb");
+  } catch (const nndl::model_error& e) {
+    CHECK_THAT(std::string(e.what()), Contains("bomb.npz") && Contains("array w0") &&
+                                          Contains("declares shape (30, 784) of <f8 (188288 bytes with the header)") &&
+                                          Contains("records 209715328 bytes"));
+  }
+  CHECK(max_rss_kib() - rss < 32 * 1024);  // not the 200 MB it would inflate to
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+
+  // A header and entry that agree on 72 MB, where the caller expects (30, 784): refused from the
+  // header, before the data is inflated or memory taken for it.
+  const std::string big = npy_header_for("(3000, 3000)") + std::string(std::size_t{3000} * 3000 * 8, '\0');
+  write_deflated_zip(dir / "big.npz", "w0.npy", big);
+  const nndl::detail::npz_reader zb(dir / "big.npz");
+  const long rss2 = max_rss_kib();
+  try {
+    (void)zb.read("w0", std::size_t{1} << 30, {.shape = {30, 784}, .descrs = {"<f8", "<f4"}});
+    FAIL("read an entry of another shape than expected");
+  } catch (const nndl::model_error& e) {
+    CHECK_THAT(std::string(e.what()), Contains("array w0: its header declares shape (3000, 3000), expected (30, 784)"));
+  }
+  CHECK(max_rss_kib() - rss2 < 32 * 1024);
+  try {
+    (void)zb.read("w0", std::size_t{1} << 30, {.shape = {}, .descrs = {"<f4"}});
+    FAIL("read an entry of another dtype than expected");
+  } catch (const nndl::model_error& e) {
+    CHECK_THAT(std::string(e.what()), Contains("array w0: dtype <f8, expected <f4"));
+  }
+  // Over the reader's limit: refused from the zip's record.
+  CHECK_THROWS_WITH(zb.read("w0", std::size_t{1} << 20), Contains("is too large (limit 1048576 bytes)"));
+  // What agrees with its header and the caller is read whole.
+  const std::string ok = npy_header_for("(30, 784)") + std::string(188160, '\0');
+  write_deflated_zip(dir / "ok.npz", "w0.npy", ok);
+  const nndl::detail::npz_reader zo(dir / "ok.npz");
+  const nndl::npy_array a = zo.read("w0", std::size_t{1} << 20, {.shape = {30, 784}, .descrs = {"<f8"}});
+  CHECK(a.shape == std::vector<std::size_t>{30, 784});
+  CHECK(a.data.size() == 188160);
+}
+
+TEST_CASE("a model path that is not a regular file is refused at once", "[npz][hostile]") {
+  test_support::temp_dir dir("npz-fifo");
+  const auto fifo = dir / "model.npz";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // no writer: libzip would wait on it forever
+  sig_ce<> net{1};
+  CHECK_THAT(load_error(net, fifo), Contains(fifo.string()) && Contains("is a pipe (FIFO), not a regular file"));
+  CHECK_THAT(load_error(net, "/dev/zero"), Contains("/dev/zero") && Contains("is a device, not a regular file"));
+  CHECK_THAT(load_error(net, dir.path), Contains("is a directory"));
 }

@@ -5,7 +5,10 @@
 //
 //   nndl_serve_load --port 8080 --image digit.png --requests 2000 --clients 8
 #include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
-#include <httplib.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -15,11 +18,46 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+/// One keep-alive connection that POSTs the image to /api/predict (Boost.Beast, synchronous).
+class client_connection {
+ public:
+  client_connection(const std::string& host, int port, const std::string& body) : stream_(io_) {
+    tcp::resolver resolver(io_);
+    stream_.connect(resolver.resolve(host, std::to_string(port)));
+    stream_.socket().set_option(tcp::no_delay(true));  // a request's headers and body go out at once
+    request_ = {http::verb::post, "/api/predict", 11};
+    request_.set(http::field::host, host);
+    request_.set(http::field::content_type, "image/png");
+    request_.body() = body;
+    request_.prepare_payload();
+  }
+  /// (status, body) of one request; throws on a failure of the connection.
+  std::pair<int, std::string> post() {
+    http::write(stream_, request_);
+    http::response<http::string_body> r;
+    http::read(stream_, buffer_, r);
+    return {int(r.result_int()), std::move(r.body())};
+  }
+
+ private:
+  boost::asio::io_context io_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+};
 
 int run(int argc, char** argv) {
   CLI::App app{"Sends POST /api/predict requests to nndl-serve from concurrent clients and reports requests per second "
@@ -40,14 +78,19 @@ int run(int argc, char** argv) {
   const std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 
   // The answer every request must give: the first one's.
-  httplib::Client probe(host, port);
-  const auto first = probe.Post("/api/predict", body, "image/png");
-  if (!first || first->status != 200) {
-    std::fprintf(stderr, "nndl_serve_load: the first request failed: %s\n",
-                 first ? (std::to_string(first->status) + " " + first->body).c_str() : httplib::to_string(first.error()).c_str());
+  int digit = -1;
+  try {
+    client_connection probe(host, port, body);
+    const auto [status, text] = probe.post();
+    if (status != 200) {
+      std::fprintf(stderr, "nndl_serve_load: the first request failed: %d %s\n", status, text.c_str());
+      return 1;
+    }
+    digit = nlohmann::json::parse(text).at("digit").get<int>();
+  } catch (const boost::system::system_error& e) {
+    std::fprintf(stderr, "nndl_serve_load: the first request failed: %s\n", e.what());
     return 1;
   }
-  const int digit = nlohmann::json::parse(first->body).at("digit").get<int>();
 
   std::atomic<std::size_t> next{0}, failed{0};
   std::mutex mutex;
@@ -56,22 +99,26 @@ int run(int argc, char** argv) {
   latencies.reserve(requests);
   const auto t0 = std::chrono::steady_clock::now();
   auto client = [&] {
-    httplib::Client c(host, port);
-    c.set_keep_alive(true);
-    c.set_tcp_nodelay(true);  // a request's headers and body go out at once (no Nagle delay)
+    std::optional<client_connection> c;
     std::vector<double> mine;
     while (next++ < requests) {
       const auto s = std::chrono::steady_clock::now();
-      const auto r = c.Post("/api/predict", body, "image/png");
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count();
       std::string problem;
-      if (!r)
-        problem = "no answer: " + httplib::to_string(r.error());
-      else if (r->status != 200)
-        problem = "status " + std::to_string(r->status) + ": " + r->body;
-      else
+      int status = 0;
+      std::string text;
+      try {
+        if (!c) c.emplace(host, port, body);
+        std::tie(status, text) = c->post();
+      } catch (const boost::system::system_error& e) {
+        problem = std::string("no answer: ") + e.what();
+        c.reset();  // the next request on a new connection
+      }
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count();
+      if (problem.empty() && status != 200)
+        problem = "status " + std::to_string(status) + ": " + text;
+      else if (problem.empty())
         try {
-          if (nlohmann::json::parse(r->body).at("digit").get<int>() != digit) problem = "another digit: " + r->body.substr(0, 80);
+          if (nlohmann::json::parse(text).at("digit").get<int>() != digit) problem = "another digit: " + text.substr(0, 80);
         } catch (const std::exception& e) {
           problem = std::string("not the JSON answer: ") + e.what();
         }

@@ -21,7 +21,7 @@ def main():
     p.add_argument("--load", required=True, help="the nndl_serve_load program")
     p.add_argument("--requests", type=int, default=2000)
     p.add_argument("--clients", type=int, default=8)
-    p.add_argument("--threads", type=int, default=16, help="nndl-serve --threads")
+    p.add_argument("--threads", type=int, default=4, help="nndl-serve --threads (its default)")
     p.add_argument("models", nargs="+")
     a = p.parse_args()
 

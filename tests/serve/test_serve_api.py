@@ -53,7 +53,10 @@ class Answers(unittest.TestCase):
                 self.assertEqual(status, 200, a)
                 e = expected[path]
                 self.assertEqual(a["digit"], e["digit"], path)
-                self.assertAlmostEqual(a["confidence"], e["confidence"], places=12, msg=path)
+                # nndl-predict runs its files as one batch, the server one image at a time: OpenBLAS
+                # sums a row of a batch in another order than a row alone, which for a float32 model
+                # moves the confidence by a rounding step (6e-8 seen); never by more than 1e-6.
+                self.assertAlmostEqual(a["confidence"], e["confidence"], delta=1e-6, msg=path)
                 self.assertEqual(len(a["probabilities"]), 10)
                 self.assertAlmostEqual(sum(a["probabilities"]), 1.0, places=6)
                 self.assertEqual(a["confidence"], a["probabilities"][a["digit"]])

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <span>
 #include <utility>
 
 namespace serve {
@@ -18,8 +19,8 @@ double six_decimals(double v) { return std::round(v * 1e6) / 1e6; }
 
 }  // namespace
 
-api::api(const nndl::model& m, std::string name, std::size_t max_pixels)
-    : model_(m), name_(std::move(name)), max_pixels_(max_pixels), weights_(first_layer_tiles(m, max_tiles)) {}
+api::api(const nndl::model& m, std::string name, std::size_t max_pixels, pixel_budget& budget)
+    : model_(m), name_(std::move(name)), max_pixels_(max_pixels), budget_(budget), weights_(first_layer_tiles(m, max_tiles)) {}
 
 nlohmann::json api::predict(const std::string& body, const std::string& content_type) const {
   if (body.empty())
@@ -33,8 +34,16 @@ nlohmann::json api::predict_image(const std::string& bytes) const {
   nndl::preprocess_steps steps;
   std::array<float, 784> x{};
   nndl::gray_image g;
+  // The image's pixels are taken from the budget of all requests before it is decoded (one over
+  // --max-pixels takes none: decode_image refuses it from its header).
+  const std::span data(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  const std::size_t pixels = nndl::decode_pixels(data);
+  const pixel_budget::share share(budget_, pixels <= max_pixels_ ? pixels : 0);
+  if (!share.ok())
+    throw api_error(503, "busy: the images being decoded now hold the server's budget of " + std::to_string(budget_.total()) +
+                             " pixels; try again in a moment");
   try {
-    g = nndl::decode_image(bytes, "upload", max_pixels_);
+    g = nndl::decode_image(data, "upload", max_pixels_);
   } catch (const nndl::image_error& e) {
     throw api_error(400, e.problem());
   }
@@ -53,8 +62,12 @@ nlohmann::json api::predict_pixels(const std::string& json_text) const {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw api_error(400, std::string("the body is not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::parse_error& e) {  // (its what() quotes the bytes it read: never sent back)
+    throw api_error(400, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::out_of_range&) {
+    throw api_error(400, "the body is not valid JSON: a number in it is too large for a double (such as 1e999)");
+  } catch (const nlohmann::json::exception&) {
+    throw api_error(400, "the body is not valid JSON");
   }
   const std::size_t n = model_.input_size();
   if (!j.is_object() || !j.contains("pixels"))

@@ -12,6 +12,8 @@
 
 #include <nndl/model/model.hpp>
 
+#include "pixel_budget.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -21,7 +23,7 @@
 
 namespace serve {
 
-/// A request that cannot be answered: its status (400, 413, ...) and a message for the client.
+/// A request that cannot be answered: its status (400, 413, 503 ...) and a message for the client.
 struct api_error : std::runtime_error {
   int status;
   api_error(int s, const std::string& message) : std::runtime_error(message), status(s) {}
@@ -37,8 +39,9 @@ struct weight_tiles {
 
 class api {
  public:
-  /// `name` stands for the model in answers (its file name, not its path).
-  api(const nndl::model& m, std::string name, std::size_t max_pixels);
+  /// `name` stands for the model in answers (its file name, not its path); an image is decoded
+  /// only when it has at most max_pixels pixels and they fit in what `budget` has left (else 503).
+  api(const nndl::model& m, std::string name, std::size_t max_pixels, pixel_budget& budget);
 
   nlohmann::json predict(const std::string& body, const std::string& content_type) const;
   nlohmann::json predict_image(const std::string& bytes) const;
@@ -57,6 +60,7 @@ class api {
   const nndl::model& model_;
   std::string name_;
   std::size_t max_pixels_;
+  pixel_budget& budget_;
   weight_tiles weights_;
 };
 

@@ -1,4 +1,5 @@
-// nndl-serve's HTTP side: which requests reach what, the limits, and errors as JSON.
+// nndl-serve's routes: which requests reach what, and errors as JSON. Apart from HTTP itself
+// (http_server.hpp reads and writes the bytes): a request in, an answer out.
 //
 //   GET  /  /style.css  /app.js   the page, from memory (page.hpp: no request reaches a file)
 //   POST /api/predict             an image or {"pixels": [...]} -> the network's answer
@@ -9,36 +10,53 @@
 //
 // Every error is {"error": "..."} with its status: 400 a bad request or image, 404 an unknown
 // path, 405 a known path with another method, 411 a body without Content-Length (or chunked),
-// 413 a body over the limit, 415 a compressed body, 500 a failure of the server itself.
+// 413 a body over the limit, 414 a request line too long, 415 a compressed body, 417 an unknown
+// Expect, 431 headers over their limits, 503 too busy (connections, pixels being decoded), 500 a
+// failure of the server itself. A message never holds a byte of the request as it came (escaped).
 #pragma once
 
-#include <httplib.h>
-
-#include <sys/socket.h>
-
 #include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api.hpp"
 #include "evaluation.hpp"
 
 namespace serve {
 
-/// httplib's server, whose listening queue can be made longer: Debian's cpp-httplib listens with a
-/// queue of 5 connections, and a browser or a load test opening more at once would see some of
-/// them wait a second for the kernel to retry. listen() again on the bound socket sets a new length.
-class http_server : public httplib::Server {
+/// What the routes see of a request.
+struct request {
+  std::string method;  ///< as sent ("GET", "POST", ...)
+  std::string target;  ///< the request target, with its query
+  std::string content_type;
+  std::string body;
+};
+
+/// An answer: status, Content-Type, body and headers beyond the ones every answer has.
+struct answer {
+  int status = 200;
+  std::string type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// {"error": message} with `status`.
+answer error_answer(int status, const std::string& message);
+
+class routes {
  public:
-  bool widen_backlog() { return ::listen(svr_sock_, SOMAXCONN) == 0; }
-};
+  /// `service` and `evaluation` must outlive the routes.
+  routes(const api& service, const evaluation_job& evaluation) : service_(service), evaluation_(evaluation) {}
+  /// The answer to `r` (any exception of the server's own becomes a 500, with no detail from the
+  /// request). Called by several threads at once.
+  answer operator()(const request& r) const noexcept;
 
-struct limits {
-  std::size_t max_body = std::size_t{4} << 20;  ///< bytes of a request body (413 above)
-  std::size_t threads = 16;                     ///< worker threads (each holds one connection at a time)
+ private:
+  answer route(const request& r) const;
+  const api& service_;
+  const evaluation_job& evaluation_;
 };
-
-/// Sets up `server`: the routes above, the limits, the error answers and, with `log`, one line
-/// per request on stderr. `service` and `evaluation` must outlive it.
-void install_routes(httplib::Server& server, const api& service, const evaluation_job& evaluation, const limits& l,
-                    bool log);
 
 }  // namespace serve

@@ -181,8 +181,14 @@ inline gray_image decode_image(std::span<const unsigned char> bytes, const std::
   int w = 0, h = 0, channels = 0;
   if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels))
     throw image_error(name, "corrupt " + fmt + " header (" + std::string(stbi_failure_reason()) + ")");
-  if (w <= 0 || h <= 0 || std::size_t(w) * std::size_t(h) > max_pixels)
-    throw image_error(name, fmt + " of " + std::to_string(w) + " x " + std::to_string(h) + " pixels is too large (limit " +
+  if (w <= 0 || h <= 0)
+    throw image_error(name, "corrupt " + fmt + " header: it declares " + std::to_string(w) + " x " + std::to_string(h) +
+                                " pixels (an image has at least one)");
+  // stb_image decodes a 16-bit image at 16 bits before reducing it to 8: its pixels count twice.
+  const bool wide = stbi_is_16_bit_from_memory(bytes.data(), int(bytes.size())) != 0;
+  if (std::size_t(w) * std::size_t(h) * (wide ? 2 : 1) > max_pixels)
+    throw image_error(name, fmt + " of " + std::to_string(w) + " x " + std::to_string(h) + " pixels" +
+                                (wide ? " at 16 bits (counted twice)" : "") + " is too large (limit " +
                                 std::to_string(max_pixels) + " pixels)");
   if (const std::string cut = detail::truncation_problem(fmt, bytes); !cut.empty()) throw image_error(name, cut);
   unsigned char* px = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels, 0);
@@ -197,6 +203,15 @@ inline gray_image decode_image(std::span<const unsigned char> bytes, const std::
   stbi_image_free(px);
   return g;
 }
+/// The pixels decode_image would decode from `bytes`, as counted against its limit (width x height,
+/// twice that for a 16-bit image), read from the header alone; 0 when there is no readable header.
+inline std::size_t decode_pixels(std::span<const unsigned char> bytes) {
+  if (bytes.empty() || bytes.size() > std::size_t{INT32_MAX}) return 0;
+  int w = 0, h = 0, channels = 0;
+  if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels) || w <= 0 || h <= 0) return 0;
+  return std::size_t(w) * std::size_t(h) * (stbi_is_16_bit_from_memory(bytes.data(), int(bytes.size())) ? 2 : 1);
+}
+
 /// The same for bytes held in a string (an HTTP request's body).
 inline gray_image decode_image(const std::string& bytes, const std::filesystem::path& name, std::size_t max_pixels = max_image_pixels) {
   return decode_image(std::span(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()), name, max_pixels);

@@ -33,6 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../cost.hpp"
 #include "../describe.hpp"
 #include "../errors.hpp"
 #include "book_model.hpp"
@@ -218,6 +219,13 @@ inline json_book read_json_shape(const std::filesystem::path& file) {
     if (const auto sc = extra->find("scalar"); sc != extra->end() && sc->is_string() && *sc == "float") book.scalar = "float";
   }
   book.cost = jcost.get<std::string>();
+  constexpr std::string_view known_costs[] = {quadratic_cost::book_name, cross_entropy_cost::book_name,
+                                              log_likelihood_cost::book_name};
+  if (std::find(std::begin(known_costs), std::end(known_costs), book.cost) == std::end(known_costs)) {
+    std::string names;
+    for (const auto name : known_costs) names += (names.empty() ? "" : ", ") + std::string(name);
+    throw model_error(file, "unknown \"cost\" " + brief(jcost) + " (known: " + names + ")");
+  }
   book.sizes = std::move(sizes);
   return book;
 }

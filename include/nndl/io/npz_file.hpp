@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -67,31 +68,57 @@ inline std::string zip_message(int code) {
   return s;
 }
 
-/// Parses one .npy entry (`name` for messages); throws model_error on anything malformed.
-inline npy_array parse_npy(const std::filesystem::path& file, const std::string& name, const std::string& b) {
+/// The most bytes of a .npy header read before its data (numpy writes a few hundred).
+inline constexpr std::size_t max_npy_header_bytes = std::size_t{1} << 20;
+
+/// The header of one .npy entry: the array without its data, where the data starts, and the bytes
+/// per value (0 for a dtype whose size nndl does not know).
+struct npy_header {
+  npy_array array;
+  std::size_t data_offset = 0, item = 0;
+  /// The entry's size in bytes the header promises (data_offset + values * item), when item != 0.
+  std::size_t entry_bytes() const { return data_offset + array.size() * item; }
+};
+
+/// The length of a .npy header from its first 12 bytes (or fewer: then 0, not yet known); throws
+/// model_error when they are not a .npy header's start.
+inline std::size_t npy_header_length(const std::filesystem::path& file, const std::string& name, std::string_view b,
+                                     bool complete) {
   auto bad = [&](const std::string& problem) { throw model_error(file, "array " + name + ": " + problem); };
-  if (b.size() < 10 || std::memcmp(b.data(), "\x93NUMPY", 6) != 0)
-    bad("not a .npy array (no \\x93NUMPY magic; " + std::to_string(b.size()) + " bytes)");
+  if (b.size() < 10) {
+    if (complete) bad("not a .npy array (" + std::to_string(b.size()) + " bytes)");
+    return 0;
+  }
+  if (std::memcmp(b.data(), "\x93NUMPY", 6) != 0) bad("not a .npy array (no \\x93NUMPY magic; " + std::to_string(b.size()) + " bytes)");
   const unsigned major = static_cast<unsigned char>(b[6]);
   if (major < 1 || major > 3) bad(".npy format version " + std::to_string(major) + " is not supported (1 to 3 are)");
-  std::size_t hlen = 0, start = 0;
-  if (major == 1) {
-    hlen = std::size_t(static_cast<unsigned char>(b[8])) | std::size_t(static_cast<unsigned char>(b[9])) << 8;
-    start = 10;
-  } else {
-    if (b.size() < 12) bad("truncated .npy header");
-    for (int i = 3; i >= 0; --i) hlen = hlen << 8 | static_cast<unsigned char>(b[8 + std::size_t(i)]);
-    start = 12;
+  if (major == 1) return 10 + (std::size_t(static_cast<unsigned char>(b[8])) | std::size_t(static_cast<unsigned char>(b[9])) << 8);
+  if (b.size() < 12) {
+    if (complete) bad("truncated .npy header");
+    return 0;
   }
-  if (b.size() < start + hlen) bad("truncated .npy header (" + std::to_string(b.size()) + " bytes)");
-  std::string h = b.substr(start, hlen);
+  std::size_t hlen = 0;
+  for (int i = 3; i >= 0; --i) hlen = hlen << 8 | static_cast<unsigned char>(b[8 + std::size_t(i)]);
+  return 12 + hlen;
+}
+
+/// Parses a .npy header (`b` holds at least all of it; `name` for messages); throws model_error on
+/// anything malformed.
+inline npy_header parse_npy_header(const std::filesystem::path& file, const std::string& name, std::string_view b) {
+  auto bad = [&](const std::string& problem) { throw model_error(file, "array " + name + ": " + problem); };
+  const std::size_t end = npy_header_length(file, name, b, true);
+  const std::size_t start = static_cast<unsigned char>(b[6]) == 1 ? 10 : 12;
+  if (b.size() < end) bad("truncated .npy header (" + std::to_string(b.size()) + " bytes)");
+  const std::string raw(b.substr(start, end - start));
+  std::string h = raw;
   std::erase_if(h, [](char c) { return c == ' ' || c == '\n' || c == '\t'; });
   auto value_of = [&](const std::string& key) -> std::string {
     const auto k = h.find("'" + key + "':");
-    if (k == std::string::npos) bad(".npy header has no '" + key + "': " + b.substr(start, hlen));
+    if (k == std::string::npos) bad(".npy header has no '" + key + "': " + raw);
     return h.substr(k + key.size() + 3);
   };
-  npy_array a;
+  npy_header out;
+  npy_array& a = out.array;
   const std::string d = value_of("descr");
   const auto q = d.find('\'', 1);
   if (d.empty() || d[0] != '\'' || q == std::string::npos) bad("'descr' is not a simple dtype string");
@@ -104,8 +131,7 @@ inline npy_array parse_npy(const std::filesystem::path& file, const std::string&
   const std::string s = value_of("shape");
   const auto close = s.find(')');
   if (s.empty() || s[0] != '(' || close == std::string::npos) bad("'shape' is not a tuple");
-  std::size_t bytes_per = 0;
-  if (a.descr.size() >= 3 && (a.descr[0] == '<' || a.descr[0] == '|' || a.descr[0] == '=')) bytes_per = std::size_t(std::atoi(a.descr.c_str() + 2));
+  if (a.descr.size() >= 3 && (a.descr[0] == '<' || a.descr[0] == '|' || a.descr[0] == '=')) out.item = std::size_t(std::atoi(a.descr.c_str() + 2));
   for (std::size_t i = 1; i < close;) {
     std::size_t v = 0, digits = 0;
     while (i < close && std::isdigit(static_cast<unsigned char>(s[i])) && digits < 12) v = v * 10 + std::size_t(s[i++] - '0'), ++digits;
@@ -113,25 +139,42 @@ inline npy_array parse_npy(const std::filesystem::path& file, const std::string&
     a.shape.push_back(v);
     ++i;  // the comma
   }
-  std::size_t count = 1;
-  for (const std::size_t d : a.shape)
-    if (__builtin_mul_overflow(count, d, &count)) bad("'shape' " + s.substr(0, close + 1) + " overflows a 64-bit count");
-  const std::size_t payload = b.size() - start - hlen;
-  if (bytes_per != 0 && (a.size() > payload / bytes_per || a.size() * bytes_per != payload))
-    bad("the header declares shape " + a.shape_string() + " of " + a.descr + " (" +
-        std::to_string(a.size()) + " values), the entry has " + std::to_string(payload) + " data bytes (truncated or corrupt)");
-  a.data = b.substr(start + hlen);
-  return a;
+  std::size_t count = 1, bytes = 0;
+  for (const std::size_t dim : a.shape)
+    if (__builtin_mul_overflow(count, dim, &count)) bad("'shape' " + s.substr(0, close + 1) + " overflows a 64-bit count");
+  if (__builtin_mul_overflow(count, out.item, &bytes) || __builtin_add_overflow(bytes, end, &bytes))
+    bad("'shape' " + s.substr(0, close + 1) + " of " + a.descr + " overflows a 64-bit size");
+  out.data_offset = end;
+  return out;
 }
+
+/// Parses one .npy entry (`name` for messages); throws model_error on anything malformed.
+inline npy_array parse_npy(const std::filesystem::path& file, const std::string& name, const std::string& b) {
+  npy_header h = parse_npy_header(file, name, b);
+  npy_array& a = h.array;
+  const std::size_t payload = b.size() - h.data_offset;
+  if (h.item != 0 && (a.size() > payload / h.item || a.size() * h.item != payload))
+    throw model_error(file, "array " + name + ": the header declares shape " + a.shape_string() + " of " + a.descr + " (" +
+                                std::to_string(a.size()) + " values), the entry has " + std::to_string(payload) +
+                                " data bytes (truncated or corrupt)");
+  a.data = b.substr(h.data_offset);
+  return std::move(a);
+}
+
+/// What a caller expects of an entry, checked against its .npy header before its data is read:
+/// the shape (empty: any) and the dtypes it takes (empty: any).
+struct npy_expected {
+  std::vector<std::size_t> shape;
+  std::vector<std::string> descrs;
+};
 
 /// An open .npz archive (read-only) whose entries are read on demand.
 class npz_reader {
  public:
   explicit npz_reader(const std::filesystem::path& file) : file_(file) {
+    // A pipe, a device, a socket: refused from its type (libzip would wait on a pipe for a writer).
+    if (const std::string problem = regular_file_problem(file, "a model file"); !problem.empty()) throw model_error(file, problem);
     std::error_code ec;
-    const auto st = std::filesystem::status(file, ec);
-    if (!std::filesystem::exists(st)) throw model_error(file, "no such file");
-    if (std::filesystem::is_directory(st)) throw model_error(file, "is a directory, not a model file");
     if (std::filesystem::file_size(file, ec) == 0) throw model_error(file, "is empty, not an .npz archive");
     int err = 0;
     z_.reset(zip_open(file.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
@@ -142,18 +185,21 @@ class npz_reader {
   }
   bool has(const std::string& name) const { return zip_name_locate(z_.get(), (name + ".npy").c_str(), 0) >= 0; }
 
-  /// The array `name` (entry name.npy); throws when it is missing or malformed.
-  npy_array read(const std::string& name, std::size_t max_bytes = std::size_t{1} << 31) const {
+  /// The array `name` (entry name.npy); throws when it is missing or malformed. The entry's .npy
+  /// header is inflated first, and the data it declares must be what the zip entry records, within
+  /// max_bytes and (when given) of the expected shape and dtype, before memory for the data is
+  /// taken; then the data is inflated up to that size and no further.
+  npy_array read(const std::string& name, std::size_t max_bytes = default_max_file_bytes,
+                 const npy_expected& expected = {}) const {
     const zip_int64_t i = zip_name_locate(z_.get(), (name + ".npy").c_str(), 0);
     if (i < 0) throw model_error(file_, "missing array " + name + " (no entry " + name + ".npy)");
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(z_.get(), zip_uint64_t(i), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
       throw model_error(file_, "array " + name + ": cannot read its zip entry: " + zip_strerror(z_.get()));
-    if (st.size > max_bytes) throw model_error(file_, "array " + name + ": entry of " + std::to_string(st.size) + " bytes is too large");
     // The sizes in a zip header are claims. Check the uncompressed size against the bytes stored
     // for the entry (a stored entry holds exactly its size; deflate expands at most 1032 times)
-    // before anything is read, and grow the buffer only as data arrives.
+    // before anything is read.
     if (st.valid & ZIP_STAT_COMP_SIZE) {
       const zip_uint64_t stored = st.comp_size;
       const bool known = (st.valid & ZIP_STAT_COMP_METHOD) != 0;
@@ -164,32 +210,65 @@ class npz_reader {
                                      std::to_string(stored) + (plain ? " (uncompressed)" : " compressed") +
                                      " bytes (corrupt or truncated)");
     }
+    if (st.size > max_bytes)
+      throw model_error(file_, "array " + name + ": entry of " + std::to_string(st.size) + " bytes is too large (limit " +
+                                   std::to_string(max_bytes) + " bytes)");
     zip_file_t* f = zip_fopen_index(z_.get(), zip_uint64_t(i), 0);
     if (!f) throw model_error(file_, "array " + name + ": cannot open its zip entry: " + zip_strerror(z_.get()));
+    struct closer {
+      zip_file_t*& f;
+      ~closer() { if (f) zip_fclose(f); }
+    } closed{f};
     std::string bytes;
-    bytes.reserve(std::min<zip_uint64_t>(st.size, zip_uint64_t{1} << 20));
-    zip_uint64_t got = 0;
-    char probe;
-    for (;;) {  // until zip_fread says end of data: only then does libzip check the entry's CRC
-      if (got < st.size) bytes.resize(std::size_t(got + std::min<zip_uint64_t>(st.size - got, zip_uint64_t{1} << 20)));
-      const zip_int64_t r = got < st.size ? zip_fread(f, bytes.data() + got, bytes.size() - got) : zip_fread(f, &probe, 1);
-      if (r < 0) {
-        const std::string why = zip_error_strerror(zip_file_get_error(f));
-        zip_fclose(f);
-        throw model_error(file_, "array " + name + ": corrupt zip entry: " + why);
+    // Inflates until `bytes` holds `size` bytes or the entry ends; true when it ended.
+    const auto fill = [&](std::size_t size) {
+      while (bytes.size() < size) {
+        const std::size_t have = bytes.size();
+        bytes.resize(std::min(size, have + (std::size_t{1} << 20)));
+        const zip_int64_t r = zip_fread(f, bytes.data() + have, bytes.size() - have);
+        if (r < 0) throw model_error(file_, "array " + name + ": corrupt zip entry: " + zip_error_strerror(zip_file_get_error(f)));
+        bytes.resize(have + std::size_t(r));
+        if (r == 0) return true;
       }
-      if (r == 0) break;
-      if (got >= st.size) {
-        zip_fclose(f);
-        throw model_error(file_, "array " + name + ": zip entry longer than its recorded size (corrupt)");
-      }
-      got += zip_uint64_t(r);
+      return false;
+    };
+    // 1. The .npy header, and what it declares, against the zip entry and the caller.
+    const std::size_t claimed = std::size_t(st.size);
+    fill(std::min<std::size_t>(claimed, 12));
+    const std::size_t header_end = detail::npy_header_length(file_, name, bytes, bytes.size() == claimed);
+    if (header_end > max_npy_header_bytes)
+      throw model_error(file_, "array " + name + ": its .npy header claims " + std::to_string(header_end) + " bytes (the limit is " +
+                                   std::to_string(max_npy_header_bytes) + ")");
+    fill(std::min(claimed, header_end));
+    const npy_header h = parse_npy_header(file_, name, bytes);
+    const npy_array& a = h.array;
+    if (!expected.descrs.empty() && std::find(expected.descrs.begin(), expected.descrs.end(), a.descr) == expected.descrs.end()) {
+      std::string list;
+      for (const auto& d : expected.descrs) list += (list.empty() ? "" : " or ") + d;
+      throw model_error(file_, "array " + name + ": dtype " + a.descr + ", expected " + list);
     }
-    bytes.resize(std::size_t(got));
-    const int closed = zip_fclose(f);
-    if (got != st.size)
-      throw model_error(file_, "array " + name + ": truncated zip entry (" + std::to_string(got) + " of " + std::to_string(st.size) + " bytes)");
-    if (closed != 0) throw model_error(file_, "array " + name + ": corrupt zip entry: " + zip_message(closed));
+    if (!expected.shape.empty() && a.shape != expected.shape) {
+      npy_array want;
+      want.shape = expected.shape;
+      throw model_error(file_, "array " + name + ": its header declares shape " + a.shape_string() + ", expected " + want.shape_string());
+    }
+    if (h.item != 0 && h.entry_bytes() != claimed)
+      throw model_error(file_, "array " + name + ": its .npy header declares shape " + a.shape_string() + " of " + a.descr + " (" +
+                                   std::to_string(h.entry_bytes()) + " bytes with the header), its zip entry records " +
+                                   std::to_string(claimed) + " bytes (truncated or corrupt)");
+    // 2. The data, up to that size, and then the end of the entry (where libzip checks its CRC).
+    bytes.reserve(claimed);
+    fill(claimed);
+    if (bytes.size() != claimed)
+      throw model_error(file_, "array " + name + ": truncated zip entry (" + std::to_string(bytes.size()) + " of " +
+                                   std::to_string(claimed) + " bytes)");
+    char probe;
+    const zip_int64_t more = zip_fread(f, &probe, 1);
+    if (more < 0) throw model_error(file_, "array " + name + ": corrupt zip entry: " + zip_error_strerror(zip_file_get_error(f)));
+    if (more > 0) throw model_error(file_, "array " + name + ": zip entry longer than its recorded size (corrupt)");
+    const int closing = zip_fclose(f);
+    f = nullptr;
+    if (closing != 0) throw model_error(file_, "array " + name + ": corrupt zip entry: " + zip_message(closing));
     return parse_npy(file_, name, bytes);
   }
 
