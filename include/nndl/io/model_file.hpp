@@ -76,10 +76,11 @@ void write_model(std::span<const Net> nets, const std::filesystem::path& file, c
 template <class T>
 void read_parameter(const npz_reader& z, const std::filesystem::path& file, const std::string& name, const parameter<T>& p) {
   if (!z.has(name)) throw model_error(file, "missing array " + name + " (" + std::string(p.name) + ")");
-  const npy_array a = z.read(name);
   const std::string want = sizeof(T) == 4 ? "<f4" : "<f8";
   std::vector<std::size_t> shape{p.shape[0]};
   if (p.rank == 2) shape.push_back(p.shape[1]);
+  // The entry's header must declare this shape and dtype before any of its data is inflated.
+  const npy_array a = z.read(name, default_max_file_bytes, npy_expected{shape, {want}});
   std::string expected = "(" + std::to_string(p.shape[0]) + (p.rank == 2 ? ", " + std::to_string(p.shape[1]) + ")" : ",)");
   if (a.descr != want) throw model_error(file, "array " + name + ": dtype " + a.descr + ", expected " + want + " as the model's scalar");
   if (a.shape != shape || a.fortran_order)
