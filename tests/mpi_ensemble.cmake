@@ -29,7 +29,8 @@ endforeach()
 if(NOT EXISTS ${WORK}/ckpt/fc100-seed1.ckpt.npz OR NOT EXISTS ${WORK}/ckpt/fc100-seed2.ckpt.npz)
   message(FATAL_ERROR "expected a checkpoint per member in ${WORK}/ckpt")
 endif()
-foreach(line "Network 1: best validation [^\n]*" "Network 2: best validation [^\n]*"
+# (the lines up to their training time, which differs from run to run)
+foreach(line "Network 1: best validation [^\n(]*" "Network 2: best validation [^\n(]*"
              "Ensemble of 2 \\(plurality vote\\): [0-9]+ / 10000")
   string(REGEX MATCH "${line}" a "${one}")
   string(REGEX MATCH "${line}" b "${two}")
