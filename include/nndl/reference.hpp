@@ -8,6 +8,12 @@
 #include <span>
 #include <vector>
 
+// <sys/ioctl.h> (progress.hpp) defines NCC, a parameter name in FLENS's LAPACK declarations.
+#pragma push_macro("NCC")
+#undef NCC
+#include <xtensor-blas/xlinalg.hpp>
+#pragma pop_macro("NCC")
+
 #include "detail/xtensor.hpp"
 #include "network.hpp"
 #include "train/optimizer.hpp"

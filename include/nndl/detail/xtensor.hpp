@@ -1,4 +1,10 @@
-// The one place nndl includes xtensor and xtensor-blas, and the one wrapper around GEMM.
+// The one place nndl includes xtensor and BLAS, and the one wrapper around GEMM.
+//
+// Only the xtensor headers a network needs to build and train are included here. GEMM goes to
+// OpenBLAS through the BLAS interface declared below: xtensor-blas's own headers pull in the FLENS
+// headers (over a thousand files) and cost every program seconds of compile time; the two
+// headers that need xt::linalg (reference.hpp, tune/gp.hpp) include xtensor-blas themselves.
+// (<cblas.h> cannot be used: its declarations clash with the ones xtensor-blas makes.)
 //
 // Every mini-batch matrix lives in a buffer allocated once; a batch of `rows` samples is the
 // first rows*cols elements of such a buffer, seen through a non-owning xtensor adaptor (no heap).
@@ -8,21 +14,24 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
-#include <xtensor/xrandom.hpp>
-#include <xtensor/xsort.hpp>
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xview.hpp>
-#include <xtensor-blas/xblas.hpp>
-#include <xtensor-blas/xlinalg.hpp>
 #include <xsimd/memory/xsimd_aligned_allocator.hpp>
 
-// Declared by hand: <cblas.h> clashes with xtensor-blas's own BLAS declarations.
+// OpenBLAS's own calls, and BLAS's Fortran GEMM (column-major; the string lengths gfortran passes last).
 extern "C" void openblas_set_num_threads(int);
 extern "C" int openblas_get_num_threads(void);
+extern "C" void sgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const float* alpha,
+                       const float* a, const int* lda, const float* b, const int* ldb, const float* beta, float* c,
+                       const int* ldc, std::size_t, std::size_t);
+extern "C" void dgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const double* alpha,
+                       const double* a, const int* lda, const double* b, const int* ldb, const double* beta, double* c,
+                       const int* ldc, std::size_t, std::size_t);
 
 namespace nndl {
 
@@ -70,7 +79,24 @@ std::size_t argmax_row(const M& a, std::size_t i) {
   return static_cast<std::size_t>(std::max_element(p, p + cols) - p);
 }
 
-/// c = alpha * op(a) * op(b) + beta * c, straight to BLAS (xt::blas::gemm checks no shapes, so we do).
+/// The same on row-major memory with leading dimensions, for products on slices of a matrix:
+/// C {m, n} = alpha · op(A) · op(B) + beta · C, op(A) {m, k}, op(B) {k, n}.
+template <class T>
+void gemm_raw(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+              std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "nndl: GEMM is for float or double");
+  // Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: the operands swap places.
+  const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
+  const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(k);
+  const int ia = static_cast<int>(lda), ib = static_cast<int>(ldb), ic = static_cast<int>(ldc);
+  if constexpr (std::is_same_v<T, float>)
+    sgemm_(&tb, &ta, &in, &im, &ik, &alpha, b, &ib, a, &ia, &beta, c, &ic, 1, 1);
+  else
+    dgemm_(&tb, &ta, &in, &im, &ik, &alpha, b, &ib, a, &ia, &beta, c, &ic, 1, 1);
+}
+
+/// c = alpha * op(a) * op(b) + beta * c on whole row-major matrices (contiguous: containers and
+/// rows_view adaptors), shapes checked in debug builds.
 template <class A, class B, class C, class T>
 void gemm(const A& a, const B& b, C& c, bool trans_a, bool trans_b, T alpha, T beta) {
   const std::size_t m = trans_a ? a.shape()[1] : a.shape()[0];
@@ -78,19 +104,9 @@ void gemm(const A& a, const B& b, C& c, bool trans_a, bool trans_b, T alpha, T b
   const std::size_t kb = trans_b ? b.shape()[1] : b.shape()[0];
   const std::size_t n = trans_b ? b.shape()[0] : b.shape()[1];
   XTENSOR_ASSERT(k == kb && c.shape()[0] == m && c.shape()[1] == n);
-  (void)m; (void)k; (void)kb; (void)n;
-  xt::blas::gemm(a, b, c, trans_a, trans_b, alpha, beta);
-}
-
-/// The same on row-major memory with leading dimensions, for products on slices of a matrix:
-/// C {m, n} = alpha · op(A) · op(B) + beta · C, op(A) {m, k}, op(B) {k, n}.
-template <class T>
-void gemm_raw(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
-              std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
-  using index = xt::blas_index_t;
-  cxxblas::gemm<index>(cxxblas::StorageOrder::RowMajor, trans_a ? cxxblas::Transpose::Trans : cxxblas::Transpose::NoTrans,
-                       trans_b ? cxxblas::Transpose::Trans : cxxblas::Transpose::NoTrans, index(m), index(n), index(k),
-                       alpha, a, index(lda), b, index(ldb), beta, c, index(ldc));
+  (void)kb;
+  gemm_raw<T>(trans_a, trans_b, m, n, k, alpha, a.data(), a.shape()[1], b.data(), b.shape()[1], beta, c.data(),
+              c.shape()[1]);
 }
 
 /// A buffer that grows to the largest batch it has been asked for and never shrinks.

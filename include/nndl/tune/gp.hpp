@@ -16,6 +16,11 @@
 #include <vector>
 
 #include <nlopt.hpp>
+// <sys/ioctl.h> (progress.hpp) defines NCC, a parameter name in FLENS's LAPACK declarations.
+#pragma push_macro("NCC")
+#undef NCC
+#include <xtensor-blas/xlinalg.hpp>
+#pragma pop_macro("NCC")
 
 #include "../detail/xtensor.hpp"
 #include "../rng.hpp"
