@@ -73,6 +73,19 @@ if(NNDL_WITH_MPI AND TARGET ch6_convnet AND TARGET nndl_evaluate)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_ensemble.cmake)
 endif()
 
+# Data-parallel training: mpirun -np 2 ch1_network --data-parallel equals ch1_network alone, and two
+# such runs are the same bit for bit (needs MNIST and python3).
+if(NNDL_WITH_MPI AND TARGET ch1_network)
+  find_program(NNDL_MPIRUN mpirun REQUIRED)
+  add_test(NAME mpi.data_parallel_equals_one_process
+           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:ch1_network>
+                   -DPYTHON=/usr/bin/python3 -DAPART=${CMAKE_CURRENT_SOURCE_DIR}/weights_apart.py
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi_data_parallel -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_data_parallel.cmake)
+  set_tests_properties(mpi.data_parallel_equals_one_process PROPERTIES LABELS mpi TIMEOUT 120
+                       ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+endif()
+
 # ch6_convnet continues a run from its checkpoint (needs MNIST).
 if(TARGET ch6_convnet)
   add_test(NAME examples.ch6_convnet_resumes
