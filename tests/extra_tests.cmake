@@ -84,6 +84,15 @@ if(NNDL_WITH_MPI AND TARGET ch1_network)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_data_parallel.cmake)
   set_tests_properties(mpi.data_parallel_equals_one_process PROPERTIES LABELS mpi TIMEOUT 120
                        ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+  # A process killed by SIGKILL: mpirun ends with a message and a non-zero status, and the last
+  # epoch's checkpoint continues with 2 processes (to the uninterrupted run's weights) and with 1.
+  find_program(NNDL_BASH bash REQUIRED)
+  add_test(NAME mpi.data_parallel_killed_process
+           COMMAND ${NNDL_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/mpi_kill.sh ${NNDL_MPIRUN} $<TARGET_FILE:ch1_network>
+                   /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/weights_apart.py ${PROJECT_SOURCE_DIR}/data/mnist
+                   ${CMAKE_CURRENT_BINARY_DIR}/mpi_kill)
+  set_tests_properties(mpi.data_parallel_killed_process PROPERTIES LABELS mpi TIMEOUT 180
+                       ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
 endif()
 
 # ch6_convnet continues a run from its checkpoint (needs MNIST).
