@@ -93,6 +93,14 @@ if(NNDL_WITH_MPI AND TARGET ch1_network)
                    ${CMAKE_CURRENT_BINARY_DIR}/mpi_kill)
   set_tests_properties(mpi.data_parallel_killed_process PROPERTIES LABELS mpi TIMEOUT 180
                        ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+  # Two hosts as network namespaces joined by a veth pair (192.0.2.0/24), mpirun's rsh agent an
+  # `ip netns exec` script: the two-host run equals the one-process run. Needs root (else skipped, 77).
+  add_test(NAME mpi.data_parallel_two_hosts
+           COMMAND ${NNDL_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/mpi_two_hosts.sh ${NNDL_MPIRUN} $<TARGET_FILE:ch1_network>
+                   /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/weights_apart.py ${PROJECT_SOURCE_DIR}/data/mnist
+                   ${CMAKE_CURRENT_BINARY_DIR}/mpi_two_hosts)
+  set_tests_properties(mpi.data_parallel_two_hosts PROPERTIES LABELS mpi TIMEOUT 180 SKIP_RETURN_CODE 77
+                       ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
 endif()
 
 # ch6_convnet continues a run from its checkpoint (needs MNIST).
