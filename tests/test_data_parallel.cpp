@@ -87,6 +87,16 @@ std::vector<double> flat(const net_t& n) {
   n.for_each_parameter([&](const auto&, const auto& p) { v.insert(v.end(), p.value, p.value + p.size()); });
   return v;
 }
+/// Raises the stop flag after mini-batch 2, as a signal to process 1 alone would.
+struct stopper {
+  std::atomic<bool>* flag;
+  std::size_t rank;
+  template <class Net>
+  void on_batch_end(const Net&, std::size_t batch, std::size_t) {
+    if (rank == 1 && batch == 2) flag->store(true);
+  }
+};
+
 double apart(const net_t& a, const net_t& b) {
   const auto x = flat(a), y = flat(b);
   double m = 0;
@@ -151,14 +161,6 @@ TEST_CASE("a stop flag on one process stops every process after the same mini-ba
   std::vector<net_t> nets(2, net_t{2});
   std::vector<nndl::train_history> hs(2);
   std::atomic<bool> stop{false};
-  struct stopper {
-    std::atomic<bool>* flag;
-    std::size_t rank;
-    template <class Net>
-    void on_batch_end(const Net&, std::size_t batch, std::size_t) {
-      if (rank == 1 && batch == 2) flag->store(true);
-    }
-  };
   on_threads(2, [&](thread_group& g) {
     const std::atomic<bool>* mine = g.rank() == 1 ? &stop : nullptr;  // only process 1 sees the signal
     hs[g.rank()] = nndl::sgd(nets[g.rank()], d, {.epochs = 2, .mini_batch = 4, .verbose = false, .stop = mine, .data_parallel = &g},
