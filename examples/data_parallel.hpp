@@ -90,10 +90,12 @@ class data_parallel {
   }
 
   /// The program's exit status: when one process fails, the others may wait for it in a sum, so a
-  /// failure ends them all (MPI_Abort, which mpirun reports) instead of a hang.
+  /// failure ends them all (MPI_Abort, which mpirun reports) instead of a hang. An interruption is
+  /// no failure: the stop flag travels with the sums, so every process stopped after the same
+  /// mini-batch, and process 0 wrote the checkpoint; they end normally with status 130.
   int finish(int status) {
 #ifdef NNDL_WITH_MPI
-    if (group_ && status != done && group_->size() > 1) {
+    if (group_ && status != done && status != interrupted && group_->size() > 1) {
       std::fflush(stdout);
       std::fprintf(stderr, "data-parallel process %zu ends with status %d; stopping all %zu processes\n", group_->rank(),
                    status, group_->size());
