@@ -169,16 +169,17 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
     const std::size_t first = epoch == o.first_epoch ? o.first_batch : 0;
     for (std::size_t batch = first; batch < batches; ++batch) {
       const std::size_t k = batch * o.mini_batch, next = std::min(k + o.mini_batch, n);
-      bool stop_now = o.stop && o.stop->load(std::memory_order_relaxed);
-      if (group) {  // the processes agree on stopping: the flags travel with the gradients
+      bool stop_now = false;
+      if (group) {  // the processes agree on stopping: the flags (as they were before the step) travel with the sums
         const auto mine = share(next - k, group->rank(), group->size());
-        stop_now = group_stop = step.take_shared(training, std::span(order).subspan(k + mine.begin, mine.count), next - k, s, *group,
-                                    stop_now);
+        stop_now = group_stop = step.take_shared(training, std::span(order).subspan(k + mine.begin, mine.count), next - k,
+                                                 s, *group, o.stop && o.stop->load(std::memory_order_relaxed));
       } else {
         step.take(training, std::span(order).subspan(k, next - k), s,
                   std::span(order).subspan(next, std::min(o.mini_batch, n - next)));
       }
       (detail::call_batch_end(callbacks, net, batch, batches), ...);
+      if (!group) stop_now = o.stop && o.stop->load(std::memory_order_relaxed);
       if (stop_now && batch + 1 < batches) {
         h.interrupted = true, h.epochs_done = epoch, h.batches_done = batch + 1;
         h.stop_reason = "interrupted after mini-batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
