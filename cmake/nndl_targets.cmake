@@ -58,3 +58,15 @@ add_library(nndl INTERFACE)
 add_library(nndl::nndl ALIAS nndl)
 target_link_libraries(nndl INTERFACE ${nndl_parts})
 list(APPEND nndl_parts nndl)
+
+# nndl::mpi: data-parallel training over MPI (<nndl/mpi/data_parallel.hpp>), only when MPI is found.
+# Not part of nndl::nndl (a program without it links no MPI) and not installed yet.
+find_package(MPI QUIET COMPONENTS CXX)
+if(MPI_CXX_FOUND)
+  add_library(nndl_mpi INTERFACE)
+  add_library(nndl::mpi ALIAS nndl_mpi)
+  target_link_libraries(nndl_mpi INTERFACE nndl_core MPI::MPI_CXX)
+  target_compile_definitions(nndl_mpi INTERFACE OMPI_SKIP_MPICXX)
+else()
+  message(STATUS "nndl: nndl::mpi left out (it needs MPI)")
+endif()

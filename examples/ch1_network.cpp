@@ -5,7 +5,9 @@
 //   ch1_network --runs 3        # the book's procedure: the best of three runs
 //   ch1_network --plot ch1.png  # the learning curve as a picture (gnuplot)
 //   ch1_network --save ch1.npz  # then: nndl-evaluate --model ch1.npz, nndl-predict --model ch1.npz digit.png
+//   mpirun -np 2 ch1_network --data-parallel   # one network, each mini-batch split over two processes
 #include "common.hpp"
+#include "data_parallel.hpp"
 #include "session.hpp"
 
 #include <nndl/io/plot.hpp>
@@ -17,11 +19,16 @@ using ch1_net = nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl
                               nndl::dense<10, nndl::sigmoid>, nndl::quadratic_cost, nndl::large_weight_init>;
 
 template <std::size_t Hidden>
-int run(const examples::common_flags& f, std::size_t runs, const std::string& plot) {
+int run(const examples::common_flags& f, std::size_t runs, const std::string& plot, std::size_t train_size,
+        nndl::process_group* group) {
   using Net = ch1_net<Hidden>;
   if (!f.save.empty()) examples::check_writable(f.save);
   if (!plot.empty()) nndl::detail::plot::beside(plot);  // a bad name is refused before training
-  const auto data = examples::load_data<double>(f);
+  auto data = examples::load_data<double>(f);
+  if (train_size > data.training.size())
+    throw std::invalid_argument("--train-size " + std::to_string(train_size) + ": the training data has only " +
+                                std::to_string(data.training.size()) + " images");
+  if (train_size) data.training = data.training.slice(0, train_size);
   std::cout << nndl::describe(Net{f.seed});
   if (f.epochs == 0) {  // evaluate a saved network (or the seed's weights)
     Net net{f.seed};
@@ -42,7 +49,8 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
                 static_cast<unsigned long long>(seed),
                 runs > 1 ? (" (run " + std::to_string(run + 1) + " of " + std::to_string(runs) + ")").c_str() : "");
     nndl::sgd_options opts{
-        .epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = seed, .workers = f.workers, .stop = stop};
+        .epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = seed, .workers = f.workers, .stop = stop,
+        .data_parallel = group};
     nndl::sgd_optimizer plain;
     examples::run_checkpoint<Net, nndl::sgd_optimizer> ckpt{
         f.checkpoint.empty() ? "" : f.checkpoint + "/ch1-hidden" + std::to_string(Hidden) + "-seed" + std::to_string(seed) + ".ckpt.npz",
@@ -92,7 +100,7 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 1: network.py on MNIST (sigmoid, quadratic cost, N(0,1) weights, SGD)"};
   examples::common_flags f;
-  std::size_t hidden = 30, runs = 1;
+  std::size_t hidden = 30, runs = 1, train_size = 0;
   std::string plot;
   examples::add_common_flags(app, f);
   examples::add_model_flags(app, f, argc, argv);
@@ -101,10 +109,19 @@ int main(int argc, char** argv) {
                                  "(--save keeps the best run)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--train-size", train_size, "Train on the first N training images (default: 0, all 50,000)");
   app.add_option("--plot", plot, "Write the learning curve as a PNG (gnuplot), its figures and script beside it");
+  bool data_parallel = false;
+  examples::add_data_parallel_flag(app, data_parallel);
   NNDL_PARSE(app, argc, argv);
+  examples::data_parallel dp;
+  if (const int s = dp.start(data_parallel, "ch1_network", f)) return s;
+  if (examples::follower) plot.clear();
   examples::setup_blas(f);
-  return examples::guarded("ch1_network", [&] {
-    return nndl::choose_value<std::size_t{30}, std::size_t{100}>(hidden, "--hidden", [&](auto h) { return run<h()>(f, runs, plot); });
+  const int status = examples::guarded("ch1_network", [&] {
+    return nndl::choose_value<std::size_t{30}, std::size_t{100}>(hidden, "--hidden",
+                                                                  [&](auto h) { return run<h()>(f, runs, plot, train_size, dp.group()); });
   });
+  dp.print_communication();
+  return dp.finish(status);
 }

@@ -6,6 +6,7 @@
 //   ch3_network2 --cost cross-entropy --lambda 5 --eta 0.1 --epochs 30 --monitor all --plot ch3.png
 #include "common.hpp"
 #include "optimizer_choice.hpp"
+#include "data_parallel.hpp"
 #include "session.hpp"
 
 #include <nndl/io/json.hpp>
@@ -22,6 +23,8 @@ struct options {
   double lambda = 0, momentum = 0;
   std::size_t hidden = 30, train_size = 50000, early_stop = 0, schedule_patience = 10, runs = 1;
   bool schedule = false, dropout = false;
+  bool data_parallel = false;            // --data-parallel (data_parallel.hpp)
+  nndl::process_group* group = nullptr;
 };
 
 /// The book's chapter-3 experiments (../shared/reference/nielsen-results.md).
@@ -81,7 +84,8 @@ std::optional<nndl::train_history> train_once(Net& net, const options& o, const 
   if (o.schedule) schedule = nndl::eta_schedule{.patience = o.schedule_patience};
   examples::optimizer_choice opt(o.optimizer, o.momentum);
   nndl::train_options to{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                         .lambda = o.lambda, .seed = seed, .workers = o.common.workers, .stop = examples::stop_on_signals()};
+                         .lambda = o.lambda, .seed = seed, .workers = o.common.workers, .stop = examples::stop_on_signals(),
+                         .data_parallel = o.group};
   examples::run_checkpoint<Net, examples::optimizer_choice> ckpt{
       o.common.checkpoint.empty() ? "" : o.common.checkpoint + "/ch3-" + (o.preset.empty() ? "run" : o.preset) + "-seed" +
                                              std::to_string(seed) + ".ckpt.npz",
@@ -284,7 +288,14 @@ int main(int argc, char** argv) {
     if (unset("--cost")) o.cost = "cross-entropy";
   });
 
+  examples::add_data_parallel_flag(app, o.data_parallel);
   NNDL_PARSE(app, argc, argv);
+  examples::data_parallel dp;
+  if (const int s = dp.start(o.data_parallel, "ch3_network2", o.common)) return s;
+  o.group = dp.group();
+  if (examples::follower) o.plot.clear();
   examples::setup_blas(o.common);
-  return examples::guarded("ch3_network2", [&] { return dispatch(o); });
+  const int status = examples::guarded("ch3_network2", [&] { return dispatch(o); });
+  dp.print_communication();
+  return dp.finish(status);
 }

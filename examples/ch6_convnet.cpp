@@ -4,7 +4,9 @@
 //   ch6_convnet --preset conv20-40            # see --help for the book's table
 //   ch6_convnet --preset dropout --ensemble 5 # plurality vote of five networks, trained in parallel
 //   mpirun -np 5 ch6_convnet --preset dropout --ensemble 5   # one network per process, voted on process 0
+//   mpirun -np 2 ch6_convnet --preset relu --data-parallel   # one network, each mini-batch split over two processes
 #include "common.hpp"
+#include "data_parallel.hpp"
 #include "mpi_members.hpp"
 #include "session.hpp"
 
@@ -71,6 +73,8 @@ struct options {
   bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set
   std::string save_epoch = "best";  // the weights --save keeps (and an ensemble votes with): best or last
   std::uint64_t expanded_seed = 1;  // one expanded set for every network, as the book's one file
+  bool data_parallel = false;       // --data-parallel: one network shared by mpirun's processes
+  nndl::process_group* group = nullptr;
 };
 
 /// Test accuracy at the epoch with the best validation accuracy (network3.py's report), and the
@@ -153,6 +157,9 @@ int run(const options& o, const preset& p) {
   std::cout << describe(Net{c.seed});
   const std::size_t k = o.ensemble;
   if (!c.load.empty() && k > 1) throw std::invalid_argument("--load starts one network; it does not go with --ensemble");
+  if (o.group && k > 1)
+    throw std::invalid_argument("--data-parallel trains one network; it does not go with --ensemble (mpirun -np K "
+                                "ch6_convnet --ensemble K spreads the members instead)");
   if (c.epochs == 0) {  // evaluate a saved network (or the seed's weights)
     Net net{c.seed};
     if (!c.load.empty()) examples::load_into(net, c.load);
@@ -196,7 +203,7 @@ int run(const options& o, const preset& p) {
                      &optimizers[i]});
     train_opts.push_back({.epochs = c.epochs, .mini_batch = c.mini_batch, .eta = c.eta, .lambda = o.lambda,
                           .seed = seed, .workers = workers, .label = k > 1 ? "Network " + std::to_string(i + 1) : "",
-                          .stop = stop});
+                          .stop = stop, .data_parallel = o.group});
     if (examples::mpi::owner(i) != examples::mpi::world.rank) continue;  // another process trains it
     if (const auto state = ckpts[i].resume(nets[i], train_opts[i], "Network " + std::to_string(i + 1)))
       reports[i].restore(ckpts[i].extra.contains("best_validation") ? ckpts[i].extra : *state);
@@ -349,9 +356,15 @@ int main(int argc, char** argv) {
     if (app.count("--eta") == 0) o.common.eta = p.eta;
     if (app.count("--lambda") == 0) o.lambda = p.lambda;
   });
+  examples::add_data_parallel_flag(app, o.data_parallel);
   NNDL_PARSE(app, argc, argv);
+  examples::data_parallel dp;
+  if (const int s = dp.start(o.data_parallel, "ch6_convnet", o.common)) return s;
+  o.group = dp.group();
   examples::setup_blas(o.common);
-  return examples::guarded("ch6_convnet", [&] { return dispatch(o); });
+  const int status = examples::guarded("ch6_convnet", [&] { return dispatch(o); });
+  dp.print_communication();
+  return dp.finish(status);
 }
 
 int dispatch(const options& o) {

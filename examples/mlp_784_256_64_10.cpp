@@ -13,6 +13,7 @@
 // (default init, the same cost) for comparison.
 #include "common.hpp"
 #include "optimizer_choice.hpp"
+#include "data_parallel.hpp"
 #include "session.hpp"
 
 #include <nndl/io/json.hpp>
@@ -25,6 +26,8 @@ struct options {
   examples::common_flags common;
   std::string hidden_act = "relu", optimizer = "sgd";
   double lambda = 0.5, momentum = 0.9;
+  bool data_parallel = false;            // --data-parallel (data_parallel.hpp)
+  nndl::process_group* group = nullptr;
 };
 
 template <class Act, class Init>
@@ -49,7 +52,8 @@ int run(const options& o) {
               o.lambda, static_cast<unsigned long long>(c.seed));
   std::fflush(stdout);
   nndl::train_options to{.epochs = c.epochs, .mini_batch = c.mini_batch, .eta = c.eta, .lambda = o.lambda,
-                         .seed = c.seed, .workers = c.workers, .stop = examples::stop_on_signals()};
+                         .seed = c.seed, .workers = c.workers, .stop = examples::stop_on_signals(),
+                         .data_parallel = o.group};
   examples::run_checkpoint<Net, examples::optimizer_choice> ckpt{
       c.checkpoint.empty() ? "" : c.checkpoint + "/mlp-" + o.hidden_act + "-" + o.optimizer + "-seed" + std::to_string(c.seed) + ".ckpt.npz",
       {{"program", "mlp_784_256_64_10"}, {"hidden_act", o.hidden_act}, {"seed", c.seed}, {"optimizer", o.optimizer},
@@ -101,10 +105,16 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] {
     if (o.optimizer == "adam" && app.count("--eta") == 0) o.common.eta = 0.001;
   });
+  examples::add_data_parallel_flag(app, o.data_parallel);
   NNDL_PARSE(app, argc, argv);
+  examples::data_parallel dp;
+  if (const int s = dp.start(o.data_parallel, "mlp_784_256_64_10", o.common)) return s;
+  o.group = dp.group();
   examples::setup_blas(o.common);
-  return examples::guarded("mlp_784_256_64_10", [&] {
+  const int status = examples::guarded("mlp_784_256_64_10", [&] {
     if (o.hidden_act == "sigmoid") return run<mlp<nndl::sigmoid, nndl::default_weight_init>>(o);
     return run<mlp<nndl::relu, nndl::he_init>>(o);
   });
+  dp.print_communication();
+  return dp.finish(status);
 }

@@ -32,6 +32,12 @@ inline bool& active() {
   static bool a = false;
   return a;
 }
+/// True under --data-parallel (data_parallel.hpp): every process trains the same network, so each
+/// owns every member and nothing is gathered.
+inline bool& one_network() {
+  static bool d = false;
+  return d;
+}
 
 /// MPI_Init (and the rank and size) in the MPI build when mpirun started the program; nothing otherwise.
 inline void init([[maybe_unused]] int* argc, [[maybe_unused]] char*** argv) {
@@ -72,7 +78,9 @@ inline int processes_here() {
 }
 
 /// The process that trains member i.
-inline int owner(std::size_t i) { return static_cast<int>(i % static_cast<std::size_t>(world.size)); }
+inline int owner(std::size_t i) {
+  return one_network() ? world.rank : static_cast<int>(i % static_cast<std::size_t>(world.size));
+}
 
 /// The members this process trains, of k.
 inline std::vector<std::size_t> mine(std::size_t k) {
@@ -99,6 +107,7 @@ template <class Net>
 void gather_member([[maybe_unused]] std::size_t i, [[maybe_unused]] Net& net,
                    [[maybe_unused]] std::vector<double>& figures) {
 #ifdef NNDL_WITH_MPI
+  if (one_network()) return;
   const int from = owner(i);
   if (from == 0 || (world.rank != 0 && world.rank != from)) return;
   using T = typename Net::scalar;

@@ -31,6 +31,9 @@ namespace examples {
 
 enum exit_status : int { done = 0, failed = 1, bad_input = 2, interrupted = 130 };
 
+/// A --data-parallel process other than 0 (data_parallel.hpp): it writes no checkpoint.
+inline bool follower = false;
+
 /// Set by the first SIGINT or SIGTERM; training stops after its current mini-batch.
 inline std::atomic<bool> stop_requested{false};
 inline std::atomic<int> stop_signal{0};
@@ -162,7 +165,7 @@ struct run_checkpoint {
     return state;
   }
   void save(const Net& net, std::size_t epochs_done, std::size_t batches_done, double eta_now) const {
-    if (file.empty()) return;
+    if (file.empty() || follower) return;
     auto state = identity;
     state["epochs_done"] = epochs_done;
     state["batches_done"] = batches_done;

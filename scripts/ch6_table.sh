@@ -8,6 +8,12 @@
 # -j 2 (default) trains two networks at a time, one thread each (the most work per hour on a
 # 2-core machine; the ensemble's networks too); -j 1 trains one at a time on all cores. Results: DIR/PRESET.log and .csv, and a
 # summary at the end. Default DIR: build/release/ch6. The README gives the time of each run here.
+#
+# Under mpirun (mpirun -np K scripts/ch6_table.sh ...), process r of K runs the rows r, r + K, ...
+# (each with its own -j lanes; build ch6_convnet first: the processes do not build it), and the
+# process that runs the dropout row also runs the ensemble, which reuses that row's checkpoint.
+# DIR must be one folder for all of them (on several hosts: a shared one). CH6_TABLE_BIN names
+# another program to run in ch6_convnet's place (to check the split of the rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lanes=2
@@ -22,8 +28,19 @@ done
 shift $((OPTIND - 1))
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(fc100 conv20 conv20-40 relu expanded fc300 fc1000 fc100-100 fc100-300 fc100-1000 dropout)
-scripts/build.sh ch6_convnet > /dev/null
-export BIN=build/release/examples/ch6_convnet OUT=$out WFLAG="--workers $(nproc)"
+rank=${OMPI_COMM_WORLD_RANK:-0} size=${OMPI_COMM_WORLD_SIZE:-1}
+if [ "$size" -gt 1 ]; then
+  mine=()
+  for i in "${!presets[@]}"; do [ $((i % size)) -eq "$rank" ] && mine+=("${presets[$i]}"); done
+  presets=("${mine[@]+"${mine[@]}"}")
+  [ -x build/release/examples/ch6_convnet ] ||
+    { echo "ch6_table: under mpirun, build ch6_convnet first (scripts/build.sh ch6_convnet)" >&2; exit 2; }
+  echo "ch6_table: process $rank of $size runs: ${presets[*]-nothing}"
+  [ ${#presets[@]} -gt 0 ] || exit 0
+else
+  scripts/build.sh ch6_convnet > /dev/null
+fi
+export BIN=${CH6_TABLE_BIN:-build/release/examples/ch6_convnet} OUT=$out WFLAG="--workers $(nproc)"
 [ "$lanes" -gt 1 ] && WFLAG="--workers 1"
 mkdir -p "$out"
 run() {  # run PRESET [more flags]: one network, logged and checkpointed

@@ -73,6 +73,36 @@ if(NNDL_WITH_MPI AND TARGET ch6_convnet AND TARGET nndl_evaluate)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_ensemble.cmake)
 endif()
 
+# Data-parallel training: mpirun -np 2 ch1_network --data-parallel equals ch1_network alone, and two
+# such runs are the same bit for bit (needs MNIST and python3).
+if(NNDL_WITH_MPI AND TARGET ch1_network)
+  find_program(NNDL_MPIRUN mpirun REQUIRED)
+  add_test(NAME mpi.data_parallel_equals_one_process
+           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:ch1_network>
+                   -DPYTHON=/usr/bin/python3 -DAPART=${CMAKE_CURRENT_SOURCE_DIR}/weights_apart.py
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi_data_parallel -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_data_parallel.cmake)
+  set_tests_properties(mpi.data_parallel_equals_one_process PROPERTIES LABELS mpi TIMEOUT 120
+                       ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+  # A process killed by SIGKILL: mpirun ends with a message and a non-zero status, and the last
+  # epoch's checkpoint continues with 2 processes (to the uninterrupted run's weights) and with 1.
+  find_program(NNDL_BASH bash REQUIRED)
+  add_test(NAME mpi.data_parallel_killed_process
+           COMMAND ${NNDL_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/mpi_kill.sh ${NNDL_MPIRUN} $<TARGET_FILE:ch1_network>
+                   /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/weights_apart.py ${PROJECT_SOURCE_DIR}/data/mnist
+                   ${CMAKE_CURRENT_BINARY_DIR}/mpi_kill)
+  set_tests_properties(mpi.data_parallel_killed_process PROPERTIES LABELS mpi TIMEOUT 180
+                       ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+  # Two hosts as network namespaces joined by a veth pair (192.0.2.0/24), mpirun's rsh agent an
+  # `ip netns exec` script: the two-host run equals the one-process run. Needs root (else skipped, 77).
+  add_test(NAME mpi.data_parallel_two_hosts
+           COMMAND ${NNDL_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/mpi_two_hosts.sh ${NNDL_MPIRUN} $<TARGET_FILE:ch1_network>
+                   /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/weights_apart.py ${PROJECT_SOURCE_DIR}/data/mnist
+                   ${CMAKE_CURRENT_BINARY_DIR}/mpi_two_hosts)
+  set_tests_properties(mpi.data_parallel_two_hosts PROPERTIES LABELS mpi TIMEOUT 180 SKIP_RETURN_CODE 77
+                       ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+endif()
+
 # ch6_convnet continues a run from its checkpoint (needs MNIST).
 if(TARGET ch6_convnet)
   add_test(NAME examples.ch6_convnet_resumes

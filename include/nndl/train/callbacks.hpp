@@ -8,6 +8,8 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -16,8 +18,34 @@
 #include "../data/dataset.hpp"
 #include "../detail/file.hpp"
 #include "history.hpp"
+#include "process_group.hpp"
 
 namespace nndl {
+
+namespace detail {
+/// In data-parallel training (train_options::data_parallel), this process's contiguous share of a
+/// data set to evaluate (copied once, when training begins); the counts are summed over the group.
+template <class T>
+struct evaluation_share {
+  process_group* group = nullptr;
+  std::shared_ptr<const dataset<T>> mine;
+  template <class Options>
+  void begin(const dataset<T>& d, const Options& o) {
+    if constexpr (requires { o.data_parallel; }) group = o.data_parallel;
+    if (!group || group->size() == 1) return group = nullptr, void();
+    const auto r = share(d.size(), group->rank(), group->size());
+    mine = std::make_shared<const dataset<T>>(d.slice(r.begin, r.begin + r.count));
+  }
+  /// How many of the data set the network classifies correctly (over the whole group).
+  template <class Net>
+  std::size_t correct(const Net& net, const dataset<T>& d, std::size_t workers) const {
+    if (!group) return net.evaluate(d, workers);
+    std::uint64_t c[1] = {mine->size() ? net.evaluate(*mine, workers) : 0};
+    group->sum(std::span<std::uint64_t>(c));
+    return std::size_t(c[0]);
+  }
+};
+}  // namespace detail
 
 /// Accuracy on a data set after each epoch (network.py's test_data; network2.py's
 /// monitor_evaluation_accuracy). Also its cost when with_cost is set.
@@ -27,16 +55,18 @@ struct evaluate_on {
   bool with_cost = false;
   double lambda = 0;  ///< for the regulariser's term of the cost
   std::size_t workers = 1;  ///< the training's workers (taken from its options)
+  detail::evaluation_share<T> split{};  ///< data-parallel: the accuracy is split (the cost is not)
   explicit evaluate_on(const dataset<T>& d, bool cost = false, double lam = 0)
       : data(&d), with_cost(cost), lambda(lam) {}
 
   template <class Net, class Options>
   void on_train_begin(const Net&, const Options& o) {
     workers = o.workers;
+    split.begin(*data, o);
   }
   template <class Net>
   bool on_epoch_end(const Net& net, epoch_record& r) const {
-    r.evaluation_correct = net.evaluate(*data, workers);
+    r.evaluation_correct = split.correct(net, *data, workers);
     r.evaluation_total = data->size();
     if (with_cost) r.evaluation_cost = net.total_cost(*data, lambda, workers);
     return false;
@@ -50,16 +80,18 @@ struct monitor_training {
   bool accuracy = true, cost = true;
   double lambda = 0;
   std::size_t workers = 1;
+  detail::evaluation_share<T> split{};  ///< data-parallel: the accuracy is split (the cost is not)
   explicit monitor_training(const dataset<T>& d, double lam = 0) : data(&d), lambda(lam) {}
 
   template <class Net, class Options>
   void on_train_begin(const Net&, const Options& o) {
     workers = o.workers;
+    if (accuracy) split.begin(*data, o);
   }
   template <class Net>
   bool on_epoch_end(const Net& net, epoch_record& r) const {
     if (accuracy) {
-      r.training_correct = net.evaluate(*data, workers);
+      r.training_correct = split.correct(net, *data, workers);
       r.training_total = data->size();
     }
     if (cost) r.training_cost = net.total_cost(*data, lambda, workers);

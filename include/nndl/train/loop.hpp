@@ -57,6 +57,12 @@ struct train_options {
   /// above it, or for two epochs in a row while the largest weight has at least doubled since
   /// training began (a learning rate so large that the neurons saturate: the book's η = 100).
   bool stop_on_divergence = true;
+  /// Data-parallel training (train/process_group.hpp; over MPI: nndl/mpi/data_parallel.hpp's
+  /// mpi_group): every process of the group calls train with the same network, data, seed and
+  /// options; each takes its share of every mini-batch (the first mini_batch mod K processes one
+  /// sample more), the gradients are summed in a fixed order before the one update all apply, and
+  /// evaluate_on splits its data set and sums the counts. Only process 0 prints. nullptr: one process.
+  process_group* data_parallel = nullptr;
 };
 
 namespace detail {
@@ -134,6 +140,9 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
   (detail::call_train_begin(callbacks, net, o), ...);
 
   trainer<Net, Opt> step(net, opt, o.workers);
+  process_group* const group = o.data_parallel;
+  const bool speaks = !group || group->rank() == 0;  // only process 0 prints
+  bool group_stop = false;                             // any process's stop flag at the last step
   const std::size_t n = training.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -160,10 +169,18 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
     const std::size_t first = epoch == o.first_epoch ? o.first_batch : 0;
     for (std::size_t batch = first; batch < batches; ++batch) {
       const std::size_t k = batch * o.mini_batch, next = std::min(k + o.mini_batch, n);
-      step.take(training, std::span(order).subspan(k, next - k), s,
-                std::span(order).subspan(next, std::min(o.mini_batch, n - next)));
+      bool stop_now = false;
+      if (group) {  // the processes agree on stopping: the flags (as they were before the step) travel with the sums
+        const auto mine = share(next - k, group->rank(), group->size());
+        stop_now = group_stop = step.take_shared(training, std::span(order).subspan(k + mine.begin, mine.count), next - k,
+                                                 s, *group, o.stop && o.stop->load(std::memory_order_relaxed));
+      } else {
+        step.take(training, std::span(order).subspan(k, next - k), s,
+                  std::span(order).subspan(next, std::min(o.mini_batch, n - next)));
+      }
       (detail::call_batch_end(callbacks, net, batch, batches), ...);
-      if (o.stop && o.stop->load(std::memory_order_relaxed) && batch + 1 < batches) {
+      if (!group) stop_now = o.stop && o.stop->load(std::memory_order_relaxed);
+      if (stop_now && batch + 1 < batches) {
         h.interrupted = true, h.epochs_done = epoch, h.batches_done = batch + 1;
         h.stop_reason = "interrupted after mini-batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
                         " in epoch " + std::to_string(epoch);
@@ -189,7 +206,7 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
         !why.empty())
       throw_diverged(epoch, eta, why);
     if (const auto a = r.evaluation_accuracy()) best = std::max(best, *a);
-    if (o.verbose && o.out) *o.out << detail::epoch_line(o.label, r) << std::flush;
+    if (o.verbose && o.out && speaks) *o.out << detail::epoch_line(o.label, r) << std::flush;
     if (r.next_eta) eta = *r.next_eta;
     h.epochs.push_back(r);
     h.epochs_done = epoch + 1;
@@ -197,7 +214,7 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
       h.stop_reason = r.note.empty() ? "stopped by a callback" : r.note;
       break;
     }
-    if (o.stop && o.stop->load(std::memory_order_relaxed) && epoch + 1 < o.epochs) {
+    if ((group ? group_stop : o.stop && o.stop->load(std::memory_order_relaxed)) && epoch + 1 < o.epochs) {
       h.interrupted = true;
       h.stop_reason = "interrupted after epoch " + std::to_string(epoch);
       break;

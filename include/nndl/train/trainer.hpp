@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <span>
@@ -20,6 +21,7 @@
 #include "../detail/xtensor.hpp"
 #include "../layers/layer.hpp"
 #include "optimizer.hpp"
+#include "process_group.hpp"
 
 namespace nndl {
 
@@ -65,6 +67,48 @@ class trainer {
     take(x, std::span<const std::uint8_t>(labels_.data(), m), s);
   }
 
+  /// One data-parallel step (train/process_group.hpp): this process's share `mine` of a mini-batch
+  /// of m_global samples. Backpropagation sums the share's gradients, Σ_x ∂C_x/∂θ (the sum of
+  /// 1.19–1.20 before the η/m), into one flat buffer; the group adds the K sums in a fixed order;
+  /// then every process gives tensor after tensor to the optimizer as if one process had taken
+  /// the whole mini-batch. `stop` travels with the gradients: the result is true on every process
+  /// when it was true on any (so all stop after the same step). The buffer is made once.
+  bool take_shared(const dataset<T>& data, std::span<const std::size_t> mine, std::size_t m_global,
+                   const step_settings& s, process_group& g, bool stop = false) {
+    if (sum_.empty()) {
+      net_.for_each_parameter([&](const auto&, const auto& p) { offsets_.push_back(sum_.size()), sum_.resize(sum_.size() + p.size()); });
+      sum_.push_back(T(0));  // the stop flag
+    }
+    constexpr std::size_t n_in = Net::input_size;
+    const std::size_t m = mine.size();
+    opt_.begin_step(s);
+    if (m == 0) {
+      std::fill(sum_.begin(), sum_.end(), T(0));
+    } else {
+      T* x = x_.reserve(m * n_in);
+      if (labels_.size() < m) labels_.resize(m);
+      for (std::size_t i = 0; i < m; ++i) {
+        std::memcpy(x + i * n_in, data.row(mine[i]), n_in * sizeof(T));
+        labels_[i] = data.labels[mine[i]];
+      }
+      const context ctx{team_.get()};
+      net_.forward_training(ws_, x, m, ctx);
+      collector c{sum_.data(), offsets_.data()};
+      net_.backpropagate(ws_, x, std::span<const std::uint8_t>(labels_.data(), m), c, ctx);
+    }
+    sum_.back() = stop ? T(1) : T(0);
+    g.sum(std::span<T>(sum_));
+    using Reg = typename Net::regularizer;
+    std::size_t k = 0;
+    net_.for_each_parameter([&](const auto&, auto& p) {
+      const parameter<T> q = p;
+      detail::apply_sink(opt_.template sink<Reg>(k, q, m_global), sum_.data() + offsets_[k], q.size());
+      opt_.template update<Reg>(k, q, m_global);
+      ++k;
+    });
+    return sum_.back() != T(0);
+  }
+
   /// The threads that share each step (the caller and its helpers).
   std::size_t workers() const { return team_ ? team_->size() : 1; }
 
@@ -75,6 +119,19 @@ class trainer {
   typename Net::workspace ws_;
   detail::grow_buffer<T> x_;
   std::vector<std::uint8_t> labels_;
+  /// Data-parallel steps: the sinks write each tensor's plain sum into its part of sum_.
+  struct collector {
+    T* sum;
+    const std::size_t* offsets;
+    template <class Reg>
+    gradient_sink<T> sink(std::size_t k, const parameter<T>&, std::size_t) const {
+      return {sum + offsets[k], T(1), T(0)};
+    }
+    template <class Reg>
+    void update(std::size_t, const parameter<T>&, std::size_t) const {}
+  };
+  std::vector<T> sum_;
+  std::vector<std::size_t> offsets_;
 };
 
 }  // namespace nndl

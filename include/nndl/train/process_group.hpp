@@ -1,0 +1,52 @@
+// The processes that train one network together (data-parallel training): what the training loop
+// asks of them, with no knowledge of how they talk. nndl/mpi/data_parallel.hpp implements it over
+// an MPI communicator; a test can implement it in one process.
+//
+//   nndl::mpi_group g(MPI_COMM_WORLD);
+//   nndl::sgd(net, data.training, {.mini_batch = 10, .data_parallel = &g}, nndl::evaluate_on(data.test));
+//
+// Every process holds the whole network and the same seed, so the same shuffles; each mini-batch of
+// M samples is split among the K processes (process r takes the contiguous share share(M, r, K):
+// the first M mod K processes one sample more), each sums its samples' gradients, and sum() adds
+// the K sums in a fixed order so that every process applies the same update, bit for bit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace nndl {
+
+/// What a group has moved and waited for since it was made (for measurements).
+struct communication_stats {
+  std::uint64_t calls = 0;           ///< sums of gradients (one per training step)
+  std::uint64_t bytes_sent = 0;      ///< by this process, as the implementation counts them
+  std::uint64_t bytes_received = 0;
+  double seconds = 0;                ///< spent in the sums, waiting included
+};
+
+class process_group {
+ public:
+  virtual ~process_group() = default;
+  virtual std::size_t rank() const = 0;
+  virtual std::size_t size() const = 0;
+  /// In place, on every process: buffer ← Σ_{r = 0, 1, ..., K−1} buffer of process r, added in that
+  /// order (so the result is the same bit for bit on every process and in every run with this K).
+  /// Every process calls it with buffers of the same size.
+  virtual void sum(std::span<double> buffer) = 0;
+  virtual void sum(std::span<float> buffer) = 0;
+  /// Counts (exact in any order).
+  virtual void sum(std::span<std::uint64_t> counts) = 0;
+  virtual communication_stats stats() const = 0;
+};
+
+/// The share of process `rank` of `m` samples among `k` processes: [begin, begin + count).
+struct share_range {
+  std::size_t begin = 0, count = 0;
+};
+inline share_range share(std::size_t m, std::size_t rank, std::size_t k) {
+  const std::size_t base = m / k, extra = m % k;
+  return {rank * base + (rank < extra ? rank : extra), base + (rank < extra ? 1 : 0)};
+}
+
+}  // namespace nndl
