@@ -7,7 +7,8 @@ packages=(
   libcli11-dev libsvm-dev nlohmann-json3-dev gnuplot-nox                    # examples, model files, plots
   catch2 libbenchmark-dev python3-numpy                                     # tests and benchmarks
   libstb-dev libzip-dev                                                     # image files, .npz model files
-  libnlopt-cxx-dev libopenmpi-dev openmpi-bin                               # hyperparameter search
+  libnlopt-cxx-dev libopenmpi-dev openmpi-bin                               # hyperparameter search, data-parallel training
+  iproute2                                                                  # the two-host MPI test (network namespaces)
   clang libclang-rt-14-dev                                                  # fuzz harnesses (libFuzzer)
   libboost-dev                                                              # nndl-serve (Boost.Beast, Boost.Asio)
   libonnx-dev libprotobuf-dev python3-onnx                                  # ONNX files (nndl::onnx), its checker (tests)
