@@ -38,7 +38,7 @@ struct sigmoid {
   static void forward(const Z& z, A&& a) {
     using T = detail::value_of<Z>;
     if constexpr (detail::contiguous_expression<const Z> && detail::contiguous_expression<A>)
-      detail::simd_map(z.data(), a.data(), z.size(), [](auto v) { return decltype(v)(T(1)) / (T(1) + xsimd::exp(-v)); });
+      detail::simd_map(z.data(), a.data(), z.size(), [](auto v) { return decltype(v)(T(1)) / (T(1) + detail::exp_of(-v)); });
     else
       xt::noalias(a) = T(1) / (T(1) + xt::exp(-z));
   }
@@ -57,7 +57,7 @@ struct tanh {
   template <class Z, class A>
   static void forward(const Z& z, A&& a) {
     if constexpr (detail::contiguous_expression<const Z> && detail::contiguous_expression<A>)
-      detail::simd_map(z.data(), a.data(), z.size(), [](auto v) { return xsimd::tanh(v); });
+      detail::simd_map(z.data(), a.data(), z.size(), [](auto v) { return detail::tanh_of(v); });
     else
       xt::noalias(a) = xt::tanh(z);
   }
