@@ -55,12 +55,7 @@ class trainer {
             std::span<const std::size_t> next = {}) {
     constexpr std::size_t n_in = Net::input_size;
     const std::size_t m = indices.size();
-    T* x = x_.reserve(m * n_in);
-    if (labels_.size() < m) labels_.resize(m);
-    for (std::size_t i = 0; i < m; ++i) {
-      std::memcpy(x + i * n_in, data.row(indices[i]), n_in * sizeof(T));
-      labels_[i] = data.labels[indices[i]];
-    }
+    T* x = gather(data, indices);
     constexpr std::size_t line = 64 / sizeof(T);
     for (std::size_t i : next)
       for (std::size_t k = 0; k < n_in; k += line) __builtin_prefetch(data.row(i) + k);
@@ -79,18 +74,12 @@ class trainer {
       net_.for_each_parameter([&](const auto&, const auto& p) { offsets_.push_back(sum_.size()), sum_.resize(sum_.size() + p.size()); });
       sum_.push_back(T(0));  // the stop flag
     }
-    constexpr std::size_t n_in = Net::input_size;
     const std::size_t m = mine.size();
     opt_.begin_step(s);
     if (m == 0) {
       std::fill(sum_.begin(), sum_.end(), T(0));
     } else {
-      T* x = x_.reserve(m * n_in);
-      if (labels_.size() < m) labels_.resize(m);
-      for (std::size_t i = 0; i < m; ++i) {
-        std::memcpy(x + i * n_in, data.row(mine[i]), n_in * sizeof(T));
-        labels_[i] = data.labels[mine[i]];
-      }
+      T* x = gather(data, mine);
       const context ctx{team_.get()};
       net_.forward_training(ws_, x, m, ctx);
       collector c{sum_.data(), offsets_.data()};
@@ -119,6 +108,18 @@ class trainer {
   typename Net::workspace ws_;
   detail::grow_buffer<T> x_;
   std::vector<std::uint8_t> labels_;
+  /// The rows of `data` at `indices` copied into the trainer's batch, their labels into labels_.
+  T* gather(const dataset<T>& data, std::span<const std::size_t> indices) {
+    constexpr std::size_t n_in = Net::input_size;
+    const std::size_t m = indices.size();
+    T* x = x_.reserve(m * n_in);
+    if (labels_.size() < m) labels_.resize(m);
+    for (std::size_t i = 0; i < m; ++i) {
+      std::memcpy(x + i * n_in, data.row(indices[i]), n_in * sizeof(T));
+      labels_[i] = data.labels[indices[i]];
+    }
+    return x;
+  }
   /// Data-parallel steps: the sinks write each tensor's plain sum into its part of sum_.
   struct collector {
     T* sum;
