@@ -7,16 +7,14 @@
 // Parameters: eta, lambda, mini_batch, epochs, momentum, hidden (a choice of 30|100: compiled sizes).
 // Trials run in parallel (--parallel, default one per core); each finished trial is appended to the
 // journal (<journal>-<strategy>.csv) at once, and a rerun with the same journal resumes.
-// Built with -DNNDL_WITH_MPI by mpicxx, `mpirun -np N` spreads the trials over N processes.
+// `mpirun -np N hyperparameter_search ...` spreads the trials over N processes (the release build
+// has MPI; a program that mpirun did not start does not touch it: examples/mpi_members.hpp).
 #include "common.hpp"
+#include "mpi_members.hpp"
 #include "session.hpp"
 
 #include <nndl/tune/report.hpp>
 #include <nndl/tune/runner.hpp>
-
-#ifdef NNDL_WITH_MPI
-#include <mpi.h>
-#endif
 
 namespace {
 
@@ -170,21 +168,16 @@ std::vector<nndl::tune::trial> search(const options& o, const std::string& strat
     trials.tick(1, status);
   };
 #ifdef NNDL_WITH_MPI
-  return tune::run_search_mpi(*st, j ? &*j : nullptr, s, objective, ro);
-#else
-  return tune::run_search(*st, *j, objective, ro);
+  if (examples::mpi::active()) return tune::run_search_mpi(*st, j ? &*j : nullptr, s, objective, ro);
 #endif
+  return tune::run_search(*st, *j, objective, ro);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef NNDL_WITH_MPI
-  MPI_Init(&argc, &argv);
-  int world = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &world);
-#endif
+  const examples::mpi::session mpi_session(&argc, &argv);  // MPI_Init when mpirun started the program
+  rank = examples::mpi::world.rank;
   CLI::App app{"Hyperparameter search on the validation set: grid, random or Bayesian (GP + EI)"};
   options o;
   o.common.epochs = 10;
@@ -273,8 +266,5 @@ int main(int argc, char** argv) {
     std::cerr << "hyperparameter_search: " << e.what() << '\n';
     status = examples::bad_input;
   }
-#ifdef NNDL_WITH_MPI
-  MPI_Finalize();
-#endif
   return status;
 }

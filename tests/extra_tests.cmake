@@ -55,10 +55,10 @@ else()
 endif()
 
 # hyperparameter_search over two MPI processes: both ranks run trials (on NNDL_DATA or the repository's copy).
-if(TARGET hyperparameter_search_mpi)
+if(TARGET hyperparameter_search AND NNDL_WITH_MPI)
   find_program(NNDL_MPIRUN mpirun REQUIRED)
   add_test(NAME mpi.search_two_processes
-           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:hyperparameter_search_mpi>
+           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${NNDL_MPIRUN} -DPROGRAM=$<TARGET_FILE:hyperparameter_search>
                    -DWORK=${CMAKE_CURRENT_BINARY_DIR}/mpi
                    -DREPO_DATA=${PROJECT_SOURCE_DIR}/data/mnist -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_search.cmake)
 endif()

@@ -1,4 +1,4 @@
-# Runs hyperparameter_search_mpi with 2 processes on a small budget; passes when trials ran on both ranks.
+# Runs hyperparameter_search under mpirun with 2 processes on a small budget; passes when trials ran on both ranks.
 # MNIST: NNDL_DATA when set, else the repository's copy REPO_DATA.
 set(data ${REPO_DATA})
 if(NOT "$ENV{NNDL_DATA}" STREQUAL "")
