@@ -8,7 +8,7 @@ if("$ENV{NNDL_DATA}" STREQUAL "" AND NOT EXISTS "${REPO_DATA}/t10k-labels-idx1-u
   return()
 endif()
 file(REMOVE_RECURSE ${WORK})
-set(common --preset fc100 --quiet --blas-threads 1)
+set(common --preset fc100 --train-size 10000 --quiet --blas-threads 1)  # 10,000 images: the checks compare runs
 function(run out)
   execute_process(COMMAND ${PROGRAM} ${common} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
   set(${out} "${o}${e}" PARENT_SCOPE)
