@@ -158,3 +158,7 @@ if(TARGET nndl_serve AND TARGET mlp_784_256_64_10 AND TARGET ch6_convnet AND TAR
 endif()
 # Every relative link of README.md and docs/*.md resolves (tests/check_links.py tests itself first).
 add_test(NAME docs.links COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/check_links.py ${PROJECT_SOURCE_DIR})
+# scripts/bench.sh's tools: the figures file, and the comparison that names what got slower (no timing).
+add_test(NAME tools.bench_compare
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_tools.py ${PROJECT_SOURCE_DIR}/tools/bench
+                 ${CMAKE_CURRENT_BINARY_DIR}/bench_tools)

@@ -1,0 +1,261 @@
+// A roofline: this machine's own ceilings, and each training and inference workload of the book
+// as a fraction of them (scripts/bench.sh runs it; docs/speed.md shows its table).
+//   ceiling/{s,d}gemm/N/Kt   OpenBLAS GEMM of N×N matrices on K threads (the peak: N = 1024)
+//   ceiling/stream/Kt        memory bandwidth: a = b + s·c over three 64 MB arrays (GB/s)
+//   shape/...                the GEMMs nndl runs, at their own shapes (per-sample conv products, ch1)
+//   train/<net>/Kt           one epoch of sgd at mini-batch 10 on K threads (train_options::workers),
+//                            over `images` generated images; ms/step and s/epoch (scaled to 50,000)
+//   infer/<net>              evaluate 10,000 generated images, one thread
+// Counters (wall clock): GFLOP/s (the network's GEMM flops: forward 2·in·out per dense layer and 2·F·C·K²·P per
+// conv layer; training adds the same for ∂C/∂w (BP4) and, but for the first layer, for the input's
+// gradient (BP2)), and of_peak: that rate over the float or double peak measured at the start
+// (ceiling 1024, one thread) times the threads used. 1/of_peak is how far a workload is from its
+// GEMM floor.
+#include "bench_main.hpp"
+
+#include <nndl/blas.hpp>
+#include <nndl/network.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+using namespace nndl;
+
+template <class T>
+double& peak() {  // flop/s of one thread at N = 1024, measured before the benchmarks run
+  static double p = 0;
+  return p;
+}
+
+template <class T>
+double measure_peak(std::size_t n) {
+  matrix<T> a = xt::ones<T>({n, n}), b = a, c = xt::zeros<T>({n, n});
+  const auto run = [&] { detail::gemm(a, b, c, false, false, T(1), T(0)); };
+  run();
+  double best = 0;
+  for (int round = 0; round < 5; ++round) {
+    const auto t0 = std::chrono::steady_clock::now();
+    int k = 0;
+    double s = 0;
+    for (; s < 0.2; ++k) {
+      run();
+      s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    best = std::max(best, 2.0 * double(n) * double(n) * double(n) * k / s);
+  }
+  return best;
+}
+
+/// Wall-clock seconds of a benchmark's timed loop (Google Benchmark's rates divide by the main
+/// thread's CPU time, which says nothing of two threads or of a busy machine).
+struct wall {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+};
+void per_second(benchmark::State& s, const char* name, double amount, double seconds) {
+  s.counters[name] = benchmark::Counter(amount / seconds);
+}
+
+// ----- ceilings
+
+template <class T>
+void ceiling_gemm(benchmark::State& s) {
+  const auto n = std::size_t(s.range(0));
+  const auto threads = int(s.range(1));
+  set_blas_threads(threads);
+  matrix<T> a = xt::ones<T>({n, n}), b = a, c = xt::zeros<T>({n, n});
+  const wall w;
+  for (auto _ : s) {
+    detail::gemm(a, b, c, false, false, T(1), T(0));
+    benchmark::DoNotOptimize(c.data());
+  }
+  per_second(s, "GFLOP/s", double(s.iterations()) * 2e-9 * double(n * n * n), w.seconds());
+  set_blas_threads(1);
+}
+
+void ceiling_stream(benchmark::State& s) {
+  constexpr std::size_t n = std::size_t{64} << 17;  // 8 M doubles: 64 MB an array
+  std::vector<double> a(n, 0.0), b(n, 1.0), c(n, 2.0);
+  const auto threads = std::size_t(s.range(0));
+  const auto team = detail::make_team(threads);
+  const wall w;
+  for (auto _ : s) {
+    detail::parallel_for(team.get(), n, [&](std::size_t begin, std::size_t end, std::size_t) {
+      for (std::size_t i = begin; i < end; ++i) a[i] = b[i] + 3.0 * c[i];
+    });
+    benchmark::DoNotOptimize(a.data());
+  }
+  per_second(s, "GB/s", double(s.iterations()) * 3.0 * 8.0 * double(n) * 1e-9, w.seconds());
+}
+
+/// One GEMM of the shapes nndl runs: {M, K} · {K, N} (transposes as nndl calls them), `count` times.
+template <class T>
+void shape_gemm(benchmark::State& s, bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, std::size_t count) {
+  std::vector<T> a(M * K, T(0.01)), b(K * N, T(0.01)), c(M * N, T(0));
+  const wall w;
+  for (auto _ : s) {
+    for (std::size_t i = 0; i < count; ++i)
+      detail::gemm_raw(ta, tb, M, N, K, T(1), a.data(), ta ? M : K, b.data(), tb ? K : N, T(1), c.data(), N);
+    benchmark::DoNotOptimize(c.data());
+  }
+  const double flops = 2.0 * double(M * N * K * count), t = w.seconds();
+  per_second(s, "GFLOP/s", double(s.iterations()) * flops * 1e-9, t);
+  per_second(s, "of_peak", double(s.iterations()) * flops / peak<T>(), t);
+}
+
+// ----- workloads
+
+struct flops {
+  double forward = 0, training = 0;  // per image
+};
+flops count_flops(const architecture_record& a) {
+  flops f;
+  bool first = true;
+  for (const auto& l : a.layers) {
+    const double in = double(l.input[0] * l.input[1] * l.input[2]);
+    double fwd = 0;
+    if (l.kind == "dense") fwd = 2.0 * in * double(l.units);
+    if (l.kind == "conv")
+      fwd = 2.0 * double(l.units) * double(l.input[0] * l.window * l.window) * double(l.output[1] * l.output[2]);
+    if (fwd == 0) continue;
+    f.forward += fwd;
+    f.training += (first ? 2.0 : 3.0) * fwd;
+    first = false;
+  }
+  return f;
+}
+
+template <class T>
+dataset<T> images(std::size_t n) {
+  dataset<T> d;
+  d.x = matrix<T>::from_shape({n, 784});
+  rng r(7);
+  for (auto& v : d.x) v = T(r.uniform());
+  for (std::size_t i = 0; i < n; ++i) d.labels.push_back(std::uint8_t(r.below(10)));
+  d.name = "generated";
+  return d;
+}
+
+void rates(benchmark::State& s, const wall& w, double flops_per_image, double images, double peak_rate) {
+  const double it = double(s.iterations()), t = w.seconds();
+  per_second(s, "GFLOP/s", it * images * flops_per_image * 1e-9, t);
+  per_second(s, "of_peak", it * images * flops_per_image / peak_rate, t);
+}
+
+template <class Net>
+void train(benchmark::State& s, std::size_t n, std::size_t workers, double eta, double lambda) {
+  using T = typename Net::scalar;
+  static const dataset<T> d = images<T>(n);
+  Net net{1};
+  const train_options o{.epochs = 1, .mini_batch = 10, .eta = eta, .lambda = lambda, .verbose = false, .workers = workers};
+  const wall w;
+  for (auto _ : s) sgd(net, d, o);
+  rates(s, w, count_flops(Net::record()).training, double(n), peak<T>() * double(workers));
+  const double it = double(s.iterations()), t = w.seconds();
+  s.counters["ms/step"] = benchmark::Counter(t * 1e3 / (it * double(n / 10)));
+  s.counters["s/epoch"] = benchmark::Counter(t * 50000.0 / (it * double(n)));
+}
+
+template <class Net>
+void infer(benchmark::State& s) {
+  using T = typename Net::scalar;
+  static const dataset<T> d = images<T>(10000);
+  const Net net{1};
+  const wall w;
+  for (auto _ : s) benchmark::DoNotOptimize(net.evaluate(d));
+  rates(s, w, count_flops(Net::record()).forward, 10000.0, peak<T>());
+}
+
+// The programs' networks (examples/ch1_network.cpp, ch3_network2.cpp, mlp_784_256_64_10.cpp,
+// ch6_convnet.cpp's presets: expanded, fc300, fc100-100, fc100-300 train the same kinds of layer
+// as relu, fc1000 and fc100-1000 on more images).
+using ch1 = network<double, input<784>, dense<30, sigmoid>, dense<10, sigmoid>, quadratic_cost, large_weight_init>;
+using ch3 = network<double, input<784>, dense<30, sigmoid>, dense<10, sigmoid>, cross_entropy_cost, l2_regularizer>;
+using mlp = network<double, input<784>, dense<256, relu>, dense<64, relu>, dense<10, softmax>, log_likelihood_cost,
+                    l2_regularizer, he_init>;
+using F = float;
+using fc100 = network<F, input<784>, dense<100, sigmoid>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+using conv20 = network<F, input<1, 28, 28>, conv<20, 5, sigmoid>, max_pool<2>, dense<100, sigmoid>, dense<10, softmax>,
+                       log_likelihood_cost, l2_regularizer>;
+template <class Act, std::size_t FC = 100>
+using conv20_40 = network<F, input<1, 28, 28>, conv<20, 5, Act>, max_pool<2>, conv<40, 5, Act>, max_pool<2>,
+                          dense<FC, Act>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+using fc100_1000 = network<F, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>,
+                           dense<100, relu>, dense<1000, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+using dropout_net = network<F, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>,
+                            dropout<0.5>, dense<1000, relu>, dropout<0.5>, dense<1000, relu>, dropout<0.5>,
+                            dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+
+template <class Net>
+void workload(const std::string& name, std::size_t n, double eta, double lambda) {
+  for (const std::size_t k : {1, 2})
+    benchmark::RegisterBenchmark(("train/" + name + "/" + std::to_string(k) + "t").c_str(),
+                                 [=](benchmark::State& s) { train<Net>(s, n, k, eta, lambda); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  benchmark::RegisterBenchmark(("infer/" + name).c_str(), infer<Net>)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+void register_all() {
+  for (const int n : {256, 1024})
+    for (const int k : {1, 2}) {
+      benchmark::RegisterBenchmark("ceiling/sgemm", ceiling_gemm<float>)->Args({n, k})->ArgNames({"n", "threads"})->UseRealTime();
+      benchmark::RegisterBenchmark("ceiling/dgemm", ceiling_gemm<double>)->Args({n, k})->ArgNames({"n", "threads"})->UseRealTime();
+    }
+  benchmark::RegisterBenchmark("ceiling/stream", ceiling_stream)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+  // conv1 and conv2 of chapter 6 per sample (forward W·colᵀ, ∂W Δ·col, input gradient Wᵀ·Δ) and the
+  // same products over a whole mini-batch of 10; ch1's forward product at mini-batch 10.
+  const auto shape = [](const char* name, bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, std::size_t c,
+                        bool dbl = false) {
+    if (dbl)
+      benchmark::RegisterBenchmark(name, [=](benchmark::State& s) { shape_gemm<double>(s, ta, tb, M, N, K, c); })
+          ->UseRealTime();
+    else
+      benchmark::RegisterBenchmark(name, [=](benchmark::State& s) { shape_gemm<float>(s, ta, tb, M, N, K, c); })
+          ->UseRealTime();
+  };
+  shape("shape/conv1/forward/per-sample", false, false, 20, 576, 25, 10);
+  shape("shape/conv1/forward/batch", false, false, 20, 5760, 25, 1);
+  shape("shape/conv1/dw/per-sample", false, true, 20, 25, 576, 10);
+  shape("shape/conv1/dw/batch", false, true, 20, 25, 5760, 1);
+  shape("shape/conv2/forward/per-sample", false, false, 40, 64, 500, 10);
+  shape("shape/conv2/forward/batch", false, false, 40, 640, 500, 1);
+  shape("shape/conv2/forward/sliced", false, false, 40, 64, 100, 50);  // per sample, in slices of 100 (as nndl runs it)
+  shape("shape/conv2/dw/per-sample", false, true, 40, 500, 64, 10);
+  shape("shape/conv2/dw/batch", false, true, 40, 500, 640, 1);
+  shape("shape/conv2/dx/per-sample", true, false, 500, 64, 40, 10);
+  shape("shape/conv2/dx/batch", true, false, 500, 640, 40, 1);
+  shape("shape/conv2/dx/sliced", true, false, 500, 32, 40, 20);  // per sample, in slices of 32 positions (nndl)
+  shape("shape/ch1/forward", false, true, 10, 30, 784, 1, true);
+  shape("shape/ch1/dw", true, false, 30, 784, 10, 1, true);
+
+  workload<ch1>("ch1", 50000, 3.0, 0.0);
+  workload<ch3>("ch3", 50000, 0.5, 5.0);
+  workload<mlp>("mlp", 50000, 0.01, 0.5);
+  workload<fc100>("ch6-fc100", 50000, 0.1, 0.0);
+  workload<conv20>("ch6-conv20", 10000, 0.1, 0.0);
+  workload<conv20_40<sigmoid>>("ch6-conv20-40", 10000, 0.1, 0.0);
+  workload<conv20_40<relu>>("ch6-relu", 10000, 0.03, 0.1);
+  workload<conv20_40<relu, 1000>>("ch6-fc1000", 10000, 0.03, 0.1);
+  workload<fc100_1000>("ch6-fc100-1000", 10000, 0.03, 0.1);
+  workload<dropout_net>("ch6-dropout", 10000, 0.03, 0.0);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  set_blas_threads(1);
+  peak<float>() = measure_peak<float>(1024);
+  peak<double>() = measure_peak<double>(1024);
+  benchmark::AddCustomContext("blas", blas_summary());
+  benchmark::AddCustomContext("peak_sgemm_1t_GFLOPs", std::to_string(peak<float>() * 1e-9));
+  benchmark::AddCustomContext("peak_dgemm_1t_GFLOPs", std::to_string(peak<double>() * 1e-9));
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
