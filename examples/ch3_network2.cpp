@@ -9,7 +9,7 @@
 #include "data_parallel.hpp"
 #include "session.hpp"
 
-#include <nndl/io/json.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/io/plot.hpp>
 
 #include <map>

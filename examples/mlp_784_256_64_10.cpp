@@ -16,8 +16,8 @@
 #include "data_parallel.hpp"
 #include "session.hpp"
 
-#include <nndl/io/json.hpp>
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/train/progress.hpp>
 
 namespace {

@@ -13,9 +13,9 @@
 #include <nndl/errors.hpp>
 #include <nndl/io/checkpoint.hpp>
 #include <nndl/io/formats.hpp>
-#include <nndl/io/json.hpp>
+#include <nndl/io/mlp_npz.hpp>
 #include <nndl/io/model_file.hpp>
-#include <nndl/io/npz.hpp>
+#include <nndl/io/network2_json.hpp>
 
 #include <unistd.h>
 

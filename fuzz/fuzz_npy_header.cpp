@@ -1,8 +1,8 @@
-// One .npy array as an .npz entry holds it (nndl/io/npz_file.hpp's parse_npy), fed directly: the
+// One .npy array as an .npz entry holds it (nndl/io/npz_container.hpp's parse_npy), fed directly: the
 // header's magic, version, length, dict and shape, and the data size check. What it accepts must
 // keep its promise: exactly product(shape) * item size data bytes for the dtypes nndl reads, every
 // value of which npy_value can then read. Anything but an nndl::model_error is a finding.
-#include <nndl/io/npz_file.hpp>
+#include <nndl/io/npz_container.hpp>
 
 #include <string>
 

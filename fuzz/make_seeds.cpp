@@ -4,8 +4,8 @@
 #include <nndl/data/idx.hpp>
 #include <nndl/data/image.hpp>
 #include <nndl/io/checkpoint.hpp>
-#include <nndl/io/json.hpp>
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include <stb/stb_image_write.h>

@@ -7,8 +7,8 @@
 #include "support.hpp"
 
 #include <nndl/io/checkpoint.hpp>
-#include <nndl/io/json.hpp>
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include <fstream>

@@ -1,10 +1,10 @@
-// Model files (nndl/io/json.hpp): round trips, atomic saving, every load error, network2.py files,
+// Model files (nndl/io/network2_json.hpp): round trips, atomic saving, every load error, network2.py files,
 // and the same numbers as network2.py itself (through tests/network2_compat.py and numpy).
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
 
-#include <nndl/io/json.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include <unistd.h>

@@ -1,8 +1,8 @@
-// .npz model files (nndl/io/npz.hpp): round trip, what a broken or foreign file gives, and (with
+// .npz model files (nndl/io/mlp_npz.hpp): round trip, what a broken or foreign file gives, and (with
 // python3-numpy) numpy.load reading them with a NumPy forward pass giving nndl's predictions.
 #include <catch2/catch.hpp>
 
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
 #include <nndl/network.hpp>
 
 #include <sys/resource.h>

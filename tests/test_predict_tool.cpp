@@ -4,7 +4,7 @@
 
 #include <nndl/data/image.hpp>
 #include <nndl/data/mnist.hpp>
-#include <nndl/io/json.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include "support.hpp"

@@ -11,8 +11,8 @@
 // is written atomically. Exit status: 0 converted, 2 a model that cannot be read or converted, or
 // a bad command line.
 #include <nndl/io/formats.hpp>
-#include <nndl/io/json.hpp>
 #include <nndl/io/model_file.hpp>
+#include <nndl/io/network2_json.hpp>
 
 #include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 

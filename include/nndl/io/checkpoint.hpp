@@ -29,8 +29,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../network.hpp"
-#include "json_file.hpp"
-#include "npz_file.hpp"
+#include "npz_container.hpp"
+#include "untrusted_json.hpp"
 
 namespace nndl {
 

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "../errors.hpp"
-#include "json.hpp"
+#include "mlp_npz.hpp"
 #include "model_file.hpp"
-#include "npz.hpp"
+#include "network2_json.hpp"
 #ifdef NNDL_WITH_ONNX
 #include "onnx.hpp"
 #endif

@@ -33,10 +33,10 @@
 
 #include "../model/model.hpp"
 #include "../network/network.hpp"
-#include "json.hpp"
+#include "mlp_npz.hpp"
 #include "model_record.hpp"
-#include "npz.hpp"
-#include "npz_file.hpp"
+#include "network2_json.hpp"
+#include "npz_container.hpp"
 
 namespace nndl {
 

@@ -12,10 +12,10 @@
 
 #include "../model/model.hpp"
 #include "book_model.hpp"
-#include "json.hpp"
+#include "mlp_npz.hpp"
 #include "model_file.hpp"
 #include "model_record.hpp"
-#include "npz.hpp"
+#include "network2_json.hpp"
 
 namespace nndl {
 

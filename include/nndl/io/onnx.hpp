@@ -19,11 +19,11 @@
 #include <nlohmann/json.hpp>
 
 #include "../model/model.hpp"
-#include "json_file.hpp"
 #include "model_load.hpp"
 #include "model_record.hpp"
 #include "onnx/read.hpp"
 #include "onnx/write.hpp"
+#include "untrusted_json.hpp"
 
 namespace nndl {
 

@@ -3,7 +3,7 @@
 // 1-3, C or Fortran order; every size checked against the entry's bytes before anything is read),
 // entries are read through libzip with their CRC checked, and writing is atomic (a temporary file
 // beside the target, renamed over it once complete). Every problem is an nndl::model_error naming
-// the file. The model formats (npz.hpp, checkpoint.hpp) are built on this.
+// the file. The model formats (mlp_npz.hpp, checkpoint.hpp) are built on this.
 //
 // Link: libzip (-lzip; Debian libzip-dev).
 #pragma once

@@ -37,7 +37,7 @@
 #include "../describe.hpp"
 #include "../errors.hpp"
 #include "book_model.hpp"
-#include "json_file.hpp"
+#include "untrusted_json.hpp"
 #include "../layers/dense.hpp"
 #include "../network/network.hpp"
 

@@ -8,7 +8,7 @@
 //   bytes(m["architecture"]).decode() "[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost" (uint8),
 //                                    the same string as nndl::architecture(net) and the JSON files
 //
-// The arrays are written and read through npz_file.hpp (strict .npy headers, atomic writes,
+// The arrays are written and read through npz_container.hpp (strict .npy headers, atomic writes,
 // compressed archives from numpy.savez_compressed accepted); loading is all-or-nothing, and every
 // problem is an nndl::model_error naming the file.
 #pragma once
@@ -31,9 +31,9 @@
 #include "../describe.hpp"
 #include "../detail/file.hpp"
 #include "../detail/xtensor.hpp"
-#include "json.hpp"  // architecture(), the dense-layer walk
 #include "book_model.hpp"
-#include "npz_file.hpp"
+#include "network2_json.hpp"  // architecture(), the dense-layer walk
+#include "npz_container.hpp"
 
 namespace nndl {
 
