@@ -24,7 +24,7 @@
 
 #include "../data/dataset.hpp"
 #include "../detail/parallel.hpp"
-#include "../detail/pool.hpp"
+#include "../detail/scratch_pool.hpp"
 #include "../detail/vote.hpp"
 #include "../detail/xtensor.hpp"
 #include "../network/architecture.hpp"

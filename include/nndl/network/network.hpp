@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "../data/dataset.hpp"
-#include "../detail/pool.hpp"
+#include "../detail/scratch_pool.hpp"
 #include "../detail/xtensor.hpp"
 #include "../rng.hpp"
 #include "architecture.hpp"
