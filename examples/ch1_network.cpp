@@ -23,7 +23,7 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
         nndl::process_group* group) {
   using Net = ch1_net<Hidden>;
   if (!f.save.empty()) examples::check_writable(f.save);
-  if (!plot.empty()) nndl::detail::plot::beside(plot);  // a bad name is refused before training
+  if (!plot.empty()) nndl::plot::beside(plot);  // a bad name is refused before training
   auto data = examples::load_data<double>(f);
   if (train_size > data.training.size())
     throw std::invalid_argument("--train-size " + std::to_string(train_size) + ": the training data has only " +
@@ -89,7 +89,7 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
   }
   if (!plot.empty()) {
     nndl::plot_history(best_history, plot, {.title = "ch1_network: [784, " + std::to_string(Hidden) + ", 10], eta " +
-                                                     nndl::detail::plot::number(f.eta) + (runs > 1 ? ", best of runs" : "")});
+                                                     nndl::plot::number(f.eta) + (runs > 1 ? ", best of runs" : "")});
     std::cout << "Plot: " << plot << '\n';
   }
   return examples::done;

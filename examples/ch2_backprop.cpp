@@ -6,18 +6,22 @@
 #include <nndl/reference.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <numeric>
+#include <vector>
 
 namespace {
 
 using net_t = nndl::network<double, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
                             nndl::quadratic_cost, nndl::large_weight_init>;
 
+/// The largest difference between a weight (or bias) of a and the same one of b.
 double max_weight_difference(const net_t& a, const net_t& b) {
+  std::vector<const double*> values;  // a's tensors, in the parameter walk's order (b's is the same)
+  a.for_each_parameter([&](const nndl::parameter_slot&, const nndl::parameter<const double>& p) { values.push_back(p.value); });
   double d = 0;
-  nndl::detail::static_for<net_t::depth>([&](auto i) {
-    d = std::max(d, double(xt::amax(xt::abs(a.layer<i()>().w - b.layer<i()>().w))()));
-    d = std::max(d, double(xt::amax(xt::abs(a.layer<i()>().b - b.layer<i()>().b))()));
+  b.for_each_parameter([&](const nndl::parameter_slot& at, const nndl::parameter<const double>& p) {
+    for (std::size_t j = 0; j < p.size(); ++j) d = std::max(d, std::abs(values[at.tensor][j] - p.value[j]));
   });
   return d;
 }

@@ -60,7 +60,7 @@ void print_table(const std::vector<row>& rows) {
 /// The table as CSV (size,epochs,network,svm,book_network,book_svm,network_seconds,svm_seconds) and
 /// the book's two plots: accuracy against the training-set size on linear and logarithmic axes.
 void plot(const std::vector<row>& rows, const std::filesystem::path& png) {
-  namespace d = nndl::detail::plot;
+  namespace d = nndl::plot;
   const auto [csv, gp] = d::beside(png);
   std::string text = "size,epochs,network,svm,book_network,book_svm,network_seconds,svm_seconds\n";
   for (const auto& r : rows) {

@@ -114,7 +114,7 @@ void accuracy(const options& o, const nndl::mnist_data<double>& data, double boo
 }
 
 void plot(const options& o, const std::vector<std::vector<std::vector<double>>>& runs) {
-  namespace d = nndl::detail::plot;
+  namespace d = nndl::plot;
   const auto [csv, gp] = d::beside(o.plot);
   std::string text = "epoch";
   for (std::size_t n = 0; n < runs.size(); ++n)

@@ -143,8 +143,8 @@ struct run_checkpoint {
     for (const auto& [key, value] : identity.items())
       if (state.value(key, nlohmann::json()) != value)
         throw nndl::model_error(file, "a checkpoint of another run (" + key + " is " +
-                                          nndl::detail::brief(state.value(key, nlohmann::json())) + ", this run's " +
-                                          nndl::detail::brief(value) + "); move it away or use another --checkpoint folder");
+                                          nndl::json_brief(state.value(key, nlohmann::json())) + ", this run's " +
+                                          nndl::json_brief(value) + "); move it away or use another --checkpoint folder");
     try {
       o.first_epoch = state.at("epochs_done").get<std::size_t>();
       o.first_batch = state.value("batches_done", std::size_t{0});

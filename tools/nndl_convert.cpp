@@ -28,14 +28,14 @@ namespace {
 void save_book_json(const nndl::model& m, const std::filesystem::path& file) {
   if (m.members() != 1)
     throw nndl::model_error(file, "an ensemble of " + std::to_string(m.members()) + " networks: network2.py's JSON holds one network");
-  std::vector<nndl::detail::book_tensor> tensors;
+  std::vector<nndl::book_tensor> tensors;
   std::size_t weighted = 0, last = std::size_t(-1);
   m.for_each_parameter(0, [&](std::size_t l, const auto& p) {
     if (last != std::size_t(-1) && l != last) ++weighted;
     last = l;
     tensors.push_back({weighted, p.rank, p.shape[0], p.rank == 2 ? p.shape[1] : 1, std::vector<double>(p.value, p.value + p.size())});
   });
-  nndl::detail::write_book_json(file, m.architecture(), tensors);
+  nndl::write_book_json(file, m.architecture(), tensors);
 }
 
 }  // namespace

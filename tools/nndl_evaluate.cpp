@@ -45,7 +45,7 @@ int run(const options& o, const nndl::model& m) {
     const auto a = m.outputs(data.row(0), data.size());
     xt::xtensor<double, 2> out = xt::zeros<double>({data.size(), m.output_size()});
     std::copy(a.begin(), a.end(), out.begin());
-    if (const auto problem = nndl::detail::write_file_atomically(o.outputs, xt::dump_npy(out)); !problem.empty())
+    if (const auto problem = nndl::write_file_atomically(o.outputs, xt::dump_npy(out)); !problem.empty())
       throw nndl::model_error(o.outputs, problem);
   }
   if (o.json) {

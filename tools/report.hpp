@@ -127,7 +127,7 @@ inline nlohmann::json json(const evaluation& e) {
           {"members_correct", e.member_correct}};
 }
 
-namespace detail {
+namespace glyph {
 /// Digits 0-9 as 3x5 pixel glyphs (one row of 3 bits per line), and an arrow.
 constexpr std::array<std::array<unsigned char, 5>, 11> glyphs{{{7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7},
                                                                {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1}, {7, 4, 7, 1, 7},
@@ -140,7 +140,7 @@ inline void draw_glyph(nndl::gray_image& g, std::size_t which, std::size_t x0, s
         for (std::size_t dy = 0; dy < scale; ++dy)
           for (std::size_t dx = 0; dx < scale; ++dx) g.at(x0 + c * scale + dx, y0 + r * scale + dy) = v;
 }
-}  // namespace detail
+}  // namespace glyph
 
 /// The misclassified samples (at most `max`) as a grid of tiles: the digit (light on dark) and
 /// under it "true > predicted" in small figures.
@@ -158,9 +158,9 @@ nndl::gray_image error_grid(const evaluation& e, const nndl::dataset<T>& data, s
       for (std::size_t xx = 0; xx < side * scale; ++xx)
         g.at(ox + xx, oy + y) = 1.0f - std::clamp(float(px[(y / scale) * side + xx / scale]), 0.0f, 1.0f);
     const std::size_t ly = oy + side * scale + 2;
-    detail::draw_glyph(g, x.truth % 10, ox + 12, ly, 2, 0.0f);
-    detail::draw_glyph(g, 10, ox + 22, ly, 2, 0.5f);
-    detail::draw_glyph(g, x.predicted % 10, ox + 32, ly, 2, 0.0f);
+    glyph::draw_glyph(g, x.truth % 10, ox + 12, ly, 2, 0.0f);
+    glyph::draw_glyph(g, 10, ox + 22, ly, 2, 0.5f);
+    glyph::draw_glyph(g, x.predicted % 10, ox + 32, ly, 2, 0.0f);
   }
   return g;
 }

@@ -51,7 +51,7 @@ std::chrono::milliseconds ms(double seconds) { return std::chrono::milliseconds(
 int serve_model(options o) {
   // Everything that can be wrong with the model or the data is found before listening. A pipe or a
   // device is refused from its type first (opening a pipe to read it waits for a writer).
-  if (const std::string problem = nndl::detail::regular_file_problem(o.model, "a model file"); !problem.empty())
+  if (const std::string problem = nndl::regular_file_problem(o.model, "a model file"); !problem.empty())
     throw nndl::model_error(o.model, problem);
   const nndl::model m = nndl::load_model(o.model);
   if (m.input_size() != 784)

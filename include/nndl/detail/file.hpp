@@ -199,3 +199,20 @@ inline file_contents read_whole_file(const std::filesystem::path& file, const st
 }
 
 }  // namespace nndl::detail
+
+namespace nndl {
+
+/// Writes `bytes` as the file `file`, atomically (a temporary file beside it, renamed over it once
+/// complete). Returns "" on success, otherwise what went wrong.
+inline std::string write_file_atomically(const std::filesystem::path& file, std::string_view bytes) {
+  return detail::write_file_atomically(file, bytes);
+}
+
+/// Why `file` is not one to read as `what` ("a model file"), from its type alone: "no such file",
+/// "is a directory, not a model file", "is a pipe (FIFO), not a regular file: ...", or "" for a
+/// regular file.
+inline std::string regular_file_problem(const std::filesystem::path& file, const std::string& what) {
+  return detail::regular_file_problem(file, what);
+}
+
+}  // namespace nndl

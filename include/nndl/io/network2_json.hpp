@@ -119,6 +119,17 @@ inline void write_book_json(const std::filesystem::path& file, const architectur
 }
 }  // namespace detail
 
+/// One parameter tensor for network2.py's format: weights {rows, cols} or biases {rows} of the
+/// weighted_layer-th dense layer, values row-major.
+using book_tensor = detail::book_tensor;
+
+/// Writes network2.py's JSON (plus an "nndl" key) from an architecture record and its dense
+/// layers' tensors, atomically; a layer of another kind or a value that is not finite is a model_error.
+inline void write_book_json(const std::filesystem::path& file, const architecture_record& rec,
+                            const std::vector<book_tensor>& tensors) {
+  detail::write_book_json(file, rec, tensors);
+}
+
 /// Writes the network to `file` in network2.py's JSON format (plus an "nndl" key). Atomic: the
 /// data goes to a temporary file next to it that is renamed over `file` only when fully written.
 template <class Net>

@@ -59,7 +59,9 @@ inline std::optional<std::filesystem::path> find_gnuplot() {
   return std::nullopt;
 }
 
-namespace detail::plot {
+/// The pieces plot_history and plot_histories are made of, for programs that draw figures of their
+/// own: a CSV and a gnuplot script beside the PNG, then gnuplot.
+namespace plot {
 
 inline std::string number(double v) {
   char buf[64];
@@ -86,7 +88,7 @@ inline std::string csv_field(const std::string& s) {
 
 /// Writes text to path through a temporary file and a rename.
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
-  if (const std::string problem = write_file_atomically(path, text); !problem.empty())
+  if (const std::string problem = detail::write_file_atomically(path, text); !problem.empty())
     throw plot_error("cannot write " + path.string() + ": " + problem);
 }
 
@@ -138,7 +140,7 @@ inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::
   const auto exe = find_gnuplot();
   if (!exe)
     throw plot_error("gnuplot not found: apt-get install gnuplot-nox (the figures are in " + csv.string() + ")");
-  atomic_file out(png);  // gnuplot draws into out.temp(); removed unless committed
+  detail::atomic_file out(png);  // gnuplot draws into out.temp(); removed unless committed
   const auto& tmp = out.temp();
   auto fail = [&](const std::string& why) { throw plot_error("gnuplot failed on " + gp.string() + ": " + why); };
   int fds[2];
@@ -201,14 +203,14 @@ inline std::filesystem::path draw(const std::filesystem::path& png, const std::s
   return png;
 }
 
-}  // namespace detail::plot
+}  // namespace plot
 
 /// Accuracy (%) and cost against epoch, evaluation and training series, whichever were recorded,
 /// in two panels (a panel with no data is left out). Writes <stem>.csv (accuracies as fractions)
 /// and <stem>.gp beside png, then png itself. Returns png.
 inline std::filesystem::path plot_history(const train_history& h, const std::filesystem::path& png,
                                           const plot_options& o = {}) {
-  namespace d = detail::plot;
+  namespace d = plot;
   d::beside(png);  // checks the name before anything else
   if (h.epochs.empty()) throw plot_error("empty training history: nothing to plot in " + png.string());
   bool has[4] = {};  // evaluation accuracy, training accuracy, evaluation cost, training cost
@@ -247,7 +249,7 @@ inline std::filesystem::path plot_history(const train_history& h, const std::fil
 /// run and figure (<name> evaluation_accuracy, <name> evaluation_cost), one row per epoch.
 inline std::filesystem::path plot_histories(const std::vector<std::pair<std::string, train_history>>& runs,
                                             const std::filesystem::path& png, const plot_options& o = {}) {
-  namespace d = detail::plot;
+  namespace d = plot;
   d::beside(png);  // checks the name before anything else
   if (runs.empty()) throw plot_error("no runs: nothing to plot in " + png.string());
   bool all_cost = true;

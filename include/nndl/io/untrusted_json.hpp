@@ -155,3 +155,11 @@ T number(const std::filesystem::path& file, const nlohmann::json& v, Where&& whe
 }
 
 }  // namespace nndl::detail
+
+namespace nndl {
+
+/// A JSON value from a file as a short text for a message: its start, at most about `limit`
+/// characters, never the whole of a large value.
+inline std::string json_brief(const nlohmann::json& v, std::size_t limit = 80) { return detail::brief(v, limit); }
+
+}  // namespace nndl

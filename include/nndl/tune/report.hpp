@@ -57,7 +57,7 @@ inline std::string table(const space& s, const std::vector<trial>& best, bool pe
 inline std::vector<std::filesystem::path> plot_search(const space& s,
                                                       const std::vector<std::pair<std::string, std::vector<trial>>>& runs,
                                                       const std::filesystem::path& stem, bool percent = true) {
-  namespace d = nndl::detail::plot;
+  namespace d = nndl::plot;
   namespace fs = std::filesystem;
   const fs::path csv = stem.string() + "-trials.csv";
   std::string text = "strategy_index,strategy,trial,score,best_so_far";
