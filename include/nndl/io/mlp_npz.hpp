@@ -129,6 +129,9 @@ inline npz_model_info read_npz_info(const std::filesystem::path& file) {
 }
 
 /// Writes the network's weights and biases to `file` as an .npz archive (see the top of this file).
+/// No program of nndl's writes this format any more (they write save_model's), but it is kept: it
+/// makes the files that load_npz and load_model's reading of the older format are tested against
+/// (tests/test_npz.cpp, tests/test_compat.cpp, fuzz/make_seeds.cpp).
 template <class Net>
 void save_npz(const Net& net, const std::filesystem::path& file) {
   static_assert(detail::only_dense_parameters<Net>(), "nndl: save_npz/load_npz handle dense layers only");

@@ -36,7 +36,10 @@ struct train_options {
   std::size_t mini_batch = 10;
   double eta = 3.0;             ///< learning rate η
   double lambda = 0.0;          ///< for the network's regulariser (ignored without one)
-  double momentum = 0.0;        ///< sgd() only: μ of momentum-based gradient descent (3.107); 0 is plain SGD
+  /// sgd() only: μ of momentum-based gradient descent (3.107); 0 is plain SGD. train() refuses it
+  /// (there the optimizer holds μ: sgd_optimizer({.momentum})); it is kept because sgd() is the
+  /// one call of a run that tunes μ with the other options (examples/hyperparameter_search.cpp).
+  double momentum = 0.0;
   std::uint64_t seed = 1;       ///< for the shuffles
   bool shuffle = true;          ///< reshuffle the training data every epoch (network.py does)
   bool verbose = true;          ///< print the book's "Epoch k: correct / total" lines
