@@ -19,7 +19,8 @@ namespace {
 using net_type = nndl::network<double, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
                                nndl::cross_entropy_cost, nndl::l2_regularizer, nndl::default_weight_init>;
 
-/// The book's figures (more_data.py's output, ../shared/reference/nielsen-results.md), validation %.
+/// The book's figures (the output of its more_data.py: the network's and the SVM's accuracy for each
+/// training-set size; beside ours in docs/results.md, chapter 3), validation %.
 const std::map<std::size_t, std::pair<double, double>> book{
     {100, {69.09, 25.07}},  {200, {76.37, 48.93}},  {500, {85.29, 75.13}},  {1000, {88.85, 83.87}},
     {2000, {91.27, 88.49}}, {5000, {93.24, 91.46}}, {10000, {94.89, 92.45}}, {20000, {95.85, 93.47}},

@@ -27,7 +27,7 @@ struct options {
   nndl::process_group* group = nullptr;
 };
 
-/// The book's chapter-3 experiments (../shared/reference/nielsen-results.md).
+/// The book's chapter-3 experiments (its figures beside ours: docs/results.md, chapter 3).
 struct preset {
   const char* what;
   std::size_t hidden, train_size, epochs;

@@ -28,7 +28,7 @@ namespace {
 using namespace nndl;
 using T = float;
 
-// The book's networks (../shared/reference/nielsen-results.md, chapter 6).
+// The book's chapter-6 networks (network3.py's runs; their accuracies beside ours: docs/results.md, chapter 6).
 using fc100 = network<T, input<784>, dense<100, sigmoid>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
 using conv20 = network<T, input<1, 28, 28>, conv<20, 5, sigmoid>, max_pool<2>, dense<100, sigmoid>, dense<10, softmax>,
                        log_likelihood_cost, l2_regularizer>;
