@@ -66,9 +66,11 @@ const std::tuple offers{
     offer<fc100>{"fc100", {"FC100 + softmax, sigmoid", 60, 0.1, 0, false, 97.80}},
     offer<conv20>{"conv20", {"conv20 + FC100 + softmax, sigmoid", 60, 0.1, 0, false, 98.78}},
     offer<conv20_40<sigmoid>>{"conv20-40", {"conv20 + conv40 + FC100 + softmax, sigmoid", 60, 0.1, 0, false, 99.06}},
-    offer<conv20_40<relu>>{"relu", {"conv20 + conv40 + FC100 + softmax, ReLU, lambda 0.1", 60, 0.03, 0.1, false, 99.23}},
+    offer<conv20_40<relu>>{"relu",
+                           {"conv20 + conv40 + FC100 + softmax, ReLU, lambda 0.1", 60, 0.03, 0.1, false, 99.23}},
     offer<conv20_40<relu>>{"expanded", {"the ReLU network on the expanded data", 60, 0.03, 0.1, true, 99.37}},
-    offer<conv_fc<300>>{"fc300", {"the expanded-data ReLU network with FC300 instead of FC100", 60, 0.03, 0.1, true, 99.46}},
+    offer<conv_fc<300>>{"fc300",
+                        {"the expanded-data ReLU network with FC300 instead of FC100", 60, 0.03, 0.1, true, 99.46}},
     offer<conv_fc<1000>>{"fc1000",
                          {"the expanded-data ReLU network with FC1000 instead of FC100", 60, 0.03, 0.1, true, 99.43}},
     offer<conv_fc_fc<100>>{"fc100-100",
@@ -77,13 +79,17 @@ const std::tuple offers{
                            {"the expanded-data ReLU network + a second FC layer of 300", 60, 0.03, 0.1, true, 99.48}},
     offer<conv_fc_fc<1000>>{"fc100-1000",
                             {"the expanded-data ReLU network + a second FC layer of 1000", 60, 0.03, 0.1, true, 99.47}},
-    offer<dropout_net>{"dropout",
-                       {"conv20 + conv40 + FC1000 + FC1000 + softmax, dropout 0.5, expanded data", 40, 0.03, 0, true, 99.60}},
+    offer<dropout_net>{
+        "dropout",
+        {"conv20 + conv40 + FC1000 + FC1000 + softmax, dropout 0.5, expanded data", 40, 0.03, 0, true, 99.60}},
 };
 
 /// The presets' settings by name (in name order, as --help lists them).
 const std::map<std::string, preset> presets = std::apply(
-    [](const auto&... o) { return std::map<std::string, preset>{{std::string(o.name), o.p}...}; }, offers);
+    [](const auto&... o) {
+      return std::map<std::string, preset>{{std::string(o.name), o.p}...};
+    },
+    offers);
 
 /// Calls f.template operator()<Net>(settings) with the network and settings of the preset `name`.
 template <class F>
@@ -95,7 +101,8 @@ int with_preset(const std::string& name, F&& f) {
             ((o.name == name ? (status = f.template operator()<typename std::decay_t<decltype(o)>::network>(o.p), true)
                              : false) ||
              ...);
-        if (!found) throw std::invalid_argument("--preset " + name + " is not one of the presets compiled into this program");
+        if (!found)
+          throw std::invalid_argument("--preset " + name + " is not one of the presets compiled into this program");
         return status;
       },
       offers);
@@ -106,9 +113,9 @@ struct options {
   std::string preset = "conv20-40", cache;
   double lambda = 0;
   std::size_t ensemble = 1;
-  std::size_t train_size = 0;  // the first N training images; 0: all
-  bool workers_given = false;  // --workers on the command line; else the cores for one network, cores / K for K
-  bool standard = false;    // the 50,000 standard images even where the preset uses the expanded set
+  std::size_t train_size = 0;       // the first N training images; 0: all
+  bool workers_given = false;       // --workers on the command line; else the cores for one network, cores / K for K
+  bool standard = false;            // the 50,000 standard images even where the preset uses the expanded set
   std::string save_epoch = "best";  // the weights --save keeps (and an ensemble votes with): best or last
   std::uint64_t expanded_seed = 1;  // one expanded set for every network, as the book's one file
   bool data_parallel = false;       // --data-parallel: one network shared by mpirun's processes
@@ -139,7 +146,9 @@ struct test_at_best_validation {
     return false;
   }
   nlohmann::json state() const {
-    return {{"best_validation", best_validation}, {"test_correct", test_correct}, {"best_epoch", epoch},
+    return {{"best_validation", best_validation},
+            {"test_correct", test_correct},
+            {"best_epoch", epoch},
             {"train_seconds", train_seconds}};
   }
   void restore(const nlohmann::json& s) {  // (earlier versions kept these at the top of the state)
@@ -167,8 +176,9 @@ void check_save_flag(const options& o) {
   const auto& c = o.common;
   if (!c.save.empty()) examples::check_writable(c.save);
   if (!c.save.empty() && o.ensemble > 1 && std::filesystem::path(c.save).extension() != ".npz")
-    throw nndl::model_error(c.save, "an ensemble of " + std::to_string(o.ensemble) +
-                                        " networks is saved as .npz (nndl's model file); ONNX and network2.py's JSON hold one network");
+    throw nndl::model_error(
+        c.save, "an ensemble of " + std::to_string(o.ensemble) +
+                    " networks is saved as .npz (nndl's model file); ONNX and network2.py's JSON hold one network");
 }
 
 /// The expanded training data, made once into o.cache by process 0 and read from there by the
@@ -230,7 +240,8 @@ thread_plan plan_threads(const options& o, std::size_t networks_here) {
   const auto& c = o.common;
   const std::size_t cores = std::max<std::size_t>(
       1, std::max(1u, std::thread::hardware_concurrency()) / std::size_t(examples::mpi::processes_here()));
-  const std::size_t workers = o.workers_given ? c.workers : std::max<std::size_t>(1, cores / std::max<std::size_t>(1, networks_here));
+  const std::size_t workers =
+      o.workers_given ? c.workers : std::max<std::size_t>(1, cores / std::max<std::size_t>(1, networks_here));
   const std::size_t lanes = std::min(networks_here, std::max<std::size_t>(1, cores / workers));  // networks at a time
   return {workers, lanes};
 }
@@ -241,7 +252,9 @@ void print_plan(const options& o, std::size_t training_size, const thread_plan& 
               "%zu at a time, %zu thread(s) each%s\n",
               c.epochs, c.mini_batch, c.eta, o.lambda, training_size, o.ensemble, plan.lanes, plan.workers,
               examples::mpi::world.size > 1 ? (" (process " + std::to_string(examples::mpi::world.rank) + " of " +
-                                               std::to_string(examples::mpi::world.size) + ")").c_str() : "");
+                                               std::to_string(examples::mpi::world.size) + ")")
+                                                  .c_str()
+                                            : "");
 }
 
 /// The K networks of a run, each with its optimizer, report, checkpoint, options and history
@@ -255,7 +268,7 @@ struct members {
   std::vector<train_options> train_opts;
   std::vector<train_history> histories;
   const std::atomic<bool>* stop = nullptr;  ///< Ctrl-C's flag (examples::stop_on_signals, installed once)
-  std::exception_ptr failure;  ///< the first network that failed; no new one starts after it
+  std::exception_ptr failure;               ///< the first network that failed; no new one starts after it
 
   /// The networks to vote with and to save: each one's best-validation epoch, or its last.
   const Net& kept(std::size_t i, bool keep_best) const {
@@ -280,14 +293,27 @@ void set_up(members<Net>& m, const options& o, const mnist_data<T>& data, const 
     const std::string stem = o.preset + "-seed" + std::to_string(seed);
     m.reports.push_back({&data.test, workers});
     if (keep_best) m.reports[i].best = m.nets[i];
-    if (keep_best && !c.checkpoint.empty()) m.reports[i].best_file = std::filesystem::path(c.checkpoint) / (stem + ".best.npz");
-    m.ckpts.push_back({c.checkpoint.empty() ? "" : (std::filesystem::path(c.checkpoint) / (stem + ".ckpt.npz")).string(),
-                       {{"preset", o.preset}, {"seed", seed}, {"data", data_name}, {"training", training.size()},
-                        {"eta", c.eta}, {"lambda", o.lambda}, {"mini_batch", c.mini_batch}},
-                       &m.optimizers[i]});
-    m.train_opts.push_back({.epochs = c.epochs, .mini_batch = c.mini_batch, .eta = c.eta, .lambda = o.lambda,
-                            .seed = seed, .workers = workers, .label = k > 1 ? "Network " + std::to_string(i + 1) : "",
-                            .stop = m.stop, .data_parallel = o.group});
+    if (keep_best && !c.checkpoint.empty())
+      m.reports[i].best_file = std::filesystem::path(c.checkpoint) / (stem + ".best.npz");
+    m.ckpts.push_back(
+        {c.checkpoint.empty() ? "" : (std::filesystem::path(c.checkpoint) / (stem + ".ckpt.npz")).string(),
+         {{"preset", o.preset},
+          {"seed", seed},
+          {"data", data_name},
+          {"training", training.size()},
+          {"eta", c.eta},
+          {"lambda", o.lambda},
+          {"mini_batch", c.mini_batch}},
+         &m.optimizers[i]});
+    m.train_opts.push_back({.epochs = c.epochs,
+                            .mini_batch = c.mini_batch,
+                            .eta = c.eta,
+                            .lambda = o.lambda,
+                            .seed = seed,
+                            .workers = workers,
+                            .label = k > 1 ? "Network " + std::to_string(i + 1) : "",
+                            .stop = m.stop,
+                            .data_parallel = o.group});
     if (examples::mpi::owner(i) != examples::mpi::world.rank) continue;  // another process trains it
     if (const auto state = m.ckpts[i].resume(m.nets[i], m.train_opts[i], "Network " + std::to_string(i + 1)))
       m.reports[i].restore(m.ckpts[i].extra.contains("best_validation") ? m.ckpts[i].extra : *state);
@@ -377,11 +403,15 @@ void save_kept(const members<Net>& m, const options& o, const mnist_data<T>& dat
   const std::size_t k = o.ensemble;
   nlohmann::json each = nlohmann::json::array();
   for (std::size_t i = 0; i < k; ++i)
-    each.push_back({{"seed", c.seed + i}, {"epoch", keep_best ? m.reports[i].epoch : c.epochs - 1},
-                       {"validation_accuracy", m.reports[i].best_validation}, {"test_correct_at_best", m.reports[i].test_correct}});
+    each.push_back({{"seed", c.seed + i},
+                    {"epoch", keep_best ? m.reports[i].epoch : c.epochs - 1},
+                    {"validation_accuracy", m.reports[i].best_validation},
+                    {"test_correct_at_best", m.reports[i].test_correct}});
   auto prov = examples::provenance("ch6_convnet", c.command, m.train_opts[0], data_name,
-                                   {{"preset", o.preset}, {"saved", keep_best ? "best validation" : "last epoch"},
-                                    {"members", each}, {"test_total", data.test.size()}});
+                                   {{"preset", o.preset},
+                                    {"saved", keep_best ? "best validation" : "last epoch"},
+                                    {"members", each},
+                                    {"test_total", data.test.size()}});
   if (k > 1) {
     prov["ensemble_test_correct"] = voted;
     save_ensemble(std::span<const Net>(saved), c.save, prov);
@@ -459,9 +489,10 @@ int main(int argc, char** argv) {
   o.common.epochs = presets.at(o.preset).epochs;  // the default preset's, so that --help shows true defaults
   o.common.eta = presets.at(o.preset).eta;
   examples::add_common_flags(app, o.common);
-  app.get_option("--workers")->description(
-      "Threads that share each mini-batch (default: the cores for one network; cores / K, at least 1, for an "
-      "ensemble of K, whose networks then train cores / N at a time)");
+  app.get_option("--workers")
+      ->description(
+          "Threads that share each mini-batch (default: the cores for one network; cores / K, at least 1, for an "
+          "ensemble of K, whose networks then train cores / N at a time)");
   app.get_option("--epochs")->description("Training epochs (default: the preset's)");
   app.get_option("--eta")->description("Learning rate (default: the preset's)");
   std::string help = "The book's run (sets epochs, eta, lambda and the data; later flags override):";
@@ -471,8 +502,10 @@ int main(int argc, char** argv) {
     for (const auto& [n, p] : presets) v.push_back(n);
     return v;
   }()));
-  app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda (default: the preset's)")->capture_default_str();
-  app.add_option("--ensemble", o.ensemble, "Train this many networks (seeds seed, seed+1, ...), one per core at a time, and vote "
+  app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda (default: the preset's)")
+      ->capture_default_str();
+  app.add_option("--ensemble", o.ensemble,
+                 "Train this many networks (seeds seed, seed+1, ...), one per core at a time, and vote "
                  "(plurality; a tie goes to the larger summed output activation)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -481,9 +514,10 @@ int main(int argc, char** argv) {
   app.add_flag("--standard-data", o.standard,
                "Train on the 50,000 standard images even where the preset uses the expanded data");
   examples::add_model_flags(app, o.common, argc, argv);
-  app.get_option("--checkpoint")->description(
-      "Folder for a checkpoint per network (PRESET-seedN.ckpt.npz) after every epoch and on Ctrl-C; a run finds its "
-      "own there and continues from it, so long runs can stop and go on later");
+  app.get_option("--checkpoint")
+      ->description(
+          "Folder for a checkpoint per network (PRESET-seedN.ckpt.npz) after every epoch and on Ctrl-C; a run finds its "
+          "own there and continues from it, so long runs can stop and go on later");
   app.add_option("--save-epoch", o.save_epoch,
                  "Which weights --save keeps, and an ensemble votes with: best (the epoch of best validation accuracy, "
                  "whose test accuracy the book reports) or last")

@@ -11,8 +11,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const nndl::npy_array a = nndl::detail::parse_npy("fuzz.npz", "a", bytes);
     std::size_t item = 0;
-    for (const auto& [descr, n] : {std::pair<const char*, std::size_t>{"<f8", 8}, {"<f4", 4}, {"<i8", 8}, {"<i4", 4},
-                                   {"<u8", 8}, {"<u4", 4}, {"|u1", 1}, {"|i1", 1}})
+    for (const auto& [descr, n] : {std::pair<const char*, std::size_t>{"<f8", 8},
+                                   {"<f4", 4},
+                                   {"<i8", 8},
+                                   {"<i4", 4},
+                                   {"<u8", 8},
+                                   {"<u4", 4},
+                                   {"|u1", 1},
+                                   {"|i1", 1}})
       if (a.descr == descr) item = n;
     if (item != 0) {
       if (a.data.size() != a.size() * item) std::abort();

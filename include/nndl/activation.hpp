@@ -38,7 +38,8 @@ struct sigmoid {
   static void forward(const Z& z, A&& a) {
     using T = detail::value_of<Z>;
     if constexpr (detail::contiguous_expression<const Z> && detail::contiguous_expression<A>)
-      detail::simd_map(z.data(), a.data(), z.size(), [](auto v) { return decltype(v)(T(1)) / (T(1) + detail::exp_of(-v)); });
+      detail::simd_map(z.data(), a.data(), z.size(),
+                       [](auto v) { return decltype(v)(T(1)) / (T(1) + detail::exp_of(-v)); });
     else
       xt::noalias(a) = T(1) / (T(1) + xt::exp(-z));
   }
@@ -180,8 +181,11 @@ using activations = std::tuple<sigmoid, tanh, relu, identity, softmax, log_softm
 /// Calls f.template operator()<Act>() for the activation named `name`; false when none is.
 template <class F>
 bool with_activation(std::string_view name, F&& f) {
-  return std::apply([&](auto... a) { return ((name == decltype(a)::name ? (f.template operator()<decltype(a)>(), true) : false) || ...); },
-                    activations{});
+  return std::apply(
+      [&](auto... a) {
+        return ((name == decltype(a)::name ? (f.template operator()<decltype(a)>(), true) : false) || ...);
+      },
+      activations{});
 }
 
 }  // namespace nndl

@@ -19,12 +19,15 @@
 
 namespace nndl {
 
+// (clang-format 14 would break the requires-expression joined with && below)
+// clang-format off
 /// What the network asks of a cost policy.
 template <class C>
 concept cost_policy = requires {
   { C::name } -> std::convertible_to<std::string_view>;
   { C::book_name } -> std::convertible_to<std::string_view>;
 } && C::kind == part_kind::cost;
+// clang-format on
 
 namespace detail {
 /// ln(1 + e^x) without overflow.

@@ -20,7 +20,7 @@ struct gradient_check_result {
   double max_relative_error = 0;  ///< |a − d| / max(|a| + |d|, floor) over the checked parameters
   double max_absolute_error = 0;
   std::size_t checked = 0;
-  std::string worst;              ///< "layer 1 weights[37]: backprop 0.1234 numeric 0.1235"
+  std::string worst;  ///< "layer 1 weights[37]: backprop 0.1234 numeric 0.1235"
 };
 
 struct gradient_check_options {

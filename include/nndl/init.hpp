@@ -14,10 +14,13 @@
 
 namespace nndl {
 
+// (clang-format 14 would break the requires-expression joined with && below)
+// clang-format off
 template <class I>
 concept init_policy = requires {
   { I::name } -> std::convertible_to<std::string_view>;
 } && I::kind == part_kind::init;
+// clang-format on
 
 namespace detail {
 template <class E>

@@ -15,21 +15,28 @@
 
 namespace nndl {
 
+// (clang-format 14 would break the requires-expression joined with && below)
+// clang-format off
 template <class R>
 concept regularizer_policy = requires {
   { R::name } -> std::convertible_to<std::string_view>;
 } && R::kind == part_kind::regularizer;
+// clang-format on
 
 struct no_regularizer {
   static constexpr part_kind kind = part_kind::regularizer;
   static constexpr std::string_view name = "none";
   static constexpr bool pure_shrink = true;  ///< shrink() only returns a factor: w is left alone
   template <class W, class T>
-  static T shrink(W&, T) { return T(1); }
+  static T shrink(W&, T) {
+    return T(1);
+  }
   template <class G, class W, class T>
   static void add_gradient(G&, const W&, T) {}
   template <class W>
-  static double cost(const W&, double) { return 0; }
+  static double cost(const W&, double) {
+    return 0;
+  }
 };
 
 /// C = C₀ + (λ/2n) Σ w² (3.85); step w → (1 − ηλ/n) w − (η/m) Σ ∂C_x/∂w (3.93).
@@ -38,7 +45,9 @@ struct l2_regularizer {
   static constexpr std::string_view name = "L2";
   static constexpr bool pure_shrink = true;
   template <class W, class T>
-  static T shrink(W&, T eta_lambda_over_n) { return T(1) - eta_lambda_over_n; }
+  static T shrink(W&, T eta_lambda_over_n) {
+    return T(1) - eta_lambda_over_n;
+  }
   template <class G, class W, class T>
   static void add_gradient(G& g, const W& w, T lambda_over_n) {
     xt::noalias(g) = g + lambda_over_n * w;

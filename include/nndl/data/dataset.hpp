@@ -15,9 +15,9 @@ namespace nndl {
 template <class T>
 struct dataset {
   matrix<T> x = matrix<T>::from_shape({0, 0});  ///< {size, features}, values in [0, 1] for images
-  std::vector<std::uint8_t> labels;              ///< class index per row
+  std::vector<std::uint8_t> labels;             ///< class index per row
   std::size_t classes = 10;
-  std::string name;                              ///< e.g. "MNIST test"
+  std::string name;  ///< e.g. "MNIST test"
 
   std::size_t size() const { return labels.size(); }
   std::size_t features() const { return x.shape()[1]; }
@@ -26,8 +26,8 @@ struct dataset {
   /// Rows [begin, end) as a new data set (a copy).
   dataset slice(std::size_t begin, std::size_t end) const {
     if (begin > end || end > size())
-      throw std::out_of_range("nndl: slice [" + std::to_string(begin) + ", " + std::to_string(end) +
-                              ") of " + name + " with " + std::to_string(size()) + " rows");
+      throw std::out_of_range("nndl: slice [" + std::to_string(begin) + ", " + std::to_string(end) + ") of " + name +
+                              " with " + std::to_string(size()) + " rows");
     dataset out;
     out.x = xt::view(x, xt::range(begin, end), xt::all());
     out.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(begin),

@@ -58,11 +58,16 @@ architecture_record record_of(const book_model<T>& m, const std::filesystem::pat
         throw model_error(file, "activation \"" + m.activations[k] + "\": \"" + before + "\" is not a dropout layer");
       char* end = nullptr;
       const double p = std::strtod(before.c_str() + 10, &end);
-      if (*end != '\0' || !(p >= 0 && p < 1)) throw model_error(file, "activation \"" + m.activations[k] + "\": bad dropout p");
+      if (*end != '\0' || !(p >= 0 && p < 1))
+        throw model_error(file, "activation \"" + m.activations[k] + "\": bad dropout p");
       a.layers.push_back({.kind = "dropout", .input = in, .output = in, .p = p});
     }
     const std::size_t out = m.sizes[k + 1];
-    a.layers.push_back({.kind = "dense", .activation = act, .input = in, .output = {1, 1, out}, .units = out,
+    a.layers.push_back({.kind = "dense",
+                        .activation = act,
+                        .input = in,
+                        .output = {1, 1, out},
+                        .units = out,
                         .parameters = m.sizes[k] * out + out});
     in = {1, 1, out};
   }

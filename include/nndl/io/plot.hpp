@@ -104,8 +104,8 @@ struct panel {
 
 /// The gnuplot script: `out` (the PNG) can be set with -e to write elsewhere.
 inline std::string script(const std::filesystem::path& png, const std::filesystem::path& csv,
-                          const std::filesystem::path& gp, const plot_options& o, std::size_t lo,
-                          std::size_t hi, const std::vector<panel>& panels) {
+                          const std::filesystem::path& gp, const plot_options& o, std::size_t lo, std::size_t hi,
+                          const std::vector<panel>& panels) {
   const std::string size = panels.size() == 1 ? "700,500" : "1200,500";
   std::size_t step = 0;  // x tics: 1, 2, 5, 10, 20, ... epochs, at most about 10 of them
   for (std::size_t m = 1; !step; m *= 10)
@@ -117,7 +117,8 @@ inline std::string script(const std::filesystem::path& png, const std::filesyste
                   " noenhanced font 'sans,11'\n} else {\n  set terminal png size " + size +
                   " noenhanced\n}\nset output out\nset datafile separator comma\nset grid\n"
                   "set key below horizontal reverse Left samplen 3 width 2 height 1\nset xlabel 'epoch'\n"
-                  "set xrange [" + number(double(lo) - (hi == lo) * 0.5) + ":" + number(double(hi) + (hi == lo) * 0.5) +
+                  "set xrange [" +
+                  number(double(lo) - (hi == lo) * 0.5) + ":" + number(double(hi) + (hi == lo) * 0.5) +
                   "]\nset xtics " + std::to_string(step) + "\nx0 = " + std::to_string(lo) +
                   "\nset multiplot layout 1," + std::to_string(panels.size());
   if (!o.title.empty()) s += " title " + quote(o.title) + " font ',14'";
@@ -160,8 +161,10 @@ inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::
   if (rc == 0) {
     char buf[4096];
     for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;)
-      if (n > 0) said.append(buf, std::size_t(n));
-      else if (errno != EINTR) break;
+      if (n > 0)
+        said.append(buf, std::size_t(n));
+      else if (errno != EINTR)
+        break;
   }
   ::close(fds[0]);
   if (rc != 0) fail("cannot run " + a0 + ": " + std::strerror(rc));
@@ -171,8 +174,7 @@ inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::
   if (said.size() > 2000) said = "..." + said.substr(said.size() - 2000);
   if (!said.empty()) said = "\n" + said;
   if (WIFSIGNALED(status)) fail("killed by signal " + std::to_string(WTERMSIG(status)) + said);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail("exit status " + std::to_string(WEXITSTATUS(status)) + said);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("exit status " + std::to_string(WEXITSTATUS(status)) + said);
   char sig[8] = {};
   std::ifstream f(tmp, std::ios::binary);
   if (!f.read(sig, 8) || std::memcmp(sig, "\x89PNG\r\n\x1a\n", 8) != 0) fail("it wrote no PNG" + said);
@@ -192,9 +194,8 @@ inline std::pair<std::filesystem::path, std::filesystem::path> beside(const std:
 }
 
 /// Writes the CSV and the script beside png, then png through gnuplot.
-inline std::filesystem::path draw(const std::filesystem::path& png, const std::string& csv_text,
-                                  const plot_options& o, std::size_t lo, std::size_t hi,
-                                  const std::vector<panel>& panels) {
+inline std::filesystem::path draw(const std::filesystem::path& png, const std::string& csv_text, const plot_options& o,
+                                  std::size_t lo, std::size_t hi, const std::vector<panel>& panels) {
   namespace fs = std::filesystem;
   const auto [csv, gp] = beside(png);
   write_file(csv, csv_text);

@@ -45,8 +45,12 @@ class dense_layer {
 
   static constexpr std::size_t parameter_count() { return Out * In + Out; }
   static layer_record record() {
-    return {.kind = "dense", .activation = std::string(Act::name), .input = {1, 1, In}, .output = {1, 1, Out},
-            .units = Out, .parameters = parameter_count()};
+    return {.kind = "dense",
+            .activation = std::string(Act::name),
+            .input = {1, 1, In},
+            .output = {1, 1, Out},
+            .units = Out,
+            .parameters = parameter_count()};
   }
 
   template <class Init>
@@ -71,11 +75,10 @@ class dense_layer {
   }
   void forward_training(forward_batch<T> f, scratch& s, const context& ctx) { forward(f, s, ctx); }
 
-  void backward(backward_batch<T> p, scratch& s, std::span<const gradient_sink<T>, 2> sinks,
-                const context& ctx) {
+  void backward(backward_batch<T> p, scratch& s, std::span<const gradient_sink<T>, 2> sinks, const context& ctx) {
     if (p.holds == delta_holds::dC_dA) Act::backward(p.z, p.a, p.delta);  // BP2: ⊙ σ'(z)
-    kernel.backward(p.x.data(), p.delta.data(), p.rows(), w.data(), p.input_gradient ? p.input_gradient->data() : nullptr,
-                    sinks[0], sinks[1], s.din_shares, ctx.team);
+    kernel.backward(p.x.data(), p.delta.data(), p.rows(), w.data(),
+                    p.input_gradient ? p.input_gradient->data() : nullptr, sinks[0], sinks[1], s.din_shares, ctx.team);
   }
 
  private:

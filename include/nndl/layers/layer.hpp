@@ -60,10 +60,10 @@ struct parameter {
   std::string_view name;    ///< "weights", "biases"
   std::string_view symbol;  ///< "w", "b": the name in the file formats
   T* value = nullptr;
-  T* gradient = nullptr;    ///< the layer's gradient buffer (filled when a sink points at it)
+  T* gradient = nullptr;  ///< the layer's gradient buffer (filled when a sink points at it)
   std::size_t rank = 1;
   std::array<std::size_t, 2> shape{};  ///< {rows, columns}, or {size, 1} for rank 1
-  bool regularized = false; ///< weights are; biases are not (network2.py)
+  bool regularized = false;            ///< weights are; biases are not (network2.py)
   std::size_t size() const { return shape[0] * (rank == 2 ? shape[1] : 1); }
 };
 
@@ -92,12 +92,12 @@ struct backward_batch {
 
 /// What a layer is, for describe(), the file formats and messages (see network/architecture.hpp).
 struct layer_record {
-  std::string kind;                        ///< "dense", "conv", "max_pool", "dropout"
-  std::string activation = "identity";     ///< the activation's name
+  std::string kind;                              ///< "dense", "conv", "max_pool", "dropout"
+  std::string activation = "identity";           ///< the activation's name
   std::array<std::size_t, 3> input{}, output{};  ///< channels, height, width
-  std::size_t units = 0;                   ///< dense: neurons; conv: feature maps
-  std::size_t window = 0;                  ///< conv: kernel size; max_pool: pool size
-  double p = 0;                            ///< dropout: the probability of dropping an input
+  std::size_t units = 0;                         ///< dense: neurons; conv: feature maps
+  std::size_t window = 0;                        ///< conv: kernel size; max_pool: pool size
+  double p = 0;                                  ///< dropout: the probability of dropping an input
   std::size_t parameters = 0;
 };
 

@@ -112,7 +112,8 @@ class max_pool_layer {
     kernel.forward(f.x.data(), f.rows(), f.a.data(), s.where.reserve(f.rows() * out_size), ctx.team);
   }
   void backward(backward_batch<T> p, scratch& s, std::span<const gradient_sink<T>, 0>, const context& ctx) {
-    if (p.input_gradient) kernel.backward(p.delta.data(), p.rows(), s.where.data.data(), p.input_gradient->data(), ctx.team);
+    if (p.input_gradient)
+      kernel.backward(p.delta.data(), p.rows(), s.where.data.data(), p.input_gradient->data(), ctx.team);
   }
 
  private:

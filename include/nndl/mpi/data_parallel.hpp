@@ -63,7 +63,8 @@ class mpi_group final : public process_group {
     char text[MPI_MAX_ERROR_STRING];
     int len = 0;
     MPI_Error_string(status, text, &len);
-    throw std::runtime_error(std::string("nndl: data-parallel training: ") + what + " failed: " + std::string(text, std::size_t(len)));
+    throw std::runtime_error(std::string("nndl: data-parallel training: ") + what +
+                             " failed: " + std::string(text, std::size_t(len)));
   }
 
   MPI_Comm comm_;

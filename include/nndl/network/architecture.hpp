@@ -16,11 +16,11 @@
 namespace nndl {
 
 struct architecture_record {
-  std::string scalar;                    ///< "float" or "double"
-  std::array<std::size_t, 3> input{};    ///< channels, height, width
+  std::string scalar;                  ///< "float" or "double"
+  std::array<std::size_t, 3> input{};  ///< channels, height, width
   std::vector<layer_record> layers;
-  std::string cost, cost_book_name;      ///< "cross-entropy", "CrossEntropyCost"
-  std::string init, regularizer;         ///< "default", "L2"
+  std::string cost, cost_book_name;  ///< "cross-entropy", "CrossEntropyCost"
+  std::string init, regularizer;     ///< "default", "L2"
 
   std::size_t parameters() const {
     std::size_t n = 0;

@@ -90,9 +90,13 @@ class network {
   std::uint64_t seed() const { return seed_; }
 
   template <std::size_t I>
-  layer_type<I>& layer() { return std::get<I>(layers_); }
+  layer_type<I>& layer() {
+    return std::get<I>(layers_);
+  }
   template <std::size_t I>
-  const layer_type<I>& layer() const { return std::get<I>(layers_); }
+  const layer_type<I>& layer() const {
+    return std::get<I>(layers_);
+  }
 
   /// Calls f(layer, index) for each layer, input side first.
   template <class F>
@@ -124,8 +128,12 @@ class network {
   /// What this network is, as data (architecture.hpp).
   static architecture_record record() {
     architecture_record a{std::is_same_v<T, float> ? "float" : "double",
-                          {input_shape::channels, input_shape::height, input_shape::width}, {}, std::string(cost::name),
-                          std::string(cost::book_name), std::string(init::name), std::string(regularizer::name)};
+                          {input_shape::channels, input_shape::height, input_shape::width},
+                          {},
+                          std::string(cost::name),
+                          std::string(cost::book_name),
+                          std::string(init::name),
+                          std::string(regularizer::name)};
     detail::static_for<depth>([&](auto i) { a.layers.push_back(layer_type<i()>::record()); });
     return a;
   }
@@ -136,7 +144,9 @@ class network {
   /// `ws`; the view points into it and stays valid until its next use.
   detail::cview<T> feedforward(const T* x, std::size_t rows, workspace& ws, const context& ctx = {}) const {
     ws.reserve(rows, false);
-    detail::static_for<depth>([&](auto i) { std::get<i()>(layers_).forward(ws.template batch<i()>(x, rows), ws.template scratch<i()>(), ctx); });
+    detail::static_for<depth>([&](auto i) {
+      std::get<i()>(layers_).forward(ws.template batch<i()>(x, rows), ws.template scratch<i()>(), ctx);
+    });
     return ws.output(rows);
   }
   /// The same as a matrix {rows, output_size}.
@@ -161,24 +171,27 @@ class network {
   /// blocks of eval_chunk rows go to threads of their own (the count is the same).
   std::size_t evaluate(const dataset<T>& data, std::size_t workers = 1) const {
     check_columns(data.features());
-    return detail::sum_over_chunks<std::size_t>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
-      const auto ws = pool_.take();
-      const auto a = feedforward(data.row(start), rows, *ws);
-      std::size_t correct = 0;
-      for (std::size_t i = 0; i < rows; ++i) correct += detail::argmax_row(a, i) == data.labels[start + i];
-      return correct;
-    });
+    return detail::sum_over_chunks<std::size_t>(data.size(), eval_chunk, workers,
+                                                [&](std::size_t start, std::size_t rows) {
+                                                  const auto ws = pool_.take();
+                                                  const auto a = feedforward(data.row(start), rows, *ws);
+                                                  std::size_t correct = 0;
+                                                  for (std::size_t i = 0; i < rows; ++i)
+                                                    correct += detail::argmax_row(a, i) == data.labels[start + i];
+                                                  return correct;
+                                                });
   }
 
   /// network2.py's total_cost: (1/n) Σ_x C_x + the regulariser's term with n = data.size().
   double total_cost(const dataset<T>& data, double lambda = 0.0, std::size_t workers = 1) const {
     check_columns(data.features());
-    const double sum = detail::sum_over_chunks<double>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
-      const auto ws = pool_.take();
-      feedforward(data.row(start), rows, *ws);
-      ws->set_targets(std::span(data.labels).subspan(start, rows));
-      return output_cost(*ws, rows);
-    });
+    const double sum =
+        detail::sum_over_chunks<double>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
+          const auto ws = pool_.take();
+          feedforward(data.row(start), rows, *ws);
+          ws->set_targets(std::span(data.labels).subspan(start, rows));
+          return output_cost(*ws, rows);
+        });
     const std::size_t n = std::max<std::size_t>(data.size(), 1);
     return sum / double(n) + regularizer_cost(lambda / double(n));
   }
@@ -199,8 +212,9 @@ class network {
   template <class Consumer>
   void backpropagate(workspace& ws, const T* x, std::span<const std::uint8_t> labels, Consumer& c,
                      const context& ctx = {}) {
-    static_assert(gradient_consumer<Consumer, T, regularizer>,
-                  "nndl: backpropagate needs a gradient consumer: sink<Reg>(k, parameter, m) and update<Reg>(k, parameter, m)");
+    static_assert(
+        gradient_consumer<Consumer, T, regularizer>,
+        "nndl: backpropagate needs a gradient consumer: sink<Reg>(k, parameter, m) and update<Reg>(k, parameter, m)");
     const std::size_t m = labels.size();
     ws.set_targets(labels);
     constexpr std::size_t L = depth - 1;
@@ -211,11 +225,13 @@ class network {
       auto& lay = std::get<l>(layers_);
       std::array<gradient_sink<T>, layer_type<l>::parameter_tensors> sinks{};
       std::size_t k = 0;
-      lay.for_each_parameter([&](const parameter<T>& p) { sinks[k] = c.template sink<regularizer>(first_tensor[l] + k, p, m), ++k; });
+      lay.for_each_parameter(
+          [&](const parameter<T>& p) { sinks[k] = c.template sink<regularizer>(first_tensor[l] + k, p, m), ++k; });
       lay.backward(ws.template for_backward<l>(x, m, l == L), ws.template scratch<l>(),
                    std::span<const gradient_sink<T>, layer_type<l>::parameter_tensors>(sinks), ctx);
       k = 0;
-      lay.for_each_parameter([&](const parameter<T>& p) { c.template update<regularizer>(first_tensor[l] + k++, p, m); });
+      lay.for_each_parameter(
+          [&](const parameter<T>& p) { c.template update<regularizer>(first_tensor[l] + k++, p, m); });
     });
   }
 
@@ -250,8 +266,9 @@ class network {
     std::size_t weighted = 0;
     detail::static_for<depth>([&](auto i) {
       std::size_t k = 0;
-      std::get<i()>(self.layers_).for_each_parameter(
-          [&](const auto& p) { f(parameter_slot{first_tensor[i()] + k++, i(), weighted}, p); });
+      std::get<i()>(self.layers_).for_each_parameter([&](const auto& p) {
+        f(parameter_slot{first_tensor[i()] + k++, i(), weighted}, p);
+      });
       if constexpr (layer_type<i()>::parameter_tensors > 0) ++weighted;
     });
   }
@@ -272,8 +289,8 @@ class network {
 
   static void check_columns(std::size_t cols) {
     if (cols != input_size)
-      throw std::invalid_argument("nndl: the data has " + std::to_string(cols) + " values per sample, the network takes " +
-                                  std::to_string(input_size));
+      throw std::invalid_argument("nndl: the data has " + std::to_string(cols) +
+                                  " values per sample, the network takes " + std::to_string(input_size));
   }
 
   layers_type layers_;

@@ -53,8 +53,8 @@ template <class T>
 struct evaluate_on {
   const dataset<T>* data;
   bool with_cost = false;
-  double lambda = 0;  ///< for the regulariser's term of the cost
-  std::size_t workers = 1;  ///< the training's workers (taken from its options)
+  double lambda = 0;                    ///< for the regulariser's term of the cost
+  std::size_t workers = 1;              ///< the training's workers (taken from its options)
   detail::evaluation_share<T> split{};  ///< data-parallel: the accuracy is split (the cost is not)
   explicit evaluate_on(const dataset<T>& d, bool cost = false, double lam = 0)
       : data(&d), with_cost(cost), lambda(lam) {}
@@ -108,7 +108,8 @@ struct patience_counter {
   std::size_t since_best = 0;
   bool run_out(const epoch_record& r, const char* who) {
     const auto acc = r.evaluation_accuracy();
-    if (!acc) throw std::logic_error(std::string("nndl: ") + who + " needs evaluate_on(...) before it in the callbacks");
+    if (!acc)
+      throw std::logic_error(std::string("nndl: ") + who + " needs evaluate_on(...) before it in the callbacks");
     if (*acc > best) {
       best = *acc;
       since_best = 0;

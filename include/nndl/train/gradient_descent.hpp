@@ -73,7 +73,9 @@ class sgd_optimizer {
  private:
   /// A regulariser whose whole step is a factor on w (none, L2) fuses into the GEMM.
   template <class Reg>
-  static constexpr bool fused = requires { requires Reg::pure_shrink; };
+  static constexpr bool fused = requires {
+    requires Reg::pure_shrink;
+  };
   template <class T>
   T decay() const {
     return T(s_.eta * s_.lambda / double(s_.n));  // ηλ/n

@@ -10,16 +10,16 @@ namespace nndl {
 
 /// The figures of one epoch. Monitors (callbacks) fill the optional ones.
 struct epoch_record {
-  std::size_t epoch = 0;          ///< 0-based, as the book prints it
-  double eta = 0;                 ///< learning rate used in this epoch
-  double train_seconds = 0;       ///< time spent in the mini-batch updates of this epoch
-  double elapsed_seconds = 0;     ///< since training began, monitors included
+  std::size_t epoch = 0;       ///< 0-based, as the book prints it
+  double eta = 0;              ///< learning rate used in this epoch
+  double train_seconds = 0;    ///< time spent in the mini-batch updates of this epoch
+  double elapsed_seconds = 0;  ///< since training began, monitors included
   std::optional<std::size_t> evaluation_correct, evaluation_total;
   std::optional<double> evaluation_cost;
   std::optional<std::size_t> training_correct, training_total;
   std::optional<double> training_cost;
-  std::string note;               ///< e.g. why training stops after this epoch
-  std::optional<double> next_eta; ///< set by a callback (eta_schedule): η for the next epoch
+  std::string note;                ///< e.g. why training stops after this epoch
+  std::optional<double> next_eta;  ///< set by a callback (eta_schedule): η for the next epoch
 
   std::optional<double> evaluation_accuracy() const {
     if (!evaluation_correct || !evaluation_total || *evaluation_total == 0) return std::nullopt;
@@ -40,7 +40,7 @@ struct train_history {
   /// Where a continued run starts (train_options::first_epoch, first_batch): the epochs finished,
   /// and after an interruption inside an epoch the mini-batches done in it.
   std::size_t epochs_done = 0, batches_done = 0;
-  double eta = 0;            ///< η when training ended (eta_schedule may have changed it): for a continued run
+  double eta = 0;  ///< η when training ended (eta_schedule may have changed it): for a continued run
 
   /// The epoch with the highest evaluation accuracy (the first of equals), if any was evaluated.
   std::optional<epoch_record> best_evaluation() const {

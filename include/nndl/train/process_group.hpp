@@ -19,10 +19,10 @@ namespace nndl {
 
 /// What a group has moved and waited for since it was made (for measurements).
 struct communication_stats {
-  std::uint64_t calls = 0;           ///< sums of gradients (one per training step)
-  std::uint64_t bytes_sent = 0;      ///< by this process, as the implementation counts them
+  std::uint64_t calls = 0;       ///< sums of gradients (one per training step)
+  std::uint64_t bytes_sent = 0;  ///< by this process, as the implementation counts them
   std::uint64_t bytes_received = 0;
-  double seconds = 0;                ///< spent in the sums, waiting included
+  double seconds = 0;  ///< spent in the sums, waiting included
 };
 
 class process_group {

@@ -32,10 +32,10 @@
 namespace nndl {
 
 struct progress_options {
-  bool quiet = false;                ///< print nothing at all
-  std::FILE* out = stderr;           ///< where to draw
-  std::optional<bool> terminal;      ///< force bar (true) or plain lines (false); default: isatty(out)
-  double plain_every = 0.1;          ///< plain mode: a line each time this fraction of the total is done; 0: every tick
+  bool quiet = false;            ///< print nothing at all
+  std::FILE* out = stderr;       ///< where to draw
+  std::optional<bool> terminal;  ///< force bar (true) or plain lines (false); default: isatty(out)
+  double plain_every = 0.1;      ///< plain mode: a line each time this fraction of the total is done; 0: every tick
   std::size_t bar_width = 24;
 };
 
@@ -149,8 +149,8 @@ class progress {
     const double e = std::chrono::duration<double>(now - start_).count();
     const double r = e > 0 ? double(done_) / e : 0;
     char buf[160];
-    std::snprintf(buf, sizeof buf, r >= 100 ? "%.0f %s/s%s%s elapsed%sETA %s" : "%.2f %s/s%s%s elapsed%sETA %s", r, unit_.c_str(), sep,
-                  detail::clock_string(e).c_str(), sep,
+    std::snprintf(buf, sizeof buf, r >= 100 ? "%.0f %s/s%s%s elapsed%sETA %s" : "%.2f %s/s%s%s elapsed%sETA %s", r,
+                  unit_.c_str(), sep, detail::clock_string(e).c_str(), sep,
                   done_ >= total_ ? "0:00" : detail::clock_string(r > 0 ? double(total_ - done_) / r : NAN).c_str());
     return buf;
   }
@@ -167,8 +167,8 @@ class progress {
     const std::size_t w = o_.bar_width;
     const std::size_t fill = total_ ? std::min(w, w * done_ / total_) : w;
     std::string line = unit_ + " " + std::to_string(done_) + "/" + std::to_string(total_) + " [" +
-                       std::string(fill, '#') + std::string(w - fill, '.') + "] " + std::to_string(percent()) +
-                       "%  " + figures(now, "  ");
+                       std::string(fill, '#') + std::string(w - fill, '.') + "] " + std::to_string(percent()) + "%  " +
+                       figures(now, "  ");
     if (!status_.empty()) line += "  " + status_;
     if (const std::size_t cols = columns(); cols > 1 && line.size() >= cols) line.resize(cols - 1);
     std::fprintf(o_.out, "\r\033[K%s", line.c_str());

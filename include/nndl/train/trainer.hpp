@@ -71,7 +71,8 @@ class trainer {
   bool take_shared(const dataset<T>& data, std::span<const std::size_t> mine, std::size_t m_global,
                    const step_settings& s, process_group& g, bool stop = false) {
     if (sum_.empty()) {
-      net_.for_each_parameter([&](const auto&, const auto& p) { offsets_.push_back(sum_.size()), sum_.resize(sum_.size() + p.size()); });
+      net_.for_each_parameter(
+          [&](const auto&, const auto& p) { offsets_.push_back(sum_.size()), sum_.resize(sum_.size() + p.size()); });
       sum_.push_back(T(0));  // the stop flag
     }
     const std::size_t m = mine.size();

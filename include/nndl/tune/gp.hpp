@@ -38,8 +38,8 @@ struct gp_fit_options {
   double length_lo = 0.02, length_hi = 5.0;
   double signal_lo = 0.05, signal_hi = 20.0;
   double noise_lo = 1e-6, noise_hi = 0.5;
-  std::size_t restarts = 4;      ///< starting points of the local optimiser (the first is the previous optimum)
-  std::size_t max_evals = 300;   ///< per start
+  std::size_t restarts = 4;     ///< starting points of the local optimiser (the first is the previous optimum)
+  std::size_t max_evals = 300;  ///< per start
   std::uint64_t seed = 7;
 };
 
@@ -58,7 +58,8 @@ class gaussian_process {
 
   /// Conditions on data X {n, d} (one point per row) and y {n} with fixed hyperparameters.
   void set_data(std::vector<std::vector<double>> x, std::vector<double> y, gp_hyper h, bool standardise = true) {
-    if (x.size() != y.size() || x.empty()) throw std::invalid_argument("nndl: gaussian_process needs n >= 1 points and n targets");
+    if (x.size() != y.size() || x.empty())
+      throw std::invalid_argument("nndl: gaussian_process needs n >= 1 points and n targets");
     d_ = x.front().size();
     if (h.length.size() != d_) h.length.assign(d_, 0.3);
     x_ = std::move(x);

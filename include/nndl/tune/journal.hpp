@@ -125,8 +125,10 @@ class journal {
     };
     for (const auto& [key, value] : expected) {
       const std::string* there = value_in(recorded, key);
-      if (!there) diff += "; " + key + " is not recorded there, " + value + " here";
-      else if (*there != value) diff += "; " + key + " is " + *there + " there, " + value + " here";
+      if (!there)
+        diff += "; " + key + " is not recorded there, " + value + " here";
+      else if (*there != value)
+        diff += "; " + key + " is " + *there + " there, " + value + " here";
     }
     for (const auto& [key, value] : recorded)
       if (!value_in(expected, key)) diff += "; " + key + " is " + value + " there, not set here";

@@ -39,9 +39,9 @@ struct outcome {
 };
 
 struct run_options {
-  std::size_t budget = 30;       ///< trial ids 0 .. budget-1 (fewer for a smaller grid)
-  double budget_seconds = 0;     ///< > 0: start no round after this many seconds
-  unsigned workers = 0;          ///< parallel trials; 0: one per core
+  std::size_t budget = 30;                       ///< trial ids 0 .. budget-1 (fewer for a smaller grid)
+  double budget_seconds = 0;                     ///< > 0: start no round after this many seconds
+  unsigned workers = 0;                          ///< parallel trials; 0: one per core
   std::function<void(const trial&)> on_trial{};  ///< called (serialised) as each trial finishes
 };
 

@@ -30,9 +30,9 @@ struct trial {
   std::size_t id = 0;
   point x;
   double score = 0;
-  std::size_t epochs = 0;   ///< epochs run (fewer than asked when stopped early)
+  std::size_t epochs = 0;  ///< epochs run (fewer than asked when stopped early)
   double seconds = 0;
-  int worker = 0;           ///< thread or MPI rank that ran it
+  int worker = 0;  ///< thread or MPI rank that ran it
   std::string note;
 };
 
@@ -59,8 +59,10 @@ class grid_search : public strategy {
   grid_search(space s, std::size_t budget, std::size_t levels = 0) : s_(std::move(s)) {
     std::size_t continuous = 0, fixed = 1;
     for (const auto& p : s_.parameters()) {
-      if (p.is_choice()) fixed *= p.choices.size();
-      else ++continuous;
+      if (p.is_choice())
+        fixed *= p.choices.size();
+      else
+        ++continuous;
     }
     if (levels == 0) {
       levels = 1;
@@ -114,10 +116,12 @@ class random_search : public strategy {
 
 class bayes_search : public strategy {
  public:
-  bayes_search(space s, std::uint64_t seed, std::size_t initial = 5) : s_(std::move(s)), seed_(seed), initial_(initial) {}
+  bayes_search(space s, std::uint64_t seed, std::size_t initial = 5)
+      : s_(std::move(s)), seed_(seed), initial_(initial) {}
   std::string name() const override { return "bayes"; }
 
-  std::optional<point> propose(std::size_t id, const std::vector<trial>& done, const std::vector<point>& pending) override {
+  std::optional<point> propose(std::size_t id, const std::vector<trial>& done,
+                               const std::vector<point>& pending) override {
     if (id < initial_ || done.size() < 2) return random_search::sample(s_, seed_, id);
     std::vector<std::vector<double>> x;
     std::vector<double> y;
@@ -140,7 +144,8 @@ class bayes_search : public strategy {
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](auto a, auto b) { return done[a].score > done[b].score; });
     std::vector<std::vector<double>> starts;
-    for (std::size_t i = 0; i < std::min<std::size_t>(order.size(), 3); ++i) starts.push_back(s_.to_unit(done[order[i]].x));
+    for (std::size_t i = 0; i < std::min<std::size_t>(order.size(), 3); ++i)
+      starts.push_back(s_.to_unit(done[order[i]].x));
     acquisition_options ao;
     ao.seed = seed_ + id;
     ao.xi = 0.01 * gp_scale(y);

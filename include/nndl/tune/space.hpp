@@ -27,8 +27,8 @@ struct parameter {
   std::string name;
   double lo = 0, hi = 1;
   scale sc = scale::linear;
-  bool integer = false;          ///< rounded to whole numbers
-  std::vector<double> choices;   ///< non-empty: one of these values (lo, hi unused)
+  bool integer = false;         ///< rounded to whole numbers
+  std::vector<double> choices;  ///< non-empty: one of these values (lo, hi unused)
 
   bool is_choice() const { return !choices.empty(); }
 
@@ -48,11 +48,13 @@ struct parameter {
   double to_unit(double v) const {
     if (is_choice()) {
       const auto it = std::find(choices.begin(), choices.end(), v);
-      if (it == choices.end()) throw space_error("nndl: " + name + " = " + std::to_string(v) + " is not one of its choices");
+      if (it == choices.end())
+        throw space_error("nndl: " + name + " = " + std::to_string(v) + " is not one of its choices");
       return (double(it - choices.begin()) + 0.5) / double(choices.size());
     }
     if (hi == lo) return 0.5;
-    const double u = sc == scale::log ? (std::log(v) - std::log(lo)) / (std::log(hi) - std::log(lo)) : (v - lo) / (hi - lo);
+    const double u =
+        sc == scale::log ? (std::log(v) - std::log(lo)) / (std::log(hi) - std::log(lo)) : (v - lo) / (hi - lo);
     return std::clamp(u, 0.0, 1.0);
   }
 
@@ -195,10 +197,14 @@ inline space parse_space(const std::string& text) {
       p.hi = detail::to_number(detail::trim(f[1]), item);
       for (std::size_t i = 2; i < f.size(); ++i) {
         const auto flag = detail::trim(f[i]);
-        if (flag == "log") p.sc = scale::log;
-        else if (flag == "lin" || flag == "linear") p.sc = scale::linear;
-        else if (flag == "int") p.integer = true;
-        else throw space_error("nndl: search space: unknown flag '" + flag + "' in '" + item + "' (log, lin, int)");
+        if (flag == "log")
+          p.sc = scale::log;
+        else if (flag == "lin" || flag == "linear")
+          p.sc = scale::linear;
+        else if (flag == "int")
+          p.integer = true;
+        else
+          throw space_error("nndl: search space: unknown flag '" + flag + "' in '" + item + "' (log, lin, int)");
       }
     }
     ps.push_back(std::move(p));

@@ -57,26 +57,33 @@ struct dense_kind {
           g.refuse(*n, a, "only 1 is implemented");
       if (g.ints(*n, "transA", {0}) != std::vector<std::int64_t>{0}) g.refuse(*n, "transA", "only 0 is implemented");
       const auto tb = g.ints(*n, "transB", {0});
-      if (tb != std::vector<std::int64_t>{0} && tb != std::vector<std::int64_t>{1}) g.refuse(*n, "transB", "must be 0 or 1");
+      if (tb != std::vector<std::int64_t>{0} && tb != std::vector<std::int64_t>{1})
+        g.refuse(*n, "transB", "must be 0 or 1");
       transposed = tb[0] == 0;
       if (n->inputs.size() > 2 && !n->inputs[2].empty()) b = g.input_constant(*n, 2, "bias");
     } else if (const graph::node* add = g.peek(1); add && add->op == "Add" && add->inputs.size() == 2) {
       const bool first = add->inputs[0] == n->outputs.at(0);
       if (first || add->inputs[1] == n->outputs.at(0)) {
         b = g.constant(add->inputs[first ? 1 : 0]);
-        if (!b) g.refuse(*add, "", "adds a value that is not a constant to a MatMul: not a dense layer nndl implements");
+        if (!b)
+          g.refuse(*add, "", "adds a value that is not a constant to a MatMul: not a dense layer nndl implements");
         taken = 2;
       }
     }
     if (W.dims.size() != 2 || std::size_t(W.dims[transposed ? 0 : 1]) != in)
-      g.refuse(*n, "", "its weights " + graph::dims_string(W.dims) + " do not take the " + std::to_string(in) + " inputs it is given");
+      g.refuse(*n, "",
+               "its weights " + graph::dims_string(W.dims) + " do not take the " + std::to_string(in) +
+                   " inputs it is given");
     const std::size_t out = std::size_t(W.dims[transposed ? 1 : 0]);
     std::vector<double> weights(out * in), biases(out, 0.0);
     for (std::size_t j = 0; j < out; ++j)
-      for (std::size_t k = 0; k < in; ++k) weights[j * in + k] = transposed ? W.values[k * out + j] : W.values[j * in + k];
+      for (std::size_t k = 0; k < in; ++k)
+        weights[j * in + k] = transposed ? W.values[k * out + j] : W.values[j * in + k];
     if (b) {
       if (b->size() != out || (b->dims.size() == 2 && b->dims[0] != 1) || b->dims.size() > 2)
-        g.refuse(*g.peek(taken - 1), "", "its bias " + graph::dims_string(b->dims) + " is not one value per output (" + std::to_string(out) + ")");
+        g.refuse(
+            *g.peek(taken - 1), "",
+            "its bias " + graph::dims_string(b->dims) + " is not one value per output (" + std::to_string(out) + ")");
       biases = b->values;
     }
     g.take(taken);

@@ -40,7 +40,8 @@ struct dropout_kind {
     const graph::node* n = g.peek();
     const graph::node* mul = g.peek(1);
     if (!n || n->op != "Dropout" || !mul || mul->op != "Mul" || mul->inputs.size() != 2) return std::nullopt;
-    if (n->inputs.size() < 2 || n->inputs[1].empty() || n->inputs.size() > 2) return std::nullopt;  // (training_mode: the reader's)
+    if (n->inputs.size() < 2 || n->inputs[1].empty() || n->inputs.size() > 2)
+      return std::nullopt;  // (training_mode: the reader's)
     const graph::tensor ratio = g.input_constant(*n, 1, "ratio");
     const auto scale = g.constant(mul->inputs[0] == n->outputs.at(0) ? mul->inputs[1] : mul->inputs[0]);
     if (ratio.size() != 1 || !scale || scale->size() != 1) return std::nullopt;

@@ -28,7 +28,9 @@ struct attribute {
   std::string text;
   bool list = false;  ///< INTS or FLOATS (not INT or FLOAT)
 
-  static attribute of_ints(std::string n, std::vector<std::int64_t> v) { return {std::move(n), type::ints, std::move(v), {}, {}, true}; }
+  static attribute of_ints(std::string n, std::vector<std::int64_t> v) {
+    return {std::move(n), type::ints, std::move(v), {}, {}, true};
+  }
   static attribute of_int(std::string n, std::int64_t v) { return {std::move(n), type::ints, {v}, {}, {}, false}; }
 };
 
@@ -65,7 +67,8 @@ class writer {
   virtual ~writer() = default;
   virtual void node(std::string op, std::vector<std::string> more_inputs, std::vector<attribute> attributes) = 0;
   /// A constant (an initializer) of the network's scalar type, named after `hint`; its name.
-  virtual std::string constant(const std::string& hint, std::vector<std::int64_t> dims, std::span<const double> values) = 0;
+  virtual std::string constant(const std::string& hint, std::vector<std::int64_t> dims,
+                               std::span<const double> values) = 0;
   /// The current value as a matrix {N, features} (a Flatten when it is {N, C, H, W}) ...
   virtual void as_matrix() = 0;
   /// ... or as images {N, C, H, W} (a Reshape when it is a matrix).
