@@ -24,15 +24,20 @@ namespace nndl {
 /// A string usable as a template argument: option<"relu", relu_net>.
 template <std::size_t N>
 struct fixed_string {
+  /// The characters, with the terminating zero.
   char text[N]{};
+  /// From a string literal (implicitly, so that option<"relu", T> works).
   constexpr fixed_string(const char (&s)[N]) { std::copy_n(s, N, text); }
+  /// The text without the terminating zero.
   constexpr std::string_view view() const { return {text, N - 1}; }
 };
 
 /// One offer of choose(): a name and the type it stands for.
 template <fixed_string Name, class T>
 struct option {
+  /// The name that selects this option.
   static constexpr std::string_view name = Name.view();
+  /// The type it stands for.
   using type = T;
 };
 

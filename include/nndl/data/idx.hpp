@@ -33,9 +33,13 @@ namespace nndl {
 
 /// One IDX file: element type code, dimensions and the raw data bytes.
 struct idx_file {
+  /// The file it was read from (for messages).
   std::filesystem::path path;
+  /// The element type code of the header (0x08 unsigned byte, 0x09 signed byte, ... 0x0D float, 0x0E double).
   std::uint8_t type = 0x08;
+  /// The dimensions, outermost first.
   std::vector<std::size_t> dims;
+  /// The data bytes as stored (big-endian elements).
   std::vector<std::uint8_t> bytes;
 };
 

@@ -28,7 +28,10 @@ namespace nndl {
 
 /// A rectangle of pixels: columns [x, x + width), rows [y, y + height).
 struct pixel_box {
+  //! @{
+  /// Its left column, top row, width and height, in pixels.
   std::size_t x = 0, y = 0, width = 0, height = 0;
+  //! @}
 };
 
 /// What mnist_preprocess did, for --show-input and tests.
@@ -37,9 +40,15 @@ struct preprocess_steps {
   float background = 0;   ///< background level (median of the border, after any inversion)
   float noise_floor = 0;  ///< border noise removed (95th percentile of the border after the stretch)
   pixel_box ink;          ///< the ink's bounding box in the original image
+  //! @{
   std::size_t fit_width = 0, fit_height = 0;  ///< size after fitting into 20 x 20
-  double center_x = 0, center_y = 0;          ///< centre of mass of the fitted digit, before the shift
-  long offset_x = 0, offset_y = 0;            ///< where the fitted digit's top-left lands in 28 x 28
+  //! @}
+  //! @{
+  double center_x = 0, center_y = 0;  ///< centre of mass of the fitted digit, before the shift
+  //! @}
+  //! @{
+  long offset_x = 0, offset_y = 0;  ///< where the fitted digit's top-left lands in 28 x 28
+  //! @}
 };
 
 namespace detail {

@@ -45,13 +45,21 @@ inline constexpr std::size_t max_image_pixels = std::size_t{1} << 26;
 
 /// A grayscale image, row-major, values in [0, 1].
 struct gray_image {
+  //! @{
+  /// Its width and height in pixels.
   std::size_t width = 0, height = 0;
+  //! @}
+  /// width × height values, row by row.
   std::vector<float> pixels;
 
   gray_image() = default;
+  /// An image of w × h pixels, all of value fill.
   gray_image(std::size_t w, std::size_t h, float fill = 0) : width(w), height(h), pixels(w * h, fill) {}
+  /// The pixel in column x of row y.
   float& at(std::size_t x, std::size_t y) { return pixels[y * width + x]; }
+  /// The pixel in column x of row y.
   float at(std::size_t x, std::size_t y) const { return pixels[y * width + x]; }
+  /// True for an image with no pixels.
   bool empty() const { return pixels.empty(); }
 };
 

@@ -117,6 +117,7 @@ inline std::optional<std::filesystem::path> repository_data_dir() {
 
 /// One place find_data_dir looks.
 struct data_place {
+  /// The folder.
   std::filesystem::path dir;
   std::string source;  ///< "the --data flag", "NNDL_DATA", "the user's data folder" or "the repository's copy"
   bool given = false;  ///< named by the user (flag or NNDL_DATA): used, or an error; never passed over

@@ -23,17 +23,21 @@ using pickle_bytes = std::shared_ptr<const std::vector<std::uint8_t>>;
 
 /// A NumPy array as the pickle holds it: shape, element type and raw bytes, not yet converted.
 struct numpy_array {
+  /// The dimensions, outermost first.
   std::vector<std::size_t> shape;
   char kind = 0;             ///< 'f' float, 'i' signed or 'u' unsigned integer, 'b' bool
   std::size_t itemsize = 0;  ///< bytes per element
   bool swap = false;         ///< stored in the other byte order than this machine's
   bool fortran = false;      ///< column-major (2 dimensions only)
+  /// The raw element bytes, as stored.
   pickle_bytes data;
+  /// The number of elements (the product of the dimensions).
   std::size_t size() const {
     std::size_t n = 1;
     for (auto d : shape) n *= d;
     return n;
   }
+  /// The element type as NumPy names it ("float64", "uint8", "bool", ...).
   std::string type_name() const {
     if (kind == 0) return "no element type";
     if (kind == 'b') return "bool";
@@ -43,7 +47,9 @@ struct numpy_array {
 
 /// A value of the unpickler. Nothing else can exist: there is no way to make another object.
 struct pickle_value {
+  /// What kind of value it is.
   enum class type { none, boolean, integer, bytes, text, tuple, callable, dtype, array };
+  /// Its kind (which of the members below hold it).
   type t = type::none;
   std::int64_t integer = 0;                          ///< integer, boolean
   pickle_bytes bytes;                                ///< bytes; text as UTF-8
@@ -52,6 +58,7 @@ struct pickle_value {
   numpy_array array;                                 ///< dtype (kind, itemsize, swap), array
   bool built = false;                                ///< dtype, array: its state is set (BUILD) and final
   std::size_t depth = 0;                             ///< tuple nesting
+  /// The bytes as a string (for text values, UTF-8).
   std::string text() const { return bytes ? std::string(bytes->begin(), bytes->end()) : ""; }
 };
 using pickle_ref = std::shared_ptr<pickle_value>;

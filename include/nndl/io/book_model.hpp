@@ -17,6 +17,7 @@
 
 namespace nndl {
 
+/// A fully connected network as network2.py's files hold it: sizes, activations, cost, weights and biases.
 template <class T>
 struct book_model {
   std::vector<std::size_t> sizes;        ///< [784, 30, 10]
@@ -25,6 +26,7 @@ struct book_model {
   std::vector<std::vector<T>> weights;   ///< weights[k] row-major {sizes[k + 1], sizes[k]}
   std::vector<std::vector<T>> biases;    ///< biases[k] {sizes[k + 1]}
 
+  /// Its architecture string, "[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost".
   std::string architecture() const { return book_string(sizes, activations, cost); }
 };
 

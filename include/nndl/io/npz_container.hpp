@@ -37,15 +37,19 @@ namespace nndl {
 /// One array of an .npz file, as its header describes it, with its raw data bytes.
 struct npy_array {
   std::string descr;  ///< numpy's dtype string: "<f8", "<f4", "<i8", "|u1", ...
+  /// True when the data is column-major (the header's fortran_order).
   bool fortran_order = false;
+  /// The dimensions, outermost first.
   std::vector<std::size_t> shape;
   std::string data;  ///< exactly product(shape) * item size bytes
 
+  /// The number of elements (the product of the dimensions).
   std::size_t size() const {
     std::size_t n = 1;
     for (std::size_t d : shape) n *= d;
     return n;
   }
+  /// The shape as NumPy prints it: "(30, 784)", "(10,)".
   std::string shape_string() const {  // "(30, 784)", "(10,)"
     std::string s = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);

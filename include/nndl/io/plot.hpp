@@ -37,6 +37,7 @@ struct plot_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// What plot_history and plot_histories put on a figure besides the curves.
 struct plot_options {
   std::string title{};                   ///< above both panels; none when empty
   std::string evaluation_name = "test";  ///< what the evaluation data is called in the legend
@@ -63,12 +64,14 @@ inline std::optional<std::filesystem::path> find_gnuplot() {
 /// own: a CSV and a gnuplot script beside the PNG, then gnuplot.
 namespace plot {
 
+/// A number as the shortest text that reads back as the same double.
 inline std::string number(double v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
 
+/// A number as number(double) writes it, or "" for none.
 inline std::string number(const std::optional<double>& v) { return v ? number(*v) : std::string(); }
 
 /// A gnuplot string literal: single quotes, '' for a quote, control characters as spaces.
@@ -79,6 +82,7 @@ inline std::string quote(const std::string& s) {
   return out + "'";
 }
 
+/// A CSV field: quoted (with "" for a quote) when it holds a comma, quote or line break.
 inline std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -92,13 +96,24 @@ inline void write_file(const std::filesystem::path& path, const std::string& tex
     throw plot_error("cannot write " + path.string() + ": " + problem);
 }
 
+/// One curve of a panel: a column of the CSV.
 struct series {
+  /// Its column in the CSV, counted from 1.
   std::size_t column;  // 1-based in the CSV
+  /// Plotted as a percentage (the CSV holds a fraction).
   bool percent;
+  //! @{
+  /// Its legend and its colour (a gnuplot rgb string such as '#1f77b4').
   std::string title, colour;
+  //! @}
 };
+/// One panel of a figure: a title, a y axis and its curves.
 struct panel {
+  //! @{
+  /// The panel's title and the label of its y axis.
   std::string title, ylabel;
+  //! @}
+  /// Its curves.
   std::vector<series> lines;
 };
 

@@ -60,8 +60,11 @@ struct runtime_network {
 
 }  // namespace detail
 
+/// A trained network or ensemble whose architecture is known only at run time (read from a model file): predictions,
+/// evaluation, and its record.
 class model {
  public:
+  /// The run-time network of scalar T that a model holds (one per member).
   template <class T>
   using network_type = detail::runtime_network<T>;
 
@@ -75,14 +78,19 @@ class model {
     impl_ = std::move(impl);
   }
 
+  /// What its networks are: layers, shapes, activations, cost, scalar type.
   const architecture_record& architecture() const { return architecture_; }
   /// The training provenance stored with the model (JSON text; "{}" when the file has none).
   const std::string& provenance() const { return provenance_; }
+  /// True when its networks compute in float, false for double.
   bool is_float() const { return std::holds_alternative<std::shared_ptr<impl_t<float>>>(impl_); }
+  /// The number of networks (1, or K of an ensemble that votes).
   std::size_t members() const {
     return std::visit([](const auto& i) { return i->members.size(); }, impl_);
   }
+  /// The values per input sample.
   std::size_t input_size() const { return shape_size(architecture_.input); }
+  /// The outputs per sample (the classes).
   std::size_t output_size() const { return shape_size(architecture_.layers.back().output); }
   /// True when the output layer is softmax (its outputs are probabilities).
   bool softmax_output() const { return architecture_.layers.back().activation == "softmax"; }

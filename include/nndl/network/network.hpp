@@ -44,26 +44,43 @@ struct parameter_slot {
   std::size_t weighted_layer = 0;  ///< its position among the layers with parameters (network2.py's weights[k])
 };
 
+/// A feed-forward network of scalar T (float or double) made of Parts: an input, layers, a cost and optionally a weight
+/// initialisation and a regulariser.
 template <class T, class... Parts>
 class network {
   using parts = detail::composition<T, Parts...>;
 
  public:
+  /// The number type, float or double.
   using scalar = T;
+  /// Its input part, input<...>.
   using input_part = typename parts::input_part;
+  /// The shape of an input sample.
   using input_shape = typename parts::input_shape;
+  /// Its cost policy.
   using cost = typename parts::cost;
+  /// Its weight initialisation policy (default_weight_init unless given).
   using init = typename parts::init;
+  /// Its regulariser policy (no_regularizer unless given).
   using regularizer = typename parts::regularizer;
+  /// Its layers, as a std::tuple of layer types, input side first.
   using layers_type = typename parts::layers_type;
+  /// The number of layers (the input is not one).
   static constexpr std::size_t depth = parts::depth;
+  /// Whether every layer fits the shape before it (if not, a compile-time error says which).
   static constexpr bool layers_fit = parts::layers_fit;
+  /// The type of layer I.
   template <std::size_t I>
   using layer_type = std::tuple_element_t<I, layers_type>;
+  /// The type of the last layer.
   using output_layer_type = typename parts::output_layer_type;
+  /// The activation of the last layer (the cost checks it).
   using output_activation = typename parts::output_activation;
+  /// The values per input sample.
   static constexpr std::size_t input_size = input_shape::size;
+  /// The outputs per sample.
   static constexpr std::size_t output_size = output_layer_type::out_size;
+  /// The buffers of a pass (one per thread that runs one).
   using workspace = detail::network_workspace<T, input_size, output_size, layers_type>;
 
  private:
@@ -74,6 +91,7 @@ class network {
   }();
 
  public:
+  /// The number of parameter tensors of all layers (two per dense or conv layer).
   static constexpr std::size_t parameter_tensors = first_tensor[depth];
 
   /// A network with weights drawn by its initialisation policy from a seeded generator.
@@ -87,12 +105,15 @@ class network {
     rng r(seed);
     detail::static_for<depth>([&](auto i) { std::get<i()>(layers_).template initialize<Init>(r); });
   }
+  /// The seed its weights were last drawn from.
   std::uint64_t seed() const { return seed_; }
 
+  /// Layer I.
   template <std::size_t I>
   layer_type<I>& layer() {
     return std::get<I>(layers_);
   }
+  /// Layer I.
   template <std::size_t I>
   const layer_type<I>& layer() const {
     return std::get<I>(layers_);
@@ -103,6 +124,7 @@ class network {
   void for_each_layer(F&& f) {
     detail::static_for<depth>([&](auto i) { f(std::get<i()>(layers_), i()); });
   }
+  /// Calls f(layer, index) for each layer, input side first.
   template <class F>
   void for_each_layer(F&& f) const {
     detail::static_for<depth>([&](auto i) { f(std::get<i()>(layers_), i()); });
@@ -114,11 +136,13 @@ class network {
   void for_each_parameter(F&& f) {
     walk(*this, f);
   }
+  /// The parameter walk of a const network: f(parameter_slot, parameter<const T>).
   template <class F>
   void for_each_parameter(F&& f) const {
     walk(*this, f);
   }
 
+  /// The number of weights and biases.
   static constexpr std::size_t parameter_count() {
     std::size_t n = 0;
     detail::static_for<depth>([&](auto i) { n += layer_type<i()>::parameter_count(); });
@@ -154,6 +178,7 @@ class network {
     const auto ws = pool_.take();
     return feedforward(x, rows, *ws);
   }
+  /// The output activations {rows, output_size} for the samples of a matrix expression {rows, input_size}.
   template <class E>
   matrix<T> feedforward(const xt::xexpression<E>& e) const {
     const matrix<T> x = e.derived_cast();  // a copy makes any expression contiguous

@@ -31,8 +31,10 @@
 
 namespace nndl {
 
+/// The settings of a training run (train() and sgd()).
 struct train_options {
   std::size_t epochs = 30;  ///< the book's chapter-1 defaults
+  /// The mini-batch size m.
   std::size_t mini_batch = 10;
   double eta = 3.0;     ///< learning rate η
   double lambda = 0.0;  ///< for the network's regulariser (ignored without one)
@@ -46,11 +48,14 @@ struct train_options {
   /// Threads that share each mini-batch (the conv and pooling layers split its samples, wide dense
   /// layers their neurons) and each evaluation of the callbacks; 1 keeps all work on the caller.
   std::size_t workers = 1;
+  //! @{
   /// Continue a run (after load_checkpoint): epochs first_epoch .. epochs − 1 are run, the first
   /// of them from mini-batch first_batch on, and the earlier epochs' shuffles are replayed so that
   /// the data order is the uninterrupted run's.
   std::size_t first_epoch = 0, first_batch = 0;
+  //! @}
   std::string label{};  ///< "Network 2": epoch lines read "Network 2, epoch 3: ..."
+  /// Where the epoch lines go (nullptr: nowhere).
   std::ostream* out = &std::cout;
   /// Checked after every mini-batch: when it becomes true, training stops there (interrupted).
   const std::atomic<bool>* stop = nullptr;

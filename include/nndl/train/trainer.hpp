@@ -25,9 +25,11 @@
 
 namespace nndl {
 
+/// Training steps for a network by an optimizer: one mini-batch's forward pass, backpropagation and update.
 template <class Net, optimizer Opt>
 class trainer {
  public:
+  /// The network's number type.
   using T = typename Net::scalar;
 
   /// Steps for `net` by `opt` on `workers` threads (1: all on the calling thread).

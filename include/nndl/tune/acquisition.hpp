@@ -29,6 +29,7 @@ inline double expected_improvement(double mean, double variance, double best, do
   return imp * normal_cdf(z) + sd * normal_pdf(z);
 }
 
+/// How maximise_ei searches the unit cube for the highest expected improvement.
 struct acquisition_options {
   double xi = 0.0;                ///< exploration margin, in the targets' units
   std::size_t direct_evals = 0;   ///< 0: 400 per dimension

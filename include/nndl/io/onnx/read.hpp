@@ -33,9 +33,16 @@ namespace nndl {
 
 /// What a graph read from an ONNX file holds, before it becomes a model or a typed network's weights.
 struct onnx_contents {
+  /// The layers, shapes and activations the graph computes.
   architecture_record record;
+  /// Each layer's weights and biases, as the graph holds them.
   detail::layer_parameters parameters;
+  //! @{
+  /// The file's producer name and version; nndl's "nndl.architecture" metadata (empty in other files); its
+  /// "nndl.provenance" (JSON, "{}" when none).
   std::string producer, metadata_architecture, provenance = "{}";
+  //! @}
+  /// True when the graph ends in LogSoftmax (a PyTorch network trained with NLLLoss).
   bool log_softmax_output = false;
 };
 

@@ -12,19 +12,24 @@
 
 namespace nndl {
 
+/// The convolutional kind ("conv"): F feature maps of K × K kernels, then an activation.
 struct conv_kind {
+  /// Its name in model files ("kind").
   static constexpr std::string_view name = "conv";
   static constexpr int graph_rank = 4;  ///< the rank of what it makes in a graph: maps {N, F, H, W}
 
+  /// "conv 20@5x5 sigmoid".
   static std::string describe(const layer_record& r) {
     return "conv " + std::to_string(r.units) + "@" + std::to_string(r.window) + "x" + std::to_string(r.window) + " " +
            r.activation;
   }
+  /// Its fields: "maps", "kernel", "activation".
   static void write_fields(const layer_record& r, record_fields& out) {
     out.emplace_back("maps", r.units);
     out.emplace_back("kernel", r.window);
     out.emplace_back("activation", r.activation);
   }
+  /// The record from its fields and the input shape; a kernel larger than the input is refused.
   static layer_record read_fields(const field_source& f, const std::array<std::size_t, 3>& in) {
     layer_record r{.kind = "conv", .activation = f.text("activation"), .input = in};
     r.units = f.size("maps");
@@ -34,6 +39,7 @@ struct conv_kind {
             shape_string(in));
     return shaped(r);
   }
+  /// The record with its output shape (H − K + 1, W − K + 1) and parameter count filled in.
   static layer_record shaped(layer_record r) {
     const auto& in = r.input;
     r.output = {r.units, in[1] - r.window + 1, in[2] - r.window + 1};
@@ -41,6 +47,7 @@ struct conv_kind {
     return r;
   }
 
+  /// Its nodes: Conv (stride 1, no padding) with its kernels and biases, then its activation's.
   static void to_graph(const layer_record& r, std::span<const std::vector<double>> p, graph::writer& w) {
     using graph::attribute;
     const auto F = std::int64_t(r.units), C = std::int64_t(r.input[0]), K = std::int64_t(r.window);
@@ -53,6 +60,7 @@ struct conv_kind {
     graph::write_activation(r.activation, w);
   }
 
+  /// The layer of a Conv node (and the activation after it) at the reader's place, or none.
   static std::optional<imported_layer> from_graph(graph::reader& g) {
     const graph::node* n = g.peek();
     if (!n || n->op != "Conv") return std::nullopt;

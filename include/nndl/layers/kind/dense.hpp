@@ -12,26 +12,33 @@
 
 namespace nndl {
 
+/// The fully connected kind ("dense"): units neurons, then an activation.
 struct dense_kind {
+  /// Its name in model files ("kind").
   static constexpr std::string_view name = "dense";
   static constexpr int graph_rank = 2;  ///< the rank of what it makes in a graph: a matrix {N, units}
 
+  /// "dense 30 sigmoid".
   static std::string describe(const layer_record& r) { return "dense " + std::to_string(r.units) + " " + r.activation; }
+  /// Its fields: "units", "activation".
   static void write_fields(const layer_record& r, record_fields& out) {
     out.emplace_back("units", r.units);
     out.emplace_back("activation", r.activation);
   }
+  /// The record from its fields and the input shape.
   static layer_record read_fields(const field_source& f, const std::array<std::size_t, 3>& in) {
     layer_record r{.kind = "dense", .activation = f.text("activation"), .input = in};
     r.units = f.size("units");
     return shaped(r);
   }
+  /// The record with its output shape {1, 1, units} and parameter count filled in.
   static layer_record shaped(layer_record r) {
     r.output = {1, 1, r.units};
     r.parameters = shape_size(r.input) * r.units + r.units;
     return r;
   }
 
+  /// Its nodes: Gemm with its weights and biases (after a Flatten of images), then its activation's.
   static void to_graph(const layer_record& r, std::span<const std::vector<double>> p, graph::writer& w) {
     using graph::attribute;
     const auto in = std::int64_t(shape_size(r.input)), out = std::int64_t(r.units);
@@ -41,6 +48,7 @@ struct dense_kind {
     graph::write_activation(r.activation, w);
   }
 
+  /// The layer of a Gemm (or MatMul and Add) node and the activation after it, or none.
   static std::optional<imported_layer> from_graph(graph::reader& g) {
     const graph::node* n = g.peek();
     if (!n || (n->op != "Gemm" && n->op != "MatMul")) return std::nullopt;

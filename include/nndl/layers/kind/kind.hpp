@@ -31,14 +31,19 @@ class field_source {
  public:
   virtual ~field_source() = default;
   virtual std::size_t size(const char* key) const = 0;  ///< a whole number from 1 to 2^24
+  /// The number of field `key`.
   virtual double number(const char* key) const = 0;
+  /// The text of field `key`.
   virtual std::string text(const char* key) const = 0;
+  /// Refuses the field: throws, naming the file, the layer and `problem`.
   [[noreturn]] virtual void bad(const std::string& problem) const = 0;
 };
 
 /// A layer read from a graph: its record and its parameter tensors in nndl's layout and walk order.
 struct imported_layer {
+  /// What the layer is.
   layer_record record;
+  /// Its parameter tensors (weights, then biases), in nndl's layout.
   std::vector<std::vector<double>> parameters;
 };
 

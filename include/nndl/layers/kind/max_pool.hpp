@@ -11,14 +11,19 @@
 
 namespace nndl {
 
+/// The max-pooling kind ("max_pool"): the maximum of each P × P block.
 struct max_pool_kind {
+  /// Its name in model files ("kind").
   static constexpr std::string_view name = "max_pool";
   static constexpr int graph_rank = 4;  ///< the rank of what it makes in a graph: maps {N, C, H, W}
 
+  /// "max_pool 2x2".
   static std::string describe(const layer_record& r) {
     return "max_pool " + std::to_string(r.window) + "x" + std::to_string(r.window);
   }
+  /// Its field: "pool".
   static void write_fields(const layer_record& r, record_fields& out) { out.emplace_back("pool", r.window); }
+  /// The record from its field and the input shape; a pool size that does not divide the input is refused.
   static layer_record read_fields(const field_source& f, const std::array<std::size_t, 3>& in) {
     layer_record r{.kind = "max_pool", .input = in, .window = f.size("pool")};
     if (in[1] % r.window != 0 || in[2] % r.window != 0)
@@ -26,11 +31,13 @@ struct max_pool_kind {
             shape_string(in));
     return shaped(r);
   }
+  /// The record with its output shape (H / P, W / P) filled in.
   static layer_record shaped(layer_record r) {
     r.output = {r.input[0], r.input[1] / r.window, r.input[2] / r.window};
     return r;
   }
 
+  /// Its node: MaxPool of P × P, stride P.
   static void to_graph(const layer_record& r, std::span<const std::vector<double>>, graph::writer& w) {
     const auto P = std::int64_t(r.window);
     w.as_images(r.input);
@@ -38,6 +45,7 @@ struct max_pool_kind {
            {graph::attribute::of_ints("kernel_shape", {P, P}), graph::attribute::of_ints("strides", {P, P})});
   }
 
+  /// The layer of a MaxPool node at the reader's place, or none.
   static std::optional<imported_layer> from_graph(graph::reader& g) {
     const graph::node* n = g.peek();
     if (!n || n->op != "MaxPool") return std::nullopt;
