@@ -53,8 +53,7 @@ result average_darkness(const nndl::dataset<double>& train, const nndl::dataset<
     sum[train.labels[i]] += darkness(train, i);
     ++count[train.labels[i]];
   }
-  for (std::size_t k = 0; k < 10; ++k)
-    avg[k] = count[k] ? sum[k] / static_cast<double>(count[k]) : 0.0;
+  for (std::size_t k = 0; k < 10; ++k) avg[k] = count[k] ? sum[k] / static_cast<double>(count[k]) : 0.0;
   result r{"average_darkness", "average darkness", 0, test.size(), 0};
   for (std::size_t i = 0; i < test.size(); ++i) {
     const double d = darkness(test, i);
@@ -76,13 +75,13 @@ int main(int argc, char** argv) {
   bool no_svm = false;
   double svm_cache_mb = 2000;
   std::string metrics;
-  app.add_option("--data", data_flag, "Folder with the four MNIST files (else NNDL_DATA, else the user's "
-                                      "folder, else the repository's copy data/mnist)");
+  app.add_option("--data", data_flag,
+                 "Folder with the four MNIST files (else NNDL_DATA, else the user's "
+                 "folder, else the repository's copy data/mnist)");
   app.add_option("--svm-train-size", svm_train_size, "Train the SVM on the first N training images")
       ->check(CLI::Range(std::size_t{1}, std::size_t{50000}));
   app.add_flag("--no-svm", no_svm, "Skip the SVM (it takes several minutes)");
-  app.add_option("--svm-cache-mb", svm_cache_mb, "libsvm kernel cache size in MB")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--svm-cache-mb", svm_cache_mb, "libsvm kernel cache size in MB")->check(CLI::PositiveNumber);
   app.add_option("--metrics", metrics, "Write a CSV: baseline,correct,total,accuracy,seconds");
   NNDL_PARSE(app, argc, argv);
 
@@ -93,9 +92,8 @@ int main(int argc, char** argv) {
     const auto dir = nndl::find_data_dir(flag);
     const auto t0 = clock_type::now();
     mnist = nndl::load_mnist<double>(dir);
-    std::printf("Loaded %s: %zu training, %zu validation, %zu test images (%.1f s)\n",
-                dir.c_str(), mnist.training.size(), mnist.validation.size(), mnist.test.size(),
-                seconds_since(t0));
+    std::printf("Loaded %s: %zu training, %zu validation, %zu test images (%.1f s)\n", dir.c_str(),
+                mnist.training.size(), mnist.validation.size(), mnist.test.size(), seconds_since(t0));
   } catch (const nndl::data_error& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
@@ -108,7 +106,8 @@ int main(int argc, char** argv) {
 
   if (!no_svm) {
     const auto svm = examples::svm::train_and_score(mnist.training, mnist.test, svm_train_size, svm_cache_mb);
-    results.push_back({"svm", "SVM (svm.SVC defaults)", svm.correct, svm.total, svm.train_seconds + svm.predict_seconds});
+    results.push_back(
+        {"svm", "SVM (svm.SVC defaults)", svm.correct, svm.total, svm.train_seconds + svm.predict_seconds});
     print_result(results.back());
     std::printf("  (book: 9435 / 10000, 94.35%%; training %.1f s, prediction %.1f s)\n", svm.train_seconds,
                 svm.predict_seconds);
@@ -119,8 +118,7 @@ int main(int argc, char** argv) {
     out << "baseline,correct,total,accuracy,seconds\n";
     for (const auto& r : results)
       out << r.id << ',' << r.correct << ',' << r.total << ','
-          << static_cast<double>(r.correct) / static_cast<double>(r.total) << ',' << r.seconds
-          << '\n';
+          << static_cast<double>(r.correct) / static_cast<double>(r.total) << ',' << r.seconds << '\n';
     if (!out) {
       std::fprintf(stderr, "nndl: %s: cannot write the metrics file\n", metrics.c_str());
       return 1;

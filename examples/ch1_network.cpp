@@ -23,7 +23,7 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
         nndl::process_group* group) {
   using Net = ch1_net<Hidden>;
   if (!f.save.empty()) examples::check_writable(f.save);
-  if (!plot.empty()) nndl::detail::plot::beside(plot);  // a bad name is refused before training
+  if (!plot.empty()) nndl::plot::beside(plot);  // a bad name is refused before training
   auto data = examples::load_data<double>(f);
   if (train_size > data.training.size())
     throw std::invalid_argument("--train-size " + std::to_string(train_size) + ": the training data has only " +
@@ -48,13 +48,23 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
     std::printf("SGD: %zu epochs, mini-batch %zu, eta %g, seed %llu%s\n", f.epochs, f.mini_batch, f.eta,
                 static_cast<unsigned long long>(seed),
                 runs > 1 ? (" (run " + std::to_string(run + 1) + " of " + std::to_string(runs) + ")").c_str() : "");
-    nndl::sgd_options opts{
-        .epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = seed, .workers = f.workers, .stop = stop,
-        .data_parallel = group};
+    nndl::sgd_options opts{.epochs = f.epochs,
+                           .mini_batch = f.mini_batch,
+                           .eta = f.eta,
+                           .seed = seed,
+                           .workers = f.workers,
+                           .stop = stop,
+                           .data_parallel = group};
     nndl::sgd_optimizer plain;
     examples::run_checkpoint<Net, nndl::sgd_optimizer> ckpt{
-        f.checkpoint.empty() ? "" : f.checkpoint + "/ch1-hidden" + std::to_string(Hidden) + "-seed" + std::to_string(seed) + ".ckpt.npz",
-        {{"program", "ch1_network"}, {"hidden", Hidden}, {"seed", seed}, {"eta", f.eta}, {"mini_batch", f.mini_batch},
+        f.checkpoint.empty()
+            ? ""
+            : f.checkpoint + "/ch1-hidden" + std::to_string(Hidden) + "-seed" + std::to_string(seed) + ".ckpt.npz",
+        {{"program", "ch1_network"},
+         {"hidden", Hidden},
+         {"seed", seed},
+         {"eta", f.eta},
+         {"mini_batch", f.mini_batch},
          {"load", f.load}},
         &plain};
     ckpt.resume(net, opts);
@@ -71,7 +81,8 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
     examples::print_curve(h);
     examples::print_summary(h);
     const auto b = h.best_evaluation();
-    if (b && (!best || *b->evaluation_accuracy() > *best->evaluation_accuracy())) best = b, best_seed = seed, best_net = net, best_history = h;
+    if (b && (!best || *b->evaluation_accuracy() > *best->evaluation_accuracy()))
+      best = b, best_seed = seed, best_net = net, best_history = h;
   }
   if (runs > 1 && best)
     std::printf("Best of %zu runs: %zu / %zu (%.2f%%), seed %llu, epoch %zu\n", runs, *best->evaluation_correct,
@@ -79,17 +90,19 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
                 static_cast<unsigned long long>(best_seed), best->epoch);
   if (!f.save.empty()) {
     const std::size_t final_test = best_net.evaluate(data.test);
-    examples::save_as(best_net, f.save,
-                      examples::provenance("ch1_network", f.command,
-                                           {.epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = best_seed},
-                                           data.training.name, {{"saved", "last epoch"}, {"test_correct", final_test},
-                                                                {"test_total", data.test.size()}}));
+    examples::save_as(
+        best_net, f.save,
+        examples::provenance(
+            "ch1_network", f.command, {.epochs = f.epochs, .mini_batch = f.mini_batch, .eta = f.eta, .seed = best_seed},
+            data.training.name,
+            {{"saved", "last epoch"}, {"test_correct", final_test}, {"test_total", data.test.size()}}));
     std::printf("Saved the network after its last epoch (%s): %s\n",
                 examples::accuracy_line("test", final_test, data.test.size()).c_str(), f.save.c_str());
   }
   if (!plot.empty()) {
-    nndl::plot_history(best_history, plot, {.title = "ch1_network: [784, " + std::to_string(Hidden) + ", 10], eta " +
-                                                     nndl::detail::plot::number(f.eta) + (runs > 1 ? ", best of runs" : "")});
+    nndl::plot_history(best_history, plot,
+                       {.title = "ch1_network: [784, " + std::to_string(Hidden) + ", 10], eta " +
+                                 nndl::plot::number(f.eta) + (runs > 1 ? ", best of runs" : "")});
     std::cout << "Plot: " << plot << '\n';
   }
   return examples::done;
@@ -105,8 +118,9 @@ int main(int argc, char** argv) {
   examples::add_common_flags(app, f);
   examples::add_model_flags(app, f, argc, argv);
   app.add_option("--hidden", hidden, "Hidden neurons: 30 or 100 (compile-time sizes)")->capture_default_str();
-  app.add_option("--runs", runs, "Independent runs with seeds seed, seed+1, ...; the book reports the best of three "
-                                 "(--save keeps the best run)")
+  app.add_option("--runs", runs,
+                 "Independent runs with seeds seed, seed+1, ...; the book reports the best of three "
+                 "(--save keeps the best run)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--train-size", train_size, "Train on the first N training images (default: 0, all 50,000)");
@@ -119,8 +133,8 @@ int main(int argc, char** argv) {
   if (examples::follower) plot.clear();
   examples::setup_blas(f);
   const int status = examples::guarded("ch1_network", [&] {
-    return nndl::choose_value<std::size_t{30}, std::size_t{100}>(hidden, "--hidden",
-                                                                  [&](auto h) { return run<h()>(f, runs, plot, train_size, dp.group()); });
+    return nndl::choose_value<std::size_t{30}, std::size_t{100}>(
+        hidden, "--hidden", [&](auto h) { return run<h()>(f, runs, plot, train_size, dp.group()); });
   });
   dp.print_communication();
   return dp.finish(status);

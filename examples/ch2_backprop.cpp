@@ -6,18 +6,23 @@
 #include <nndl/reference.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <numeric>
+#include <vector>
 
 namespace {
 
 using net_t = nndl::network<double, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
                             nndl::quadratic_cost, nndl::large_weight_init>;
 
+/// The largest difference between a weight (or bias) of a and the same one of b.
 double max_weight_difference(const net_t& a, const net_t& b) {
+  std::vector<const double*> values;  // a's tensors, in the parameter walk's order (b's is the same)
+  a.for_each_parameter(
+      [&](const nndl::parameter_slot&, const nndl::parameter<const double>& p) { values.push_back(p.value); });
   double d = 0;
-  nndl::detail::static_for<net_t::depth>([&](auto i) {
-    d = std::max(d, double(xt::amax(xt::abs(a.layer<i()>().w - b.layer<i()>().w))()));
-    d = std::max(d, double(xt::amax(xt::abs(a.layer<i()>().b - b.layer<i()>().b))()));
+  b.for_each_parameter([&](const nndl::parameter_slot& at, const nndl::parameter<const double>& p) {
+    for (std::size_t j = 0; j < p.size(); ++j) d = std::max(d, std::abs(values[at.tensor][j] - p.value[j]));
   });
   return d;
 }
@@ -25,8 +30,7 @@ double max_weight_difference(const net_t& a, const net_t& b) {
 template <class Step>
 double run_epoch(const std::vector<std::size_t>& order, std::size_t m, Step&& step) {
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t k = 0; k < order.size(); k += m)
-    step(std::span(order).subspan(k, std::min(m, order.size() - k)));
+  for (std::size_t k = 0; k < order.size(); k += m) step(std::span(order).subspan(k, std::min(m, order.size() - k)));
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
@@ -74,8 +78,8 @@ int main(int argc, char** argv) {
   if (!f.metrics.empty()) csv.emplace_back(f.metrics);
   for (std::size_t epoch = 0; epoch < f.epochs; ++epoch) {
     shuffler.shuffle(order.begin(), order.end());
-    const double tm = run_epoch(order, f.mini_batch,
-                                [&](auto batch) { matrix_steps.take(data.training, batch, step); });
+    const double tm =
+        run_epoch(order, f.mini_batch, [&](auto batch) { matrix_steps.take(data.training, batch, step); });
     const double ts = run_epoch(order, f.mini_batch, [&](auto batch) {
       nndl::reference::update_mini_batch(sample_net, data.training, batch, step);
     });

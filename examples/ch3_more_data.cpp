@@ -19,11 +19,12 @@ namespace {
 using net_type = nndl::network<double, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
                                nndl::cross_entropy_cost, nndl::l2_regularizer, nndl::default_weight_init>;
 
-/// The book's figures (more_data.py's output, ../shared/reference/nielsen-results.md), validation %.
+/// The book's figures (the output of its more_data.py: the network's and the SVM's accuracy for each
+/// training-set size; beside ours in docs/results.md, chapter 3), validation %.
 const std::map<std::size_t, std::pair<double, double>> book{
-    {100, {69.09, 25.07}},  {200, {76.37, 48.93}},  {500, {85.29, 75.13}},  {1000, {88.85, 83.87}},
-    {2000, {91.27, 88.49}}, {5000, {93.24, 91.46}}, {10000, {94.89, 92.45}}, {20000, {95.85, 93.47}},
-    {50000, {95.97, 94.48}}};
+    {100, {69.09, 25.07}},   {200, {76.37, 48.93}},   {500, {85.29, 75.13}},
+    {1000, {88.85, 83.87}},  {2000, {91.27, 88.49}},  {5000, {93.24, 91.46}},
+    {10000, {94.89, 92.45}}, {20000, {95.85, 93.47}}, {50000, {95.97, 94.48}}};
 
 struct options {
   examples::common_flags common;
@@ -60,7 +61,7 @@ void print_table(const std::vector<row>& rows) {
 /// The table as CSV (size,epochs,network,svm,book_network,book_svm,network_seconds,svm_seconds) and
 /// the book's two plots: accuracy against the training-set size on linear and logarithmic axes.
 void plot(const std::vector<row>& rows, const std::filesystem::path& png) {
-  namespace d = nndl::detail::plot;
+  namespace d = nndl::plot;
   const auto [csv, gp] = d::beside(png);
   std::string text = "size,epochs,network,svm,book_network,book_svm,network_seconds,svm_seconds\n";
   for (const auto& r : rows) {
@@ -95,7 +96,8 @@ int run(const options& o) {
   for (std::size_t s : o.sizes)
     if (s == 0 || s > 50000) throw std::invalid_argument("--sizes: " + std::to_string(s) + " is not in 1..50000");
   if (!o.common.save.empty()) examples::check_writable(o.common.save);
-  if (const auto folder = std::filesystem::absolute(o.plot).parent_path(); !o.plot.empty() && ::access(folder.c_str(), W_OK) != 0)
+  if (const auto folder = std::filesystem::absolute(o.plot).parent_path();
+      !o.plot.empty() && ::access(folder.c_str(), W_OK) != 0)
     throw std::invalid_argument("--plot " + o.plot + ": cannot write in the folder " + folder.string());
   const auto data = examples::load_data<double>(o.common);
   std::vector<row> rows;
@@ -105,9 +107,14 @@ int run(const options& o) {
     const auto training = data.training.slice(0, size);
     net_type net{o.common.seed};
     net.initialize<nndl::large_weight_init>(o.common.seed);
-    const nndl::train_options to{.epochs = r.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                                 .lambda = double(size) * 1e-4, .seed = o.common.seed, .verbose = false,
-                                 .workers = o.common.workers, .stop = examples::stop_on_signals()};
+    const nndl::train_options to{.epochs = r.epochs,
+                                 .mini_batch = o.common.mini_batch,
+                                 .eta = o.common.eta,
+                                 .lambda = double(size) * 1e-4,
+                                 .seed = o.common.seed,
+                                 .verbose = false,
+                                 .workers = o.common.workers,
+                                 .stop = examples::stop_on_signals()};
     std::printf("size %zu: the network, %zu epochs, lambda %g ...\n", size, r.epochs, to.lambda);
     std::fflush(stdout);
     const auto h = nndl::sgd(net, training, to);
@@ -156,15 +163,18 @@ int main(int argc, char** argv) {
   app.remove_option(app.get_option("--metrics"));
   examples::add_save_flag(app, o.common, argc, argv,
                           "Save each size's network: FILE.npz becomes FILE-<size>.npz (or .json)");
-  app.add_option("--sizes", o.sizes, "Training-set sizes (the first N training images)")->delimiter(',')->capture_default_str();
+  app.add_option("--sizes", o.sizes, "Training-set sizes (the first N training images)")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--steps", o.steps, "Training examples seen per size: epochs = steps / size (the book: 1,500,000)")
       ->capture_default_str();
   app.add_flag("--no-svm", o.no_svm, "Only the network");
   app.add_option("--svm-max", o.svm_max, "Train the SVM only on sizes up to this (it takes minutes on 50k)")
       ->capture_default_str();
   app.add_option("--svm-cache-mb", o.svm_cache_mb, "libsvm kernel cache size in MB")->capture_default_str();
-  app.add_option("--plot", o.plot, "Write the book's two plots (linear and log size) as a PNG, its CSV and gnuplot "
-                                   "script beside it");
+  app.add_option("--plot", o.plot,
+                 "Write the book's two plots (linear and log size) as a PNG, its CSV and gnuplot "
+                 "script beside it");
   NNDL_PARSE(app, argc, argv);
   examples::setup_blas(o.common);
   return examples::guarded("ch3_more_data", [&] { return run(o); });

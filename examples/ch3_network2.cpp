@@ -9,7 +9,7 @@
 #include "data_parallel.hpp"
 #include "session.hpp"
 
-#include <nndl/io/json.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/io/plot.hpp>
 
 #include <map>
@@ -23,11 +23,11 @@ struct options {
   double lambda = 0, momentum = 0;
   std::size_t hidden = 30, train_size = 50000, early_stop = 0, schedule_patience = 10, runs = 1;
   bool schedule = false, dropout = false;
-  bool data_parallel = false;            // --data-parallel (data_parallel.hpp)
+  bool data_parallel = false;  // --data-parallel (data_parallel.hpp)
   nndl::process_group* group = nullptr;
 };
 
-/// The book's chapter-3 experiments (../shared/reference/nielsen-results.md).
+/// The book's chapter-3 experiments (its figures beside ours: docs/results.md, chapter 3).
 struct preset {
   const char* what;
   std::size_t hidden, train_size, epochs;
@@ -43,19 +43,23 @@ const std::map<std::string, preset> presets{
     {"overfit", {"overfitting: 1,000 images, 400 epochs", 30, 1000, 400, 0.5, 0, "large", "test", "all", 82.27}},
     {"l2-small", {"L2 lambda=0.1 on 1,000 images, 400 epochs", 30, 1000, 400, 0.5, 0.1, "large", "test", "all", 87.1}},
     {"l2-full", {"L2 lambda=5.0 on 50,000 images", 30, 50000, 30, 0.5, 5.0, "large", "test", "all", 96.49}},
-    {"l2-100", {"[784,100,10] lambda=5.0 eta=0.1, 60 epochs (validation)", 100, 50000, 60, 0.1, 5.0, "large",
-                "validation", "eval-acc", 98.04}},
-    {"init-default", {"default init, lambda=5.0 eta=0.1 (validation; book: 92.70 after epoch 1)", 30, 50000, 30, 0.1,
-                      5.0, "default", "validation", "eval-acc", 96.50}},
-    {"init-large", {"large init, lambda=5.0 eta=0.1 (validation; book: 86.43 after epoch 1)", 30, 50000, 30, 0.1, 5.0,
-                    "large", "validation", "eval-acc", 96.37}},
+    {"l2-100",
+     {"[784,100,10] lambda=5.0 eta=0.1, 60 epochs (validation)", 100, 50000, 60, 0.1, 5.0, "large", "validation",
+      "eval-acc", 98.04}},
+    {"init-default",
+     {"default init, lambda=5.0 eta=0.1 (validation; book: 92.70 after epoch 1)", 30, 50000, 30, 0.1, 5.0, "default",
+      "validation", "eval-acc", 96.50}},
+    {"init-large",
+     {"large init, lambda=5.0 eta=0.1 (validation; book: 86.43 after epoch 1)", 30, 50000, 30, 0.1, 5.0, "large",
+      "validation", "eval-acc", 96.37}},
 };
 
 /// One training run with the given seed; returns its history (nothing when it was interrupted),
 /// leaves the trained network in `net`.
 template <class Net>
 std::optional<nndl::train_history> train_once(Net& net, const options& o, const nndl::mnist_data<double>& data,
-                                              const nndl::dataset<double>& training, std::uint64_t seed, std::size_t run) {
+                                              const nndl::dataset<double>& training, std::uint64_t seed,
+                                              std::size_t run) {
   const auto& evaluation = o.evaluate == "validation" ? data.validation : data.test;
   net.initialize(seed);
   if (o.init == "large") net.template initialize<nndl::large_weight_init>(seed);
@@ -66,8 +70,8 @@ std::optional<nndl::train_history> train_once(Net& net, const options& o, const 
   std::cout << nndl::describe(net);
   std::printf("%s: %zu epochs, mini-batch %zu, eta %g, lambda %g, momentum %g, %s init, %zu training images, "
               "evaluated on %s data, seed %llu%s\n",
-              o.optimizer == "adam" ? "Adam" : "SGD", o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda, o.momentum, o.init.c_str(),
-              training.size(), o.evaluate.c_str(), static_cast<unsigned long long>(seed),
+              o.optimizer == "adam" ? "Adam" : "SGD", o.common.epochs, o.common.mini_batch, o.common.eta, o.lambda,
+              o.momentum, o.init.c_str(), training.size(), o.evaluate.c_str(), static_cast<unsigned long long>(seed),
               o.runs > 1 ? (" (run " + std::to_string(run + 1) + " of " + std::to_string(o.runs) + ")").c_str() : "");
 
   const bool all = o.monitor == "all";
@@ -83,38 +87,57 @@ std::optional<nndl::train_history> train_once(Net& net, const options& o, const 
   std::optional<nndl::eta_schedule> schedule;
   if (o.schedule) schedule = nndl::eta_schedule{.patience = o.schedule_patience};
   examples::optimizer_choice opt(o.optimizer, o.momentum);
-  nndl::train_options to{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                         .lambda = o.lambda, .seed = seed, .workers = o.common.workers, .stop = examples::stop_on_signals(),
+  nndl::train_options to{.epochs = o.common.epochs,
+                         .mini_batch = o.common.mini_batch,
+                         .eta = o.common.eta,
+                         .lambda = o.lambda,
+                         .seed = seed,
+                         .workers = o.common.workers,
+                         .stop = examples::stop_on_signals(),
                          .data_parallel = o.group};
   examples::run_checkpoint<Net, examples::optimizer_choice> ckpt{
-      o.common.checkpoint.empty() ? "" : o.common.checkpoint + "/ch3-" + (o.preset.empty() ? "run" : o.preset) + "-seed" +
-                                             std::to_string(seed) + ".ckpt.npz",
-      {{"program", "ch3_network2"}, {"architecture", nndl::architecture(net)}, {"seed", seed}, {"lambda", o.lambda},
-       {"mini_batch", o.common.mini_batch}, {"train_size", training.size()}, {"optimizer", o.optimizer},
-       {"momentum", o.momentum}, {"init", o.init}, {"load", o.common.load}, {"early_stop", o.early_stop},
+      o.common.checkpoint.empty() ? ""
+                                  : o.common.checkpoint + "/ch3-" + (o.preset.empty() ? "run" : o.preset) + "-seed" +
+                                        std::to_string(seed) + ".ckpt.npz",
+      {{"program", "ch3_network2"},
+       {"architecture", nndl::architecture(net)},
+       {"seed", seed},
+       {"lambda", o.lambda},
+       {"mini_batch", o.common.mini_batch},
+       {"train_size", training.size()},
+       {"optimizer", o.optimizer},
+       {"momentum", o.momentum},
+       {"init", o.init},
+       {"load", o.common.load},
+       {"early_stop", o.early_stop},
        {"schedule", o.schedule}},
       &opt};
   if (ckpt.resume(net, to)) {  // the patience counters go on where they were
     const auto* state = &ckpt.extra;
-    if (early) early->counter.best = state->value("early_best", -1.0), early->counter.since_best = state->value("early_since", 0);
+    if (early)
+      early->counter.best = state->value("early_best", -1.0),
+      early->counter.since_best = state->value("early_since", 0);
     if (schedule)
       schedule->counter.best = state->value("schedule_best", -1.0),
-      schedule->counter.since_best = state->value("schedule_since", 0), schedule->first_eta = state->value("first_eta", 0.0);
+      schedule->counter.since_best = state->value("schedule_since", 0),
+      schedule->first_eta = state->value("first_eta", 0.0);
   }
   struct counters_into_checkpoint {  // before the checkpoint callback saves them
     decltype(ckpt)* c;
     const std::optional<nndl::early_stopping>* early;
     const std::optional<nndl::eta_schedule>* schedule;
     bool on_epoch_end(const Net&, const nndl::epoch_record&) const {
-      if (*early) c->extra["early_best"] = (*early)->counter.best, c->extra["early_since"] = (*early)->counter.since_best;
+      if (*early)
+        c->extra["early_best"] = (*early)->counter.best, c->extra["early_since"] = (*early)->counter.since_best;
       if (*schedule)
-        c->extra["schedule_best"] = (*schedule)->counter.best, c->extra["schedule_since"] = (*schedule)->counter.since_best,
-        c->extra["first_eta"] = (*schedule)->first_eta;
+        c->extra["schedule_best"] = (*schedule)->counter.best,
+        c->extra["schedule_since"] = (*schedule)->counter.since_best, c->extra["first_eta"] = (*schedule)->first_eta;
       return false;
     }
   } counters{&ckpt, &early, &schedule};
   std::optional<nndl::csv_metrics> csv;
-  if (!o.common.metrics.empty()) csv.emplace(examples::numbered(o.common.metrics, run, o.runs)), csv->resume(to.first_epoch);
+  if (!o.common.metrics.empty())
+    csv.emplace(examples::numbered(o.common.metrics, run, o.runs)), csv->resume(to.first_epoch);
   const bool checkpoints = !o.common.checkpoint.empty();
   auto h = examples::saving_if_diverged(
       net, o.common.save_diverged ? o.common.save : "",
@@ -173,26 +196,32 @@ int run(const options& o) {
     std::printf(")\n");
   }
   if (!o.preset.empty() && best >= 0)
-    std::printf("Preset %s (%s): nndl %.2f%%%s, book %.2f%%\n", o.preset.c_str(), presets.at(o.preset).what,
-                100 * best, o.runs > 1 ? " (best of runs)" : "", presets.at(o.preset).book);
+    std::printf("Preset %s (%s): nndl %.2f%%%s, book %.2f%%\n", o.preset.c_str(), presets.at(o.preset).what, 100 * best,
+                o.runs > 1 ? " (best of runs)" : "", presets.at(o.preset).book);
   net = best_net;
   if (!o.common.save.empty()) {
     const auto& evaluation = o.evaluate == "validation" ? data.validation : data.test;
     const std::size_t final_correct = net.evaluate(evaluation);
     examples::save_as(net, o.common.save,
                       examples::provenance("ch3_network2", o.common.command,
-                                           {.epochs = o.common.epochs, .mini_batch = o.common.mini_batch,
-                                            .eta = o.common.eta, .lambda = o.lambda, .seed = o.common.seed},
+                                           {.epochs = o.common.epochs,
+                                            .mini_batch = o.common.mini_batch,
+                                            .eta = o.common.eta,
+                                            .lambda = o.lambda,
+                                            .seed = o.common.seed},
                                            training.name,
-                                           {{"preset", o.preset}, {"saved", "last epoch of the best run"},
-                                            {o.evaluate + "_correct", final_correct}, {o.evaluate + "_total", evaluation.size()}}));
+                                           {{"preset", o.preset},
+                                            {"saved", "last epoch of the best run"},
+                                            {o.evaluate + "_correct", final_correct},
+                                            {o.evaluate + "_total", evaluation.size()}}));
     std::printf("Saved the network after its last epoch (%s): %s\n",
                 examples::accuracy_line(o.evaluate, final_correct, evaluation.size()).c_str(), o.common.save.c_str());
   }
   if (!o.plot.empty()) {
     try {
-      nndl::plot_history(h, o.plot, {.title = o.preset.empty() ? "ch3_network2" : presets.at(o.preset).what,
-                                     .evaluation_name = o.evaluate});
+      nndl::plot_history(
+          h, o.plot,
+          {.title = o.preset.empty() ? "ch3_network2" : presets.at(o.preset).what, .evaluation_name = o.evaluate});
       std::cout << "Plot: " << o.plot << '\n';
     } catch (const nndl::plot_error& e) {
       std::cerr << e.what() << '\n';
@@ -206,12 +235,12 @@ int run(const options& o) {
 template <class Cost, std::size_t Hidden, bool Dropout>
 struct net_of {
   using out = std::conditional_t<std::is_same_v<Cost, nndl::log_likelihood_cost>, nndl::softmax, nndl::sigmoid>;
-  using type = std::conditional_t<
-      Dropout,
-      nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>, nndl::dropout<0.5>,
-                    nndl::dense<10, out>, Cost, nndl::l2_regularizer, nndl::default_weight_init>,
-      nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>, nndl::dense<10, out>, Cost,
-                    nndl::l2_regularizer, nndl::default_weight_init>>;
+  using type =
+      std::conditional_t<Dropout,
+                         nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>, nndl::dropout<0.5>,
+                                       nndl::dense<10, out>, Cost, nndl::l2_regularizer, nndl::default_weight_init>,
+                         nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>,
+                                       nndl::dense<10, out>, Cost, nndl::l2_regularizer, nndl::default_weight_init>>;
 };
 
 /// The network the flags ask for. L2 with lambda = 0 is no regularisation; L1 (nndl::l1_regularizer)
@@ -257,7 +286,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"test", "validation"}));
   app.add_option("--early-stop", o.early_stop, "Stop after N epochs without improvement (0: off)");
-  app.add_flag("--schedule", o.schedule, "Halve eta after --schedule-patience epochs without improvement; stop at eta/128");
+  app.add_flag("--schedule", o.schedule,
+               "Halve eta after --schedule-patience epochs without improvement; stop at eta/128");
   app.add_option("--schedule-patience", o.schedule_patience, "Patience of --schedule")->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "sgd (the book's, with --momentum) or adam (default eta 0.001)")
       ->capture_default_str()
@@ -267,8 +297,9 @@ int main(int argc, char** argv) {
   app.add_option("--hidden", o.hidden, "Hidden neurons: 30 or 100 (compile-time sizes)")->capture_default_str();
   app.add_option("--train-size", o.train_size, "Use the first N training images")->capture_default_str();
   app.add_option("--plot", o.plot, "Write the learning curves as a PNG (gnuplot); with --runs, of the best run");
-  app.add_option("--runs", o.runs, "Independent runs with seeds seed, seed+1, ...; reports each and the best "
-                                   "(--save and --plot take the best)")
+  app.add_option("--runs", o.runs,
+                 "Independent runs with seeds seed, seed+1, ...; reports each and the best "
+                 "(--save and --plot take the best)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   // A preset fills in the flags the user did not give.

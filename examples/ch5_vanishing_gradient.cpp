@@ -16,9 +16,9 @@
 namespace {
 
 template <std::size_t... Hidden>
-using deep_net = nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>...,
-                               nndl::dense<10, nndl::sigmoid>, nndl::cross_entropy_cost, nndl::l2_regularizer,
-                               nndl::default_weight_init>;
+using deep_net =
+    nndl::network<double, nndl::input<784>, nndl::dense<Hidden, nndl::sigmoid>..., nndl::dense<10, nndl::sigmoid>,
+                  nndl::cross_entropy_cost, nndl::l2_regularizer, nndl::default_weight_init>;
 using net1 = deep_net<30>;
 using net2 = deep_net<30, 30>;
 using net3 = deep_net<30, 30, 30>;
@@ -46,7 +46,8 @@ std::vector<double> hidden_speeds(Net& net, const nndl::dataset<double>& d, doub
 std::string join(const std::vector<double>& v, const char* fmt = "%.3g") {
   std::string s;
   char b[32];
-  for (std::size_t i = 0; i < v.size(); ++i) std::snprintf(b, sizeof b, fmt, v[i]), s += (i ? ", " : "") + std::string(b);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    std::snprintf(b, sizeof b, fmt, v[i]), s += (i ? ", " : "") + std::string(b);
   return s;
 }
 
@@ -77,12 +78,18 @@ std::vector<std::vector<double>> during_gd(const options& o, const nndl::dataset
       return false;
     }
   } rec{&o, &slice, &speeds};
-  nndl::sgd(net, slice, {.epochs = o.gd_epochs, .mini_batch = slice.size(), .eta = o.common.eta, .lambda = o.lambda,
-                         .seed = o.common.seed, .verbose = false},
+  nndl::sgd(net, slice,
+            {.epochs = o.gd_epochs,
+             .mini_batch = slice.size(),
+             .eta = o.common.eta,
+             .lambda = o.lambda,
+             .seed = o.common.seed,
+             .verbose = false},
             rec, examples::progress_bar(o.common));
   const auto& last = speeds.back();
   std::printf("  %zu hidden layers: epoch 0: %s; after %zu epochs: %s (first/last layer: %.0fx slower)\n",
-              Net::depth - 1, join(speeds.front()).c_str(), o.gd_epochs, join(last).c_str(), last.back() / last.front());
+              Net::depth - 1, join(speeds.front()).c_str(), o.gd_epochs, join(last).c_str(),
+              last.back() / last.front());
   return speeds;
 }
 
@@ -95,8 +102,12 @@ std::filesystem::path saved_as(const std::string& save, std::size_t hidden) {
 template <class Net>
 void accuracy(const options& o, const nndl::mnist_data<double>& data, double book) {
   Net net{o.common.seed};
-  const nndl::train_options to{.epochs = o.common.epochs, .mini_batch = o.common.mini_batch, .eta = o.common.eta,
-                               .lambda = o.lambda, .seed = o.common.seed, .verbose = false};
+  const nndl::train_options to{.epochs = o.common.epochs,
+                               .mini_batch = o.common.mini_batch,
+                               .eta = o.common.eta,
+                               .lambda = o.lambda,
+                               .seed = o.common.seed,
+                               .verbose = false};
   const auto h = nndl::sgd(net, data.training, to, nndl::evaluate_on(data.validation),
                            examples::progress_bar(o.common, "validation"));
   const auto best = h.best_evaluation();
@@ -104,17 +115,19 @@ void accuracy(const options& o, const nndl::mnist_data<double>& data, double boo
     const auto file = saved_as(o.common.save, Net::depth - 1);
     examples::save_as(net, file,
                       examples::provenance("ch5_vanishing_gradient", o.common.command, to, data.training.name,
-                                           {{"saved", "last epoch"}, {"validation_correct", *h.epochs.back().evaluation_correct},
+                                           {{"saved", "last epoch"},
+                                            {"validation_correct", *h.epochs.back().evaluation_correct},
                                             {"validation_total", data.validation.size()}}));
     std::printf("  saved: %s\n", file.c_str());
   }
-  std::printf("  %zu hidden layer%s: validation %.2f%% after epoch %zu (best %.2f%% at epoch %zu); book %.2f%%; %.1f s\n",
-              Net::depth - 1, Net::depth == 2 ? " " : "s", 100 * *h.epochs.back().evaluation_accuracy(),
-              h.epochs.back().epoch, 100 * *best->evaluation_accuracy(), best->epoch, book, h.total_seconds);
+  std::printf(
+      "  %zu hidden layer%s: validation %.2f%% after epoch %zu (best %.2f%% at epoch %zu); book %.2f%%; %.1f s\n",
+      Net::depth - 1, Net::depth == 2 ? " " : "s", 100 * *h.epochs.back().evaluation_accuracy(), h.epochs.back().epoch,
+      100 * *best->evaluation_accuracy(), best->epoch, book, h.total_seconds);
 }
 
 void plot(const options& o, const std::vector<std::vector<std::vector<double>>>& runs) {
-  namespace d = nndl::detail::plot;
+  namespace d = nndl::plot;
   const auto [csv, gp] = d::beside(o.plot);
   std::string text = "epoch";
   for (std::size_t n = 0; n < runs.size(); ++n)
@@ -135,8 +148,9 @@ void plot(const options& o, const std::vector<std::vector<std::vector<double>>>&
                   "font 'sans,10'\n} else {\n  set terminal png size 1500,480 noenhanced\n}\nset output out\n"
                   "set datafile separator comma\nset grid\nset logscale y\nset format y '%.0e'\nset xlabel "
                   "'epoch of full-batch gradient descent'\nset ylabel 'speed of learning ||dC/db|| (log)'\n"
-                  "set key top right\ndata = " + d::quote(std::filesystem::absolute(csv).string()) +
-                  "\nset multiplot layout 1," + std::to_string(runs.size()) +
+                  "set key top right\ndata = " +
+                  d::quote(std::filesystem::absolute(csv).string()) + "\nset multiplot layout 1," +
+                  std::to_string(runs.size()) +
                   " title 'Speed of learning per hidden layer: 1,000 images, eta 0.1, lambda 5'\n";
   std::size_t col = 2;
   for (std::size_t n = 0; n < runs.size(); ++n) {

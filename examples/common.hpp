@@ -10,8 +10,6 @@
 
 #include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 
-
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -21,27 +19,27 @@
 namespace examples {
 
 struct common_flags {
-  std::string data;        ///< empty: NNDL_DATA, the user's folder, then the repository's copy
+  std::string data;  ///< empty: NNDL_DATA, the user's folder, then the repository's copy
   std::size_t epochs = 30;
   std::size_t mini_batch = 10;
   double eta = 3.0;
   std::uint64_t seed = 1;
-  std::string metrics;     ///< CSV of per-epoch figures, empty for none
-  int blas_threads = 0;    ///< OpenBLAS threads; 0: as nndl chose at start-up (nndl/blas.hpp)
-  std::size_t workers = 1; ///< threads that share each mini-batch (train_options::workers)
-  bool quiet = false;      ///< no progress bar
+  std::string metrics;      ///< CSV of per-epoch figures, empty for none
+  int blas_threads = 0;     ///< OpenBLAS threads; 0: as nndl chose at start-up (nndl/blas.hpp)
+  std::size_t workers = 1;  ///< threads that share each mini-batch (train_options::workers)
+  bool quiet = false;       ///< no progress bar
   // Programs that train (add_model_flags):
   std::string save, load;  ///< model files (session.hpp: save_as, load_into)
   std::string checkpoint;  ///< folder for the checkpoints of a run that can stop and go on
   bool save_diverged = false;
-  std::string command;     ///< the command line, for the saved model's provenance
+  std::string command;  ///< the command line, for the saved model's provenance
 };
 
 inline void add_common_flags(CLI::App& app, common_flags& f) {
   const auto repository = nndl::repository_data_dir();
-  app.add_option("--data", f.data, "Folder with the four MNIST .gz files (default: $NNDL_DATA, then " +
-                                        nndl::default_data_dir() +
-                                        (repository ? ", then the repository's copy " + repository->string() : "") + ")");
+  app.add_option("--data", f.data,
+                 "Folder with the four MNIST .gz files (default: $NNDL_DATA, then " + nndl::default_data_dir() +
+                     (repository ? ", then the repository's copy " + repository->string() : "") + ")");
   app.add_option("--epochs", f.epochs, "Training epochs")->capture_default_str();
   app.add_option("--mini-batch", f.mini_batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--eta", f.eta, "Learning rate")->capture_default_str();
@@ -72,7 +70,9 @@ inline void add_save_flag(CLI::App& app, common_flags& f, int argc, char** argv,
 /// --save, --load, --checkpoint, --save-diverged: for the programs that train one network at a time.
 inline void add_model_flags(CLI::App& app, common_flags& f, int argc, char** argv) {
   add_save_flag(app, f, argc, argv);
-  app.add_option("--load", f.load, "Start from a saved network (.npz, .onnx or .json; its layers must be this network's) instead of new weights");
+  app.add_option(
+      "--load", f.load,
+      "Start from a saved network (.npz, .onnx or .json; its layers must be this network's) instead of new weights");
   app.add_option("--checkpoint", f.checkpoint,
                  "Folder for a checkpoint after every epoch (and on Ctrl-C); a run that finds its own there continues "
                  "from it");
@@ -101,7 +101,7 @@ nndl::mnist_data<T> load_data(const common_flags& f) {
 inline nndl::progress_callback progress_bar(const common_flags& f, const std::string& evaluation_name = "test") {
   nndl::progress_options o;
   o.quiet = f.quiet;
-  o.plain_every = 0;  // off a terminal: a line per epoch
+  o.plain_every = 0;                                                                 // off a terminal: a line per epoch
   return nndl::progress_callback{.options = o, .evaluation_name = evaluation_name};  // not movable: built in place
 }
 

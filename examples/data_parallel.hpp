@@ -53,7 +53,8 @@ class data_parallel {
 #ifdef NNDL_WITH_MPI
     if (!mpi::active()) {
       if (!mpi::started_by_mpirun()) {
-        std::fprintf(stderr, "%s: --data-parallel needs several processes: start it as mpirun -np K %s --data-parallel ...\n",
+        std::fprintf(stderr,
+                     "%s: --data-parallel needs several processes: start it as mpirun -np K %s --data-parallel ...\n",
                      program, program);
         return bad_input;
       }
@@ -97,8 +98,8 @@ class data_parallel {
 #ifdef NNDL_WITH_MPI
     if (group_ && status != done && status != interrupted && group_->size() > 1) {
       std::fflush(stdout);
-      std::fprintf(stderr, "data-parallel process %zu ends with status %d; stopping all %zu processes\n", group_->rank(),
-                   status, group_->size());
+      std::fprintf(stderr, "data-parallel process %zu ends with status %d; stopping all %zu processes\n",
+                   group_->rank(), status, group_->size());
       MPI_Abort(MPI_COMM_WORLD, status);
     }
 #endif

@@ -33,9 +33,8 @@ int rank = 0;  // MPI rank (0 without MPI): only rank 0 prints and writes
 
 using net30 = nndl::network<double, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
                             nndl::cross_entropy_cost, nndl::l2_regularizer, nndl::default_weight_init>;
-using net100 = nndl::network<double, nndl::input<784>, nndl::dense<100, nndl::sigmoid>,
-                             nndl::dense<10, nndl::sigmoid>, nndl::cross_entropy_cost, nndl::l2_regularizer,
-                             nndl::default_weight_init>;
+using net100 = nndl::network<double, nndl::input<784>, nndl::dense<100, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
+                             nndl::cross_entropy_cost, nndl::l2_regularizer, nndl::default_weight_init>;
 
 struct setting {
   double eta, lambda, momentum;
@@ -45,12 +44,18 @@ struct setting {
 setting setting_of(const options& o, const nndl::tune::space& s, const nndl::tune::point& x) {
   setting st{o.common.eta, o.lambda, o.momentum, o.common.mini_batch, o.common.epochs, o.hidden};
   for (const auto& [name, v] : s.named(x)) {
-    if (name == "eta") st.eta = v;
-    else if (name == "lambda") st.lambda = v;
-    else if (name == "momentum") st.momentum = v;
-    else if (name == "mini_batch") st.mini_batch = std::size_t(std::max(1.0, std::round(v)));
-    else if (name == "epochs") st.epochs = std::size_t(std::max(1.0, std::round(v)));
-    else if (name == "hidden") st.hidden = std::size_t(std::round(v));
+    if (name == "eta")
+      st.eta = v;
+    else if (name == "lambda")
+      st.lambda = v;
+    else if (name == "momentum")
+      st.momentum = v;
+    else if (name == "mini_batch")
+      st.mini_batch = std::size_t(std::max(1.0, std::round(v)));
+    else if (name == "epochs")
+      st.epochs = std::size_t(std::max(1.0, std::round(v)));
+    else if (name == "hidden")
+      st.hidden = std::size_t(std::round(v));
   }
   return st;
 }
@@ -73,8 +78,13 @@ std::pair<nndl::tune::outcome, double> train(const setting& st, const nndl::mnis
   nndl::tune::outcome out;
   try {
     const auto h = nndl::sgd(net, data.training,
-                             {.epochs = st.epochs, .mini_batch = st.mini_batch, .eta = st.eta, .lambda = st.lambda,
-                              .momentum = st.momentum, .seed = seed, .verbose = false},
+                             {.epochs = st.epochs,
+                              .mini_batch = st.mini_batch,
+                              .eta = st.eta,
+                              .lambda = st.lambda,
+                              .momentum = st.momentum,
+                              .seed = seed,
+                              .verbose = false},
                              nndl::evaluate_on(data.validation), early, stop_after{stop_at});
     const auto best = h.best_evaluation();
     out.score = best ? *best->evaluation_accuracy() : 0;
@@ -86,14 +96,16 @@ std::pair<nndl::tune::outcome, double> train(const setting& st, const nndl::mnis
   }
   const double t = test ? double(net.evaluate(data.test)) / double(data.test.size()) : 0;
   if (!save_to.empty())
-    examples::save_as(net, save_to,
-                      examples::provenance("hyperparameter_search", command,
-                                           {.epochs = out.epochs, .mini_batch = st.mini_batch, .eta = st.eta,
-                                            .lambda = st.lambda, .seed = seed},
-                                           data.training.name,
-                                           {{"saved", "the chosen trial, trained again to its best epoch"},
-                                            {"momentum", st.momentum}, {"validation_accuracy", out.score},
-                                            {"test_accuracy", t}}));
+    examples::save_as(
+        net, save_to,
+        examples::provenance(
+            "hyperparameter_search", command,
+            {.epochs = out.epochs, .mini_batch = st.mini_batch, .eta = st.eta, .lambda = st.lambda, .seed = seed},
+            data.training.name,
+            {{"saved", "the chosen trial, trained again to its best epoch"},
+             {"momentum", st.momentum},
+             {"validation_accuracy", out.score},
+             {"test_accuracy", t}}));
   return {out, t};
 }
 
@@ -111,14 +123,16 @@ std::uint64_t trial_seed(const options& o, std::size_t id) { return o.common.see
 
 /// Everything besides the strategy and the space that decides a trial's score: the journal records
 /// it, and a resume with anything else (other --epochs, another data folder) is refused by name.
-nndl::tune::journal_settings journal_settings(const options& o, const std::string& strategy, const nndl::tune::space& s) {
+nndl::tune::journal_settings journal_settings(const options& o, const std::string& strategy,
+                                              const nndl::tune::space& s) {
   auto num = [](double v) {
     char b[40];
     std::snprintf(b, sizeof b, "%.17g", v);
     return std::string(b);
   };
   nndl::tune::journal_settings c{{"network", "[784, hidden, 10] sigmoid, cross-entropy, L2"}};
-  const auto dir = nndl::find_data_dir(o.common.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.common.data));
+  const auto dir =
+      nndl::find_data_dir(o.common.data.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.common.data));
   c.emplace_back("data", std::filesystem::absolute(dir).lexically_normal().string());
   // A searched parameter takes its value from the space; the others are fixed by their flags.
   if (!s.has("epochs")) c.emplace_back("epochs", std::to_string(o.common.epochs));
@@ -160,8 +174,8 @@ std::vector<nndl::tune::trial> search(const options& o, const std::string& strat
     trials.clear_line();
     std::printf("  trial %3zu", t.id);
     for (const auto& p : s.parameters()) std::printf("  %s=%-9.4g", p.name.c_str(), t.x[s.index(p.name)]);
-    std::printf("  validation %.2f%%  (%zu epochs, %s, %.1f s, worker %d)\n", 100 * t.score, t.epochs,
-                t.note.c_str(), t.seconds, t.worker);
+    std::printf("  validation %.2f%%  (%zu epochs, %s, %.1f s, worker %d)\n", 100 * t.score, t.epochs, t.note.c_str(),
+                t.seconds, t.worker);
     std::fflush(stdout);
     char status[64];
     std::snprintf(status, sizeof status, "best validation %.2f%%", 100 * best);
@@ -221,8 +235,9 @@ int main(int argc, char** argv) {
     if (rank == 0)
       std::printf("Network [784, %zu, 10], cross-entropy, L2; %zu epochs per trial; space %s; seed %llu\n", o.hidden,
                   o.common.epochs, s.spec().c_str(), static_cast<unsigned long long>(o.common.seed));
-    const std::vector<std::string> strategies =
-        o.strategy == "all" ? std::vector<std::string>{"grid", "random", "bayes"} : std::vector<std::string>{o.strategy};
+    const std::vector<std::string> strategies = o.strategy == "all"
+                                                    ? std::vector<std::string>{"grid", "random", "bayes"}
+                                                    : std::vector<std::string>{o.strategy};
     std::vector<std::pair<std::string, std::vector<tune::trial>>> runs;
     for (const auto& name : strategies) runs.emplace_back(name, search(o, name, s, data));
     if (rank == 0) {
@@ -249,8 +264,8 @@ int main(int argc, char** argv) {
         // The note holds "best epoch k" (not under MPI, which does not carry notes: then the full run).
         const bool known = chosen->note.rfind("best epoch ", 0) == 0;
         const std::size_t best_epoch = known ? std::stoul(chosen->note.substr(11)) : st.epochs - 1;
-        const auto [r, test] = train_any(st, data, trial_seed(o, chosen->id), o.patience, known ? best_epoch + 1 : 0, true,
-                                         o.common.save, o.common.command);
+        const auto [r, test] = train_any(st, data, trial_seed(o, chosen->id), o.patience, known ? best_epoch + 1 : 0,
+                                         true, o.common.save, o.common.command);
         std::printf("\nChosen: eta %g, lambda %g, mini-batch %zu, momentum %g, hidden %zu (trial %zu): validation "
                     "%.2f%% at epoch %zu",
                     st.eta, st.lambda, st.mini_batch, st.momentum, st.hidden, chosen->id, 100 * r.score, best_epoch);
@@ -262,7 +277,8 @@ int main(int argc, char** argv) {
         for (const auto& p : tune::plot_search(s, runs, o.plot)) std::printf("Plot: %s\n", p.c_str());
       }
     }
-  } catch (const std::exception& e) {  // bad space or data, a journal of another search, a --save that cannot be written
+  } catch (
+      const std::exception& e) {  // bad space or data, a journal of another search, a --save that cannot be written
     std::cerr << "hyperparameter_search: " << e.what() << '\n';
     status = examples::bad_input;
   }

@@ -16,8 +16,8 @@
 #include "data_parallel.hpp"
 #include "session.hpp"
 
-#include <nndl/io/json.hpp>
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/train/progress.hpp>
 
 namespace {
@@ -26,7 +26,7 @@ struct options {
   examples::common_flags common;
   std::string hidden_act = "relu", optimizer = "sgd";
   double lambda = 0.5, momentum = 0.9;
-  bool data_parallel = false;            // --data-parallel (data_parallel.hpp)
+  bool data_parallel = false;  // --data-parallel (data_parallel.hpp)
   nndl::process_group* group = nullptr;
 };
 
@@ -47,17 +47,31 @@ int run(const options& o) {
     return examples::done;
   }
   examples::optimizer_choice opt(o.optimizer, o.momentum);
-  std::printf("%s: %zu epochs, mini-batch %zu, eta %g, %s lambda %g, seed %llu\n", o.optimizer == "adam" ? "Adam" : "SGD",
-              c.epochs, c.mini_batch, c.eta, o.optimizer == "adam" ? "" : ("momentum " + std::to_string(o.momentum) + ",").c_str(),
-              o.lambda, static_cast<unsigned long long>(c.seed));
+  std::printf("%s: %zu epochs, mini-batch %zu, eta %g, %s lambda %g, seed %llu\n",
+              o.optimizer == "adam" ? "Adam" : "SGD", c.epochs, c.mini_batch, c.eta,
+              o.optimizer == "adam" ? "" : ("momentum " + std::to_string(o.momentum) + ",").c_str(), o.lambda,
+              static_cast<unsigned long long>(c.seed));
   std::fflush(stdout);
-  nndl::train_options to{.epochs = c.epochs, .mini_batch = c.mini_batch, .eta = c.eta, .lambda = o.lambda,
-                         .seed = c.seed, .workers = c.workers, .stop = examples::stop_on_signals(),
+  nndl::train_options to{.epochs = c.epochs,
+                         .mini_batch = c.mini_batch,
+                         .eta = c.eta,
+                         .lambda = o.lambda,
+                         .seed = c.seed,
+                         .workers = c.workers,
+                         .stop = examples::stop_on_signals(),
                          .data_parallel = o.group};
   examples::run_checkpoint<Net, examples::optimizer_choice> ckpt{
-      c.checkpoint.empty() ? "" : c.checkpoint + "/mlp-" + o.hidden_act + "-" + o.optimizer + "-seed" + std::to_string(c.seed) + ".ckpt.npz",
-      {{"program", "mlp_784_256_64_10"}, {"hidden_act", o.hidden_act}, {"seed", c.seed}, {"optimizer", o.optimizer},
-       {"momentum", o.momentum}, {"lambda", o.lambda}, {"mini_batch", c.mini_batch}, {"load", c.load}},
+      c.checkpoint.empty()
+          ? ""
+          : c.checkpoint + "/mlp-" + o.hidden_act + "-" + o.optimizer + "-seed" + std::to_string(c.seed) + ".ckpt.npz",
+      {{"program", "mlp_784_256_64_10"},
+       {"hidden_act", o.hidden_act},
+       {"seed", c.seed},
+       {"optimizer", o.optimizer},
+       {"momentum", o.momentum},
+       {"lambda", o.lambda},
+       {"mini_batch", c.mini_batch},
+       {"load", c.load}},
       &opt};
   ckpt.resume(net, to);
   std::optional<nndl::csv_metrics> csv;

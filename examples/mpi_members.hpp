@@ -126,8 +126,8 @@ void gather_member([[maybe_unused]] std::size_t i, [[maybe_unused]] Net& net,
              MPI_STATUS_IGNORE);
     std::size_t at = 0;
     net.for_each_parameter([&](const auto&, const auto& p) {
-      std::copy(flat.begin() + static_cast<std::ptrdiff_t>(at), flat.begin() + static_cast<std::ptrdiff_t>(at + p.size()),
-                p.value);
+      std::copy(flat.begin() + static_cast<std::ptrdiff_t>(at),
+                flat.begin() + static_cast<std::ptrdiff_t>(at + p.size()), p.value);
       at += p.size();
     });
   }

@@ -13,9 +13,9 @@
 #include <nndl/errors.hpp>
 #include <nndl/io/checkpoint.hpp>
 #include <nndl/io/formats.hpp>
-#include <nndl/io/json.hpp>
+#include <nndl/io/mlp_npz.hpp>
 #include <nndl/io/model_file.hpp>
-#include <nndl/io/npz.hpp>
+#include <nndl/io/network2_json.hpp>
 
 #include <unistd.h>
 
@@ -116,8 +116,8 @@ inline std::string accuracy_line(const std::string& split, std::size_t correct, 
 /// the run and the data, then `more` (the accuracies, which epoch's weights it holds, ...).
 inline nlohmann::json provenance(const std::string& program, const std::string& command, const nndl::train_options& o,
                                  const std::string& data, const nlohmann::json& more = nlohmann::json::object()) {
-  nlohmann::json p = {{"program", program}, {"command", command},       {"epochs", o.epochs}, {"mini_batch", o.mini_batch},
-                      {"eta", o.eta},       {"lambda", o.lambda},       {"seed", o.seed},     {"data", data},
+  nlohmann::json p = {{"program", program}, {"command", command}, {"epochs", o.epochs}, {"mini_batch", o.mini_batch},
+                      {"eta", o.eta},       {"lambda", o.lambda}, {"seed", o.seed},     {"data", data},
                       {"library", "nndl"}};
   for (const auto& [k, v] : more.items()) p[k] = v;
   return p;
@@ -132,7 +132,7 @@ struct run_checkpoint {
   nlohmann::json identity;
   Opt* opt;
   nlohmann::json extra = nlohmann::json::object();  ///< the program's own state, saved with each checkpoint
-  std::vector<nndl::epoch_record> history{};          ///< the epochs of the run so far
+  std::vector<nndl::epoch_record> history{};        ///< the epochs of the run so far
 
   /// Restores an earlier run's network, optimizer and epochs from the checkpoint, if there is one;
   /// `o` then continues where it stopped. Returns the checkpoint's state (the program's own part in
@@ -143,8 +143,9 @@ struct run_checkpoint {
     for (const auto& [key, value] : identity.items())
       if (state.value(key, nlohmann::json()) != value)
         throw nndl::model_error(file, "a checkpoint of another run (" + key + " is " +
-                                          nndl::detail::brief(state.value(key, nlohmann::json())) + ", this run's " +
-                                          nndl::detail::brief(value) + "); move it away or use another --checkpoint folder");
+                                          nndl::json_brief(state.value(key, nlohmann::json())) + ", this run's " +
+                                          nndl::json_brief(value) +
+                                          "); move it away or use another --checkpoint folder");
     try {
       o.first_epoch = state.at("epochs_done").get<std::size_t>();
       o.first_batch = state.value("batches_done", std::size_t{0});
@@ -152,7 +153,8 @@ struct run_checkpoint {
       for (const auto& e : state.value("history", nlohmann::json::array())) {
         nndl::epoch_record r;
         r.epoch = e.at(0).get<std::size_t>(), r.eta = e.at(1).get<double>(), r.train_seconds = e.at(2).get<double>();
-        if (!e.at(3).is_null()) r.evaluation_correct = e.at(3).get<std::size_t>(), r.evaluation_total = e.at(4).get<std::size_t>();
+        if (!e.at(3).is_null())
+          r.evaluation_correct = e.at(3).get<std::size_t>(), r.evaluation_total = e.at(4).get<std::size_t>();
         history.push_back(r);
       }
       extra = state.value("program_state", nlohmann::json::object());
@@ -173,7 +175,8 @@ struct run_checkpoint {
     state["program_state"] = extra;
     nlohmann::json epochs = nlohmann::json::array();
     for (const auto& r : history)
-      epochs.push_back({r.epoch, r.eta, r.train_seconds, r.evaluation_correct ? nlohmann::json(*r.evaluation_correct) : nlohmann::json(),
+      epochs.push_back({r.epoch, r.eta, r.train_seconds,
+                        r.evaluation_correct ? nlohmann::json(*r.evaluation_correct) : nlohmann::json(),
                         r.evaluation_total ? nlohmann::json(*r.evaluation_total) : nlohmann::json()});
     state["history"] = std::move(epochs);
     if (const auto dir = file.parent_path(); !dir.empty()) std::filesystem::create_directories(dir);

@@ -41,7 +41,7 @@ struct sparse_rows {
   }
 };
 
-namespace detail {
+namespace libsvm_glue {  // what libsvm calls back, and its model's deleter
 // libsvm prints a line per binary problem; show "k/45" progress instead of its dots (or nothing).
 inline clock_type::time_point train_start;
 inline int problems_done = 0;
@@ -55,7 +55,7 @@ inline void progress(const char* s) {
 struct model_deleter {
   void operator()(svm_model* m) const { svm_free_and_destroy_model(&m); }
 };
-}  // namespace detail
+}  // namespace libsvm_glue
 
 struct outcome {
   std::size_t correct = 0, total = 0, support_vectors = 0;
@@ -91,13 +91,13 @@ inline outcome train_and_score(const nndl::dataset<double>& train, const nndl::d
     std::printf("SVM: training on %zu images (RBF, C=1, gamma=1/%zu, tol=1e-3, cache %.0f MB)\n", train_size,
                 train.features(), cache_mb);
   std::fflush(stdout);
-  detail::verbose = verbose;
-  detail::problems_done = 0;
-  svm_set_print_string_function(detail::progress);
-  detail::train_start = clock_type::now();
-  std::unique_ptr<svm_model, detail::model_deleter> model(svm_train(&prob, &param));
+  libsvm_glue::verbose = verbose;
+  libsvm_glue::problems_done = 0;
+  svm_set_print_string_function(libsvm_glue::progress);
+  libsvm_glue::train_start = clock_type::now();
+  std::unique_ptr<svm_model, libsvm_glue::model_deleter> model(svm_train(&prob, &param));
   outcome r;
-  r.train_seconds = seconds_since(detail::train_start);
+  r.train_seconds = seconds_since(libsvm_glue::train_start);
   r.support_vectors = static_cast<std::size_t>(svm_get_nr_sv(model.get()));
   const int nr_class = svm_get_nr_class(model.get());
   std::vector<int> label(static_cast<std::size_t>(nr_class));

@@ -16,7 +16,8 @@ namespace nndl_fuzz {
 /// The file the inputs of this process go to: one per harness and process, removed at exit.
 inline const std::filesystem::path& input_path(const char* name) {
   static const std::filesystem::path path = [&] {
-    const std::filesystem::path dir = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+    const std::filesystem::path dir =
+        std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
     auto p = dir / ("nndl-fuzz-" + std::string(name) + "-" + std::to_string(::getpid()));
     static std::string remove_at_exit;
     remove_at_exit = p.string();

@@ -1,8 +1,8 @@
-// JSON model files (nndl/io/json.hpp, network2.py's format): load_json into two small networks,
+// JSON model files (nndl/io/network2_json.hpp, network2.py's format): load_json into two small networks,
 // one all-sigmoid (what a network2.py file without the "nndl" key must be) and one relu/softmax.
 // Small networks, so that mutations of a valid file still load often. Anything but an
 // nndl::model_error is a finding.
-#include <nndl/io/json.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include "fuzz_file.hpp"

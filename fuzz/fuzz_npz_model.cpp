@@ -1,7 +1,7 @@
-// .npz model files (nndl/io/npz.hpp over io/npz_file.hpp): read_npz_info, then load_npz into a
+// .npz model files (nndl/io/mlp_npz.hpp over io/npz_container.hpp): read_npz_info, then load_npz into a
 // small network. libzip refuses most mutated archives early; fuzz_npy_header feeds the .npy parser
 // directly. Anything but an nndl::model_error is a finding.
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
 #include <nndl/network.hpp>
 
 #include "fuzz_file.hpp"

@@ -4,8 +4,8 @@
 #include <nndl/data/idx.hpp>
 #include <nndl/data/image.hpp>
 #include <nndl/io/checkpoint.hpp>
-#include <nndl/io/json.hpp>
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include <stb/stb_image_write.h>
@@ -47,7 +47,8 @@ std::vector<unsigned char> digit(std::size_t w, std::size_t h, bool light_backgr
 
 int main(int argc, char** argv) {
   const fs::path root = argc > 1 ? argv[1] : "fuzz/corpus";
-  for (const char* h : {"fuzz_idx", "fuzz_image", "fuzz_json_model", "fuzz_npz_model", "fuzz_npy_header", "fuzz_checkpoint"})
+  for (const char* h :
+       {"fuzz_idx", "fuzz_image", "fuzz_json_model", "fuzz_npz_model", "fuzz_npy_header", "fuzz_checkpoint"})
     fs::create_directories(root / h);
 
   // IDX: labels (1-D), images (3-D) plain and gzip, 2-D features, and broken headers.
@@ -97,7 +98,8 @@ int main(int argc, char** argv) {
  "biases": [[[0.5], [-0.5], [1.0]], [0.0, -2.0]], "cost": "CrossEntropyCost"})");
     write(d / "nan.json", R"({"sizes": [4, 3, 2], "weights": [[[NaN]]], "biases": [], "cost": "CrossEntropyCost"})");
     write(d / "deep.json", "{\"sizes\": " + std::string(70, '[') + std::string(70, ']') + "}");
-    write(d / "ragged.json", R"({"sizes": [4, 3, 2], "weights": [[[1, 2]], []], "biases": [[1], [2]], "cost": "CrossEntropyCost"})");
+    write(d / "ragged.json",
+          R"({"sizes": [4, 3, 2], "weights": [[[1, 2]], []], "biases": [[1], [2]], "cost": "CrossEntropyCost"})");
     cut(d / "sigmoid.json", d / "truncated.json", 100);
   }
   // .npz models and the .npy arrays inside them.

@@ -14,6 +14,7 @@ packages=(
   libonnx-dev libprotobuf-dev python3-onnx                                  # ONNX files (nndl::onnx), its checker (tests)
   python3-torch                                                             # PyTorch, the oracle of the ONNX tests
   chromium chromium-driver python3-selenium                                 # nndl-serve's page in a real browser (tests)
+  doxygen                                                                   # the API reference (target docs; CI fails on a warning)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite, in stages (default: release asan fuzz, what CI runs):
-#   release  builds everything with the release preset and runs the whole CTest suite (one BLAS thread)
+#   release  builds everything with the release preset, the API reference (target docs: fails on any
+#            Doxygen warning, such as a public name without a comment), and runs the whole CTest suite
+#            (one BLAS thread)
 #   asan     the fast unit tests (CTest label "fast") built and run under ASan + UBSan (preset asan)
 #   tsan     the fast and the threaded unit tests under ThreadSanitizer (preset tsan)
 #   fuzz     each libFuzzer harness for NNDL_FUZZ_SECONDS (default 20) on its seed corpus (preset fuzz)
@@ -25,6 +27,7 @@ for stage in "${stages[@]}"; do
   case "$stage" in
     release)
       scripts/build.sh
+      cmake --build --preset release --target docs   # the API reference: zero Doxygen warnings
       ctest --preset release ;;
     asan)
       cmake --preset asan

@@ -20,10 +20,18 @@ void* operator new(std::size_t n) {
 // Every other (unaligned) form goes through the one above or straight to free().
 void* operator new[](std::size_t n) { return ::operator new(n); }
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try { return ::operator new(n); } catch (...) { return nullptr; }
+  try {
+    return ::operator new(n);
+  } catch (...) {
+    return nullptr;
+  }
 }
 void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try { return ::operator new(n); } catch (...) { return nullptr; }
+  try {
+    return ::operator new(n);
+  } catch (...) {
+    return nullptr;
+  }
 }
 // GCC pairs the inlined free() with the builtin new and warns; this new is malloc, so it is fine.
 #pragma GCC diagnostic push

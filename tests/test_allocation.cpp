@@ -25,11 +25,26 @@ void* __real_calloc(std::size_t, std::size_t);
 void* __real_realloc(void*, std::size_t);
 int __real_posix_memalign(void**, std::size_t, std::size_t);
 void* __real_aligned_alloc(std::size_t, std::size_t);
-void* __wrap_malloc(std::size_t n) { note(); return __real_malloc(n); }
-void* __wrap_calloc(std::size_t a, std::size_t b) { note(); return __real_calloc(a, b); }
-void* __wrap_realloc(void* p, std::size_t n) { note(); return __real_realloc(p, n); }
-int __wrap_posix_memalign(void** p, std::size_t a, std::size_t n) { note(); return __real_posix_memalign(p, a, n); }
-void* __wrap_aligned_alloc(std::size_t a, std::size_t n) { note(); return __real_aligned_alloc(a, n); }
+void* __wrap_malloc(std::size_t n) {
+  note();
+  return __real_malloc(n);
+}
+void* __wrap_calloc(std::size_t a, std::size_t b) {
+  note();
+  return __real_calloc(a, b);
+}
+void* __wrap_realloc(void* p, std::size_t n) {
+  note();
+  return __real_realloc(p, n);
+}
+int __wrap_posix_memalign(void** p, std::size_t a, std::size_t n) {
+  note();
+  return __real_posix_memalign(p, a, n);
+}
+void* __wrap_aligned_alloc(std::size_t a, std::size_t n) {
+  note();
+  return __real_aligned_alloc(a, n);
+}
 }
 
 void* operator new(std::size_t n) {
@@ -110,14 +125,14 @@ TEST_CASE("a training step allocates nothing", "[allocation]") {
     CHECK(allocations_in_steps<ch3>(batch) == 0);
     CHECK(allocations_in_steps<l1>(batch) == 0);
     const nndl::sgd_optimizer momentum({.momentum = 0.9});
-    CHECK(allocations_in_steps<ch1>(batch, momentum) == 0);  // momentum SGD
+    CHECK(allocations_in_steps<ch1>(batch, momentum) == 0);      // momentum SGD
     CHECK(allocations_in_steps<dropped>(batch, momentum) == 0);  // dropout, momentum
     CHECK(allocations_in_steps<ch3>(batch, nndl::adam{}) == 0);  // Adam
     CHECK(allocations_in_steps<convnet>(batch, nndl::adam{}) == 0);
-    CHECK(allocations_in_steps<convnet>(batch) == 0);        // convolution, pooling
+    CHECK(allocations_in_steps<convnet>(batch) == 0);  // convolution, pooling
     const nndl::sgd_optimizer plain;
     CHECK(allocations_in_steps<convnet>(batch, plain, 2) == 0);  // the same split between two threads
-    CHECK(allocations_in_steps<ch3>(batch, plain, 2) == 0);  // dense<100> on 784 inputs: split by neurons
-    CHECK(allocations_in_steps<wide>(batch, plain, 2) == 0);  // sliced products as well
+    CHECK(allocations_in_steps<ch3>(batch, plain, 2) == 0);      // dense<100> on 784 inputs: split by neurons
+    CHECK(allocations_in_steps<wide>(batch, plain, 2) == 0);     // sliced products as well
   }
 }

@@ -12,7 +12,8 @@
 TEST_CASE("a generic kernel family is replaced by the CPU's best, and the products stay right", "[blas]") {
   const std::string best = nndl::best_blas_core();
   if (best.empty()) {
-    WARN("this CPU has neither AVX2 nor AVX-512: there is no better kernel family to choose, so the switch was NOT tested");
+    WARN(
+        "this CPU has neither AVX2 nor AVX-512: there is no better kernel family to choose, so the switch was NOT tested");
     return;
   }
   // Load OpenBLAS's Prescott (SSE3) kernels as a VM that reports a generic CPU would, then let nndl

@@ -27,7 +27,8 @@ dataset<float> data() {
   return d;
 }
 train_options options(std::size_t epochs, std::size_t first = 0) {
-  return {.epochs = epochs, .mini_batch = 10, .eta = 0.1, .lambda = 0.5, .seed = 7, .verbose = false, .first_epoch = first};
+  return {
+      .epochs = epochs, .mini_batch = 10, .eta = 0.1, .lambda = 0.5, .seed = 7, .verbose = false, .first_epoch = first};
 }
 sgd_optimizer momentum() { return sgd_optimizer({.momentum = 0.5}); }
 }  // namespace
@@ -201,7 +202,8 @@ TEST_CASE("a checkpoint's state must be a JSON object of bounded depth", "[check
     return "loaded";
   };
   // An array would reach the caller, whose state["epochs_done"] then throws nlohmann's own error.
-  CHECK_THAT(error_of("[1, 2]"), Catch::Contains(bad.string()) && Catch::Contains("its state must be a JSON object, found an array"));
+  CHECK_THAT(error_of("[1, 2]"),
+             Catch::Contains(bad.string()) && Catch::Contains("its state must be a JSON object, found an array"));
   CHECK_THAT(error_of("7"), Catch::Contains("its state must be a JSON object, found a number"));
   CHECK_THAT(error_of("{\"a\": " + std::string(100000, '[') + std::string(100000, ']') + "}"),
              Catch::Contains(bad.string()) && Catch::Contains("its state: nested more than 64 levels deep"));

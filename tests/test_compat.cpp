@@ -7,8 +7,8 @@
 #include "support.hpp"
 
 #include <nndl/io/checkpoint.hpp>
-#include <nndl/io/json.hpp>
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include <fstream>
@@ -88,9 +88,9 @@ TEST_CASE("checkpoints of the earlier nndl load into the optimizer that wrote th
     CHECK(close(parameters(loaded), parameters(now)));
     CHECK_FALSE(close(parameters(loaded), parameters(ckpt_net{5})));  // it holds trained weights
     adam other;
-    CHECK_THROWS_WITH(load_checkpoint(loaded, other, compat / "old-sgd.ckpt.npz"),
-                      Catch::Contains("old-sgd.ckpt.npz") && Catch::Contains("sgd optimizer") &&
-                          Catch::Contains("adam"));
+    CHECK_THROWS_WITH(
+        load_checkpoint(loaded, other, compat / "old-sgd.ckpt.npz"),
+        Catch::Contains("old-sgd.ckpt.npz") && Catch::Contains("sgd optimizer") && Catch::Contains("adam"));
   }
   SECTION("momentum: weights and velocities, and a plain run refuses them") {
     ckpt_net now{5}, loaded{1}, refused{1};
@@ -99,8 +99,10 @@ TEST_CASE("checkpoints of the earlier nndl load into the optimizer that wrote th
     load_checkpoint(loaded, restored, compat / "old-momentum.ckpt.npz");
     CHECK(close(parameters(loaded), parameters(now)));
     std::vector<std::vector<double>> v_now, v_restored;
-    momentum.for_each_state<float>([&](std::size_t, std::string_view, std::span<float> v) { v_now.emplace_back(v.begin(), v.end()); });
-    restored.for_each_state<float>([&](std::size_t, std::string_view, std::span<float> v) { v_restored.emplace_back(v.begin(), v.end()); });
+    momentum.for_each_state<float>(
+        [&](std::size_t, std::string_view, std::span<float> v) { v_now.emplace_back(v.begin(), v.end()); });
+    restored.for_each_state<float>(
+        [&](std::size_t, std::string_view, std::span<float> v) { v_restored.emplace_back(v.begin(), v.end()); });
     REQUIRE(v_now.size() == 6);  // conv w, b; dense w, b; dense w, b
     CHECK(close(v_restored, v_now));
     CHECK(std::any_of(v_restored[0].begin(), v_restored[0].end(), [](double v) { return v != 0; }));

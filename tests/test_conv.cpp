@@ -86,7 +86,8 @@ TEMPLATE_TEST_CASE("conv and pool layers match the numerical gradient", "[conv][
 }
 
 TEST_CASE("a convolutional network in float matches the numerical gradient", "[conv][gradient]") {
-  using net_t = network<float, input<1, 8, 8>, conv<4, 3, nndl::tanh>, max_pool<2>, dense<3, softmax>, log_likelihood_cost>;
+  using net_t =
+      network<float, input<1, 8, 8>, conv<4, 3, nndl::tanh>, max_pool<2>, dense<3, softmax>, log_likelihood_cost>;
   net_t net{2};
   const auto x = random_inputs<net_t>(3, 2);
   const std::vector<std::uint8_t> labels{0, 1, 2};
@@ -148,8 +149,8 @@ TEST_CASE("split between threads, a convolutional network's gradient is the one-
 }
 
 TEST_CASE("training on two threads is reproducible and follows the one-thread run", "[conv][parallel]") {
-  using net_t = network<float, input<1, 12, 12>, conv<4, 3, relu>, max_pool<2>, dense<10, softmax>,
-                        log_likelihood_cost, l2_regularizer>;
+  using net_t = network<float, input<1, 12, 12>, conv<4, 3, relu>, max_pool<2>, dense<10, softmax>, log_likelihood_cost,
+                        l2_regularizer>;
   nndl::dataset<float> d;
   d.x = xt::zeros<float>({std::size_t{60}, net_t::input_size});
   nndl::rng r(9);

@@ -14,8 +14,7 @@ TEST_CASE("costs give the book's values", "[cost]") {
   m a = z;
   nndl::sigmoid::forward(z, a);
   // quadratic: ½‖a − y‖²
-  CHECK(nndl::quadratic_cost::fn<nndl::sigmoid>(z, a, y) ==
-        Approx(0.5 * (0.25 + std::pow(1 - a(0, 1), 2))));
+  CHECK(nndl::quadratic_cost::fn<nndl::sigmoid>(z, a, y) == Approx(0.5 * (0.25 + std::pow(1 - a(0, 1), 2))));
   // cross-entropy: −Σ y ln a + (1 − y) ln(1 − a)
   CHECK(nndl::cross_entropy_cost::fn<nndl::sigmoid>(z, a, y) == Approx(-std::log(0.5) - std::log(a(0, 1))));
   // log-likelihood: −ln a_y with a = softmax(z)

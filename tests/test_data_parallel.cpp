@@ -74,7 +74,8 @@ template <class F>
 std::size_t on_threads(std::size_t k, F f) {
   shared_sums s(k);
   std::vector<std::thread> threads;
-  for (std::size_t r = 0; r < k; ++r) threads.emplace_back([&, r] {
+  for (std::size_t r = 0; r < k; ++r)
+    threads.emplace_back([&, r] {
       thread_group g(s, r);
       f(g);
     });
@@ -126,7 +127,7 @@ TEST_CASE("three processes, uneven shares: the one-process run, the same on ever
     const std::size_t sums = on_threads(3, [&](thread_group& g) { hs[g.rank()] = train_one(nets[g.rank()], &g); });
     CHECK(sums == 3 * 6 + 3);  // one per step, one count per epoch's evaluation
     CHECK(apart(one, nets[0]) < 1e-12);
-    CHECK(apart(one, net_t{2}) > 0.01);  // it did train
+    CHECK(apart(one, net_t{2}) > 0.01);                                         // it did train
     for (std::size_t r = 1; r < 3; ++r) CHECK(flat(nets[r]) == flat(nets[0]));  // bit for bit
     REQUIRE(hs[0].epochs.size() == h1.epochs.size());
     for (std::size_t e = 0; e < h1.epochs.size(); ++e) {
@@ -136,21 +137,31 @@ TEST_CASE("three processes, uneven shares: the one-process run, the same on ever
   };
   SECTION("SGD with L2") {
     one_and_three([&](net_t& n, nndl::process_group* g) {
-      return nndl::sgd(n, d, {.epochs = 3, .mini_batch = 7, .eta = 0.5, .lambda = 1, .seed = 3, .verbose = false, .data_parallel = g},
-                       nndl::evaluate_on(test));
+      return nndl::sgd(
+          n, d,
+          {.epochs = 3, .mini_batch = 7, .eta = 0.5, .lambda = 1, .seed = 3, .verbose = false, .data_parallel = g},
+          nndl::evaluate_on(test));
     });
   }
   SECTION("momentum SGD") {
     one_and_three([&](net_t& n, nndl::process_group* g) {
-      return nndl::sgd(n, d, {.epochs = 3, .mini_batch = 7, .eta = 0.2, .lambda = 1, .momentum = 0.5, .seed = 3,
-                              .verbose = false, .data_parallel = g},
+      return nndl::sgd(n, d,
+                       {.epochs = 3,
+                        .mini_batch = 7,
+                        .eta = 0.2,
+                        .lambda = 1,
+                        .momentum = 0.5,
+                        .seed = 3,
+                        .verbose = false,
+                        .data_parallel = g},
                        nndl::evaluate_on(test));
     });
   }
   SECTION("Adam") {
     one_and_three([&](net_t& n, nndl::process_group* g) {
       nndl::adam opt;
-      return nndl::train(n, d, opt, {.epochs = 3, .mini_batch = 7, .eta = 0.01, .seed = 3, .verbose = false, .data_parallel = g},
+      return nndl::train(n, d, opt,
+                         {.epochs = 3, .mini_batch = 7, .eta = 0.01, .seed = 3, .verbose = false, .data_parallel = g},
                          nndl::evaluate_on(test));
     });
   }
@@ -163,7 +174,8 @@ TEST_CASE("a stop flag on one process stops every process after the same mini-ba
   std::atomic<bool> stop{false};
   on_threads(2, [&](thread_group& g) {
     const std::atomic<bool>* mine = g.rank() == 1 ? &stop : nullptr;  // only process 1 sees the signal
-    hs[g.rank()] = nndl::sgd(nets[g.rank()], d, {.epochs = 2, .mini_batch = 4, .verbose = false, .stop = mine, .data_parallel = &g},
+    hs[g.rank()] = nndl::sgd(nets[g.rank()], d,
+                             {.epochs = 2, .mini_batch = 4, .verbose = false, .stop = mine, .data_parallel = &g},
                              stopper{&stop, g.rank()});
   });
   for (const auto& h : hs) {

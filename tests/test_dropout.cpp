@@ -4,8 +4,8 @@
 #include <nndl/network.hpp>
 
 namespace {
-using net_t = nndl::network<double, nndl::input<200>, nndl::dropout<0.25>, nndl::dense<1, nndl::identity>,
-                            nndl::quadratic_cost>;
+using net_t =
+    nndl::network<double, nndl::input<200>, nndl::dropout<0.25>, nndl::dense<1, nndl::identity>, nndl::quadratic_cost>;
 }
 
 TEST_CASE("dropout keeps about 1 - p of its inputs while training, a new mask each time", "[dropout]") {

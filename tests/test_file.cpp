@@ -75,7 +75,8 @@ TEST_CASE("an image or model file that never ends is refused by name", "[file]")
     nndl::read_image("/dev/zero");
     FAIL("read /dev/zero as an image");
   } catch (const nndl::image_error& e) {
-    CHECK_THAT(std::string(e.what()), Catch::Contains("/dev/zero") && Catch::Contains("is a device, not a regular file"));
+    CHECK_THAT(std::string(e.what()),
+               Catch::Contains("/dev/zero") && Catch::Contains("is a device, not a regular file"));
   }
 }
 
@@ -90,10 +91,10 @@ TEST_CASE("a write removes the temporaries that killed writers of the same file 
   const std::string dead = std::to_string(child), me = std::to_string(::getpid());
   const auto stale = dir / ("model.json.tmp-" + dead + "-0");
   const auto stale2 = dir / ("model.json.tmp-" + dead + "-17");
-  const auto alive = dir / "model.json.tmp-1-0";                // pid 1 is alive: its file stays
-  const auto mine = dir / ("model.json.tmp-" + me + "-999");     // this process's own: stays
+  const auto alive = dir / "model.json.tmp-1-0";                      // pid 1 is alive: its file stays
+  const auto mine = dir / ("model.json.tmp-" + me + "-999");          // this process's own: stays
   const auto other_target = dir / ("other.json.tmp-" + dead + "-0");  // another target's: stays
-  const auto not_ours = dir / "model.json.tmp-notes";           // not the pattern: stays
+  const auto not_ours = dir / "model.json.tmp-notes";                 // not the pattern: stays
   for (const auto& p : {stale, stale2, alive, mine, other_target, not_ours}) std::ofstream(p) << "half";
 
   REQUIRE(nndl::detail::write_file_atomically(target, "{}\n").empty());
@@ -120,5 +121,5 @@ TEST_CASE("an atomic write flushes the file, then the folder that holds the rena
   const std::string folder = fs::canonical(dir.path).string();
   REQUIRE(synced.size() >= 2);
   CHECK(synced.front().find("out.bin.tmp-") != std::string::npos);  // the data, before the rename
-  CHECK(synced.back() == folder);                                    // the folder, after it
+  CHECK(synced.back() == folder);                                   // the folder, after it
 }

@@ -32,8 +32,8 @@ void check(double lambda = 0.0, std::size_t n = 1) {
 }
 
 template <class T, class Hidden, class Out, class Cost, class Reg = nndl::no_regularizer>
-using small_net = nndl::network<T, nndl::input<6>, nndl::dense<5, Hidden>, nndl::dense<4, Hidden>,
-                                nndl::dense<3, Out>, Cost, Reg, nndl::default_weight_init>;
+using small_net = nndl::network<T, nndl::input<6>, nndl::dense<5, Hidden>, nndl::dense<4, Hidden>, nndl::dense<3, Out>,
+                                Cost, Reg, nndl::default_weight_init>;
 
 }  // namespace
 
@@ -54,8 +54,12 @@ TEMPLATE_TEST_CASE("backprop matches the numerical gradient: hidden activation x
 }
 
 TEST_CASE("backprop matches the numerical gradient with each regulariser", "[gradient]") {
-  SECTION("L2") { check<small_net<double, nndl::sigmoid, nndl::sigmoid, nndl::cross_entropy_cost, nndl::l2_regularizer>>(5.0, 50); }
-  SECTION("L1") { check<small_net<double, nndl::tanh, nndl::sigmoid, nndl::quadratic_cost, nndl::l1_regularizer>>(5.0, 50); }
+  SECTION("L2") {
+    check<small_net<double, nndl::sigmoid, nndl::sigmoid, nndl::cross_entropy_cost, nndl::l2_regularizer>>(5.0, 50);
+  }
+  SECTION("L1") {
+    check<small_net<double, nndl::tanh, nndl::sigmoid, nndl::quadratic_cost, nndl::l1_regularizer>>(5.0, 50);
+  }
   SECTION("none, with a lambda that must be ignored") {
     check<small_net<double, nndl::sigmoid, nndl::sigmoid, nndl::quadratic_cost, nndl::no_regularizer>>(5.0, 50);
   }

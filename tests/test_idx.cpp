@@ -107,13 +107,11 @@ TEST_CASE("write_idx then read_idx round-trips, plain and gzip", "[idx]") {
 TEST_CASE("write_idx rejects bad input and leaves no temporary file", "[idx]") {
   temp_dir dir;
   const auto p = dir / "x.gz";
-  CHECK_THROWS_WITH(nndl::write_idx(p, {2, 3}, bytes(5)),
-                    Contains(p.string()) && Contains("need 6 bytes, given 5"));
+  CHECK_THROWS_WITH(nndl::write_idx(p, {2, 3}, bytes(5)), Contains(p.string()) && Contains("need 6 bytes, given 5"));
   CHECK_THROWS_WITH(nndl::write_idx(p, {}, bytes{}), Contains(p.string()) && Contains("dimensions"));
   CHECK_THROWS_WITH(nndl::write_idx(p, {2, 0}, bytes{}), Contains(p.string()) && Contains("dimension 0"));
   const auto nowhere = dir / "no-such-folder" / "x";
-  CHECK_THROWS_WITH(nndl::write_idx(nowhere, {1}, bytes{1}),
-                    Contains(nowhere.string()) && Contains("cannot create"));
+  CHECK_THROWS_WITH(nndl::write_idx(nowhere, {1}, bytes{1}), Contains(nowhere.string()) && Contains("cannot create"));
   CHECK(only_expected_files(dir, 0));
 }
 
@@ -121,15 +119,13 @@ TEST_CASE("bad magic", "[idx]") {
   temp_dir dir;
   const auto p = dir / "magic";
   nndl::write_raw(p, concat(bytes{0, 1, 8, 1, 0, 0, 0, 1}, bytes{3}));
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("bad magic") &&
-                                           Contains("0x00 0x01"));
+  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("bad magic") && Contains("0x00 0x01"));
   const std::string text = "hello, this is not an IDX file\n";
   nndl::write_raw(p, bytes(text.begin(), text.end()));
   CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("bad magic"));
   // A type code the IDX format does not define.
   nndl::write_raw(p, concat(header(0x07, 1, {1}), bytes{3}));
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("bad magic") &&
-                                           Contains("type code 0x07"));
+  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("bad magic") && Contains("type code 0x07"));
   // Number of dimensions outside 1..4.
   nndl::write_raw(p, header(0x08, 0, {}));
   CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("0 dimensions"));
@@ -141,11 +137,9 @@ TEST_CASE("unsupported element type", "[idx]") {
   temp_dir dir;
   const auto p = dir / "floats.gz";
   nndl::write_raw(p, concat(header(0x0D, 1, {2}), bytes(8)));
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) &&
-                                           Contains("unsupported element type 0x0D (float)"));
+  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("unsupported element type 0x0D (float)"));
   nndl::write_raw(p, concat(header(0x0B, 1, {2}), bytes(4)));
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) &&
-                                           Contains("unsupported element type 0x0B (short)"));
+  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("unsupported element type 0x0B (short)"));
 }
 
 TEST_CASE("truncated files, plain and gzip", "[idx]") {
@@ -153,14 +147,13 @@ TEST_CASE("truncated files, plain and gzip", "[idx]") {
   for (const char* name : {"t-idx2-ubyte", "t-idx2-ubyte.gz"}) {
     const auto p = dir / name;
     nndl::write_raw(p, concat(header(0x08, 2, {2, 3}), bytes{1, 2, 3, 4}));
-    CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) &&
-                                             Contains("truncated: header says 6 bytes of data, file has 4"));
+    CHECK_THROWS_WITH(nndl::read_idx(p),
+                      Contains(p.string()) && Contains("truncated: header says 6 bytes of data, file has 4"));
     // Ends inside the header.
     nndl::write_raw(p, bytes{0, 0});
     CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("truncated"));
     nndl::write_raw(p, concat(header(0x08, 3, {2}), bytes{}));
-    CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("truncated") &&
-                                             Contains("ends inside them"));
+    CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("truncated") && Contains("ends inside them"));
     nndl::write_raw(p, bytes{});
     CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("empty file"));
   }
@@ -185,8 +178,7 @@ TEST_CASE("trailing bytes after the declared data", "[idx]") {
   for (const char* name : {"tr", "tr.gz"}) {
     const auto p = dir / name;
     nndl::write_raw(p, concat(header(0x08, 1, {4}), bytes{1, 2, 3, 4, 5, 6}));
-    CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) &&
-                                             Contains("trailing bytes: 2 bytes after the 4 bytes"));
+    CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("trailing bytes: 2 bytes after the 4 bytes"));
   }
 }
 
@@ -194,8 +186,7 @@ TEST_CASE("zero dimension", "[idx]") {
   temp_dir dir;
   const auto p = dir / "zero";
   nndl::write_raw(p, header(0x08, 3, {3, 0, 2}));
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("zero dimension") &&
-                                           Contains("3 x 0 x 2"));
+  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("zero dimension") && Contains("3 x 0 x 2"));
 }
 
 TEST_CASE("absurd dimensions fail fast without a giant allocation", "[idx]") {
@@ -207,29 +198,28 @@ TEST_CASE("absurd dimensions fail fast without a giant allocation", "[idx]") {
   nndl::write_raw(p, concat(header(0x08, 3, {4000000000u, 28, 28}), bytes(784)));
   largest_alloc = 0;
   auto t0 = clock::now();
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("absurd size") &&
-                                           Contains("4000000000 x 28 x 28"));
+  CHECK_THROWS_WITH(nndl::read_idx(p),
+                    Contains(p.string()) && Contains("absurd size") && Contains("4000000000 x 28 x 28"));
   CHECK(clock::now() - t0 < std::chrono::seconds(1));
   CHECK(largest_alloc < (std::size_t{1} << 20));
 
   // Four dims of 2^32-1 overflow a 64-bit product.
   nndl::write_raw(p, header(0x08, 4, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}));
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("absurd size") &&
-                                           Contains("overflow"));
+  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("absurd size") && Contains("overflow"));
 
   // A lie just under the 1 GiB limit: rejected as truncated, after at most a 64 MiB reservation.
   nndl::write_raw(p, concat(header(0x08, 2, {1u << 20, 1u << 10}), bytes(10)));
   largest_alloc = 0;
   t0 = clock::now();
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) &&
-                                           Contains("truncated: header says 1073741824 bytes of data, file has 10"));
+  CHECK_THROWS_WITH(nndl::read_idx(p),
+                    Contains(p.string()) && Contains("truncated: header says 1073741824 bytes of data, file has 10"));
   CHECK(clock::now() - t0 < std::chrono::seconds(1));
   CHECK(largest_alloc <= (std::size_t{64} << 20));
 
   // The limit is a parameter.
   nndl::write_raw(p, concat(header(0x08, 2, {10, 11}), bytes(110)));
-  CHECK_THROWS_WITH(nndl::read_idx(p, 100), Contains(p.string()) && Contains("absurd size") &&
-                                                Contains("limit of 100"));
+  CHECK_THROWS_WITH(nndl::read_idx(p, 100),
+                    Contains(p.string()) && Contains("absurd size") && Contains("limit of 100"));
   CHECK(nndl::read_idx(p, 110).bytes.size() == 110);
 }
 
@@ -241,8 +231,8 @@ TEST_CASE("corrupt gzip stream", "[idx]") {
   bytes gz = slurp(p);
   gz[gz.size() - 8] ^= 0xFF;
   spit(p, gz);
-  CHECK_THROWS_WITH(nndl::read_idx(p), Contains(p.string()) && Contains("corrupt gzip stream") &&
-                                           Contains("incorrect data check"));
+  CHECK_THROWS_WITH(nndl::read_idx(p),
+                    Contains(p.string()) && Contains("corrupt gzip stream") && Contains("incorrect data check"));
   // Garbage in the middle of the deflate data.
   nndl::write_idx(p, {1000, 100}, iota_bytes(100000));
   gz = slurp(p);
@@ -258,8 +248,7 @@ TEST_CASE("missing or unreadable file", "[idx]") {
   CHECK_THROWS_WITH(nndl::read_idx(dir.path), Contains(dir.path.string()) && Contains("is a directory"));
   const auto lbl = dir / "l";
   nndl::write_idx(lbl, {1}, bytes{1});
-  CHECK_THROWS_WITH(nndl::load_idx_dataset<double>(p, lbl, "x"),
-                    Contains(p.string()) && Contains("no such file"));
+  CHECK_THROWS_WITH(nndl::load_idx_dataset<double>(p, lbl, "x"), Contains(p.string()) && Contains("no such file"));
 }
 
 TEST_CASE("load_idx_dataset checks shapes, counts and labels", "[idx]") {
@@ -269,14 +258,14 @@ TEST_CASE("load_idx_dataset checks shapes, counts and labels", "[idx]") {
   nndl::write_idx(img, {3, 2, 2}, iota_bytes(12));
 
   nndl::write_idx(lbl, {2}, bytes{1, 2});
-  CHECK_THROWS_WITH(nndl::load_idx_dataset<double>(img, lbl, "x"),
-                    Contains("image and label counts disagree: 3 images in " + img.string() +
-                             ", 2 labels in " + lbl.string()));
+  CHECK_THROWS_WITH(
+      nndl::load_idx_dataset<double>(img, lbl, "x"),
+      Contains("image and label counts disagree: 3 images in " + img.string() + ", 2 labels in " + lbl.string()));
 
   nndl::write_idx(lbl, {3}, bytes{1, 10, 2});
-  CHECK_THROWS_WITH(nndl::load_idx_dataset<double>(img, lbl, "x"),
-                    Contains(lbl.string()) && Contains("label out of range: label 10 at index 1") &&
-                        Contains("0 to 9"));
+  CHECK_THROWS_WITH(
+      nndl::load_idx_dataset<double>(img, lbl, "x"),
+      Contains(lbl.string()) && Contains("label out of range: label 10 at index 1") && Contains("0 to 9"));
   nndl::write_idx(lbl, {3}, bytes{1, 0, 3});
   CHECK_THROWS_WITH(nndl::load_idx_dataset<double>(img, lbl, "x", 3),
                     Contains(lbl.string()) && Contains("label 3 at index 2"));

@@ -18,9 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream(p, std::ios::binary) << bytes;
-}
+void write_bytes(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -101,7 +99,7 @@ TEST_CASE("grayscale: luma of RGB, gray+alpha over white", "[image]") {
 }
 
 TEST_CASE("background: a light background is inverted and stretched to 0, ink to 1", "[image]") {
-  nndl::gray_image g(10, 10, 0.8f);  // grey paper
+  nndl::gray_image g(10, 10, 0.8f);      // grey paper
   g.at(4, 4) = 0.2f, g.at(5, 5) = 0.5f;  // dark ink
   nndl::preprocess_steps s;
   nndl::to_ink_on_black(g, &s);
@@ -176,9 +174,9 @@ TEST_CASE("broken image files give image_error naming the file and the problem",
   write_bytes(dir / "corrupt.png", corrupt);
   write_bytes(dir / "header.png", png.substr(0, 12));
   const std::vector<std::pair<const char*, const char*>> cases = {
-      {"empty.png", "empty file"},   {"text.png", "not an image"},     {"cut.png", "truncated PNG"},
-      {"cut.jpg", "truncated JPEG"}, {"cut.bmp", "truncated BMP"},     {"cut.pgm", "truncated PGM"},
-      {"corrupt.png", "PNG"},        {"header.png", "PNG"},            {"missing.png", "no such file"}};
+      {"empty.png", "empty file"},   {"text.png", "not an image"}, {"cut.png", "truncated PNG"},
+      {"cut.jpg", "truncated JPEG"}, {"cut.bmp", "truncated BMP"}, {"cut.pgm", "truncated PGM"},
+      {"corrupt.png", "PNG"},        {"header.png", "PNG"},        {"missing.png", "no such file"}};
   for (const auto& [f, why] : cases) {
     INFO(f);
     try {
@@ -225,13 +223,15 @@ TEST_CASE("decode_image: bytes in memory decode as the file does, with the same 
     }
   }
   // The pixel limit is checked from the header: 30 x 20 = 600 pixels.
-  CHECK_THROWS_WITH(nndl::decode_image(png, "upload", 599), Catch::Contains("PNG of 30 x 20 pixels is too large (limit 599 pixels)"));
+  CHECK_THROWS_WITH(nndl::decode_image(png, "upload", 599),
+                    Catch::Contains("PNG of 30 x 20 pixels is too large (limit 599 pixels)"));
   CHECK(nndl::decode_image(png, "upload", 600).width == 30);
   CHECK_THROWS_WITH(nndl::read_image(dir / "good.png", 599), Catch::Contains("too large (limit 599 pixels)"));
   // A huge image, refused before its pixels are decoded: a PGM header that claims 10000 x 10000.
   const std::string huge = "P5\n10000 10000\n255\n" + std::string(16, '\0');
-  CHECK_THROWS_WITH(nndl::decode_image(huge, "upload"), Catch::Contains("10000 x 10000 pixels is too large (limit " +
-                                                                        std::to_string(nndl::max_image_pixels) + " pixels)"));
+  CHECK_THROWS_WITH(nndl::decode_image(huge, "upload"),
+                    Catch::Contains("10000 x 10000 pixels is too large (limit " +
+                                    std::to_string(nndl::max_image_pixels) + " pixels)"));
 }
 
 TEST_CASE("png_bytes encodes the PNG save_png writes", "[image]") {
@@ -279,8 +279,8 @@ TEST_CASE("MNIST test digits written as image files are classified as in memory"
   constexpr std::size_t n = 100;
   std::size_t memory_correct = 0;
   std::map<std::string, std::size_t> agree, correct;
-  const std::vector<std::string> variants = {"png", "jpg", "dark-on-light.png", "off-centre.png", "larger.png",
-                                             "larger-dark.jpg", "pgm", "bmp"};
+  const std::vector<std::string> variants = {
+      "png", "jpg", "dark-on-light.png", "off-centre.png", "larger.png", "larger-dark.jpg", "pgm", "bmp"};
   double worst_com = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double* row = data.test.row(i);
@@ -326,8 +326,9 @@ TEST_CASE("a PNG chunk that claims more bytes than the file has is refused befor
   // that much memory for it before finding the data missing.
   const fs::path found = fs::path(NNDL_SOURCE_DIR) / "fuzz/corpus/fuzz_image/idat-claims-1.3GB.png";
   REQUIRE(fs::file_size(found) == 110);
-  CHECK_THROWS_WITH(nndl::read_image(found), Catch::Contains(found.string()) &&
-                                                 Catch::Contains("truncated PNG: chunk IDAT at byte 33 claims 1313275957 bytes"));
+  CHECK_THROWS_WITH(nndl::read_image(found),
+                    Catch::Contains(found.string()) &&
+                        Catch::Contains("truncated PNG: chunk IDAT at byte 33 claims 1313275957 bytes"));
   // The same claim in a PNG that nndl wrote.
   test_support::temp_dir dir("image-claim");
   nndl::save_png(dir / "good.png", nndl::gray_image(4, 4, 0.5f));
@@ -336,6 +337,7 @@ TEST_CASE("a PNG chunk that claims more bytes than the file has is refused befor
   REQUIRE(idat != std::string::npos);
   png.replace(idat - 4, 4, std::string("\x40\x00\x00\x00", 4));  // 1 GiB
   std::ofstream(dir / "claims.png", std::ios::binary) << png;
-  CHECK_THROWS_WITH(nndl::read_image(dir / "claims.png"), Catch::Contains("chunk IDAT") && Catch::Contains("claims 1073741824 bytes"));
+  CHECK_THROWS_WITH(nndl::read_image(dir / "claims.png"),
+                    Catch::Contains("chunk IDAT") && Catch::Contains("claims 1073741824 bytes"));
   CHECK(nndl::read_image(dir / "good.png").width == 4);
 }

@@ -1,10 +1,10 @@
-// Model files (nndl/io/json.hpp): round trips, atomic saving, every load error, network2.py files,
+// Model files (nndl/io/network2_json.hpp): round trips, atomic saving, every load error, network2.py files,
 // and the same numbers as network2.py itself (through tests/network2_compat.py and numpy).
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
 
-#include <nndl/io/json.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include <unistd.h>
@@ -237,8 +237,8 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
   SECTION("malformed JSON says where") {
     CHECK_THAT(load_text(good.substr(0, 40)),
                names_file && Contains("malformed JSON (byte 41)") && Contains("unexpected end of input"));
-    CHECK_THAT(load_text(with(good, "-0.2,", "-0.2,,")), names_file && Contains("malformed JSON (byte ") &&
-                                                             Contains("line 2, column"));
+    CHECK_THAT(load_text(with(good, "-0.2,", "-0.2,,")),
+               names_file && Contains("malformed JSON (byte ") && Contains("line 2, column"));
   }
   SECTION("NaN and Infinity, as Python's json.dump writes them") {
     for (const char* bad : {"NaN", "Infinity", "-Infinity"})
@@ -246,9 +246,10 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
                  names_file && Contains("NaN/Infinity values are not allowed (one at line 2, column 45)"));
   }
   SECTION("a number too large for a double or a float") {
-    CHECK_THAT(load_text(with(good, "0.25", "1e400")), names_file && Contains("invalid JSON number") && Contains("1e400"));
-    using tiny_float = nndl::network<float, nndl::input<4>, nndl::dense<3, nndl::sigmoid>, nndl::dense<2, nndl::sigmoid>,
-                                     nndl::cross_entropy_cost>;
+    CHECK_THAT(load_text(with(good, "0.25", "1e400")),
+               names_file && Contains("invalid JSON number") && Contains("1e400"));
+    using tiny_float = nndl::network<float, nndl::input<4>, nndl::dense<3, nndl::sigmoid>,
+                                     nndl::dense<2, nndl::sigmoid>, nndl::cross_entropy_cost>;
     tiny_float f{1};
     write_text(file, with(good, "0.25", "1e39"));
     CHECK_THAT(error_of([&] { nndl::load_json(f, file); }),
@@ -265,7 +266,8 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
     CHECK_THAT(load_text(with(good, "\"CrossEntropyCost\"", "\"EvilCost\"")),
                names_file && Contains("unknown \"cost\" \"EvilCost\"") &&
                    Contains("(known: QuadraticCost, CrossEntropyCost, LogLikelihoodCost)"));
-    CHECK_THAT(load_text(with(good, "\"CrossEntropyCost\"", "\"crossentropycost\"")), names_file && Contains("unknown \"cost\""));
+    CHECK_THAT(load_text(with(good, "\"CrossEntropyCost\"", "\"crossentropycost\"")),
+               names_file && Contains("unknown \"cost\""));
   }
   SECTION("wrong JSON types") {
     CHECK_THAT(load_text(with(good, "[4, 3, 2]", "\"4, 3, 2\"")),
@@ -274,8 +276,10 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
                names_file && Contains("field \"cost\" must be a string") && Contains("found number"));
     CHECK_THAT(load_text(with(good, "[4, 3, 2]", "[4, \"3\", 2]")),
                names_file && Contains("sizes[1] must be a positive integer, found \"3\""));
-    CHECK_THAT(load_text(with(good, "[4, 3, 2]", "[4, 3.5, 2]")), names_file && Contains("sizes[1] must be a positive integer"));
-    CHECK_THAT(load_text(with(good, "[4, 3, 2]", "[4, 0, 2]")), names_file && Contains("sizes[1] must be a positive integer"));
+    CHECK_THAT(load_text(with(good, "[4, 3, 2]", "[4, 3.5, 2]")),
+               names_file && Contains("sizes[1] must be a positive integer"));
+    CHECK_THAT(load_text(with(good, "[4, 3, 2]", "[4, 0, 2]")),
+               names_file && Contains("sizes[1] must be a positive integer"));
     CHECK_THAT(load_text(with(good, "[4, 3, 2]", "[4]")), names_file && Contains("at least two layers"));
     CHECK_THAT(load_text(with(good, "-0.125", "\"-0.125\"")),
                names_file && Contains("weights[1] (3 -> 2) row 1 column 0 is a string, expected a number"));
@@ -341,9 +345,11 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
   }
   SECTION("a bad \"nndl\" key") {
     const std::string cost = "\"cost\": \"CrossEntropyCost\"";
-    CHECK_THAT(load_text(with(good, cost, cost + ", \"nndl\": []")), names_file && Contains("\"nndl\" must be an object"));
-    CHECK_THAT(load_text(with(good, cost, cost + ", \"nndl\": {\"version\": 2, \"activations\": [\"sigmoid\", \"sigmoid\"]}")),
-               names_file && Contains("\"version\" is 2; this nndl reads version 1"));
+    CHECK_THAT(load_text(with(good, cost, cost + ", \"nndl\": []")),
+               names_file && Contains("\"nndl\" must be an object"));
+    CHECK_THAT(
+        load_text(with(good, cost, cost + ", \"nndl\": {\"version\": 2, \"activations\": [\"sigmoid\", \"sigmoid\"]}")),
+        names_file && Contains("\"version\" is 2; this nndl reads version 1"));
     CHECK_THAT(load_text(with(good, cost, cost + ", \"nndl\": {\"version\": 1}")),
                names_file && Contains("missing field \"nndl\".\"activations\""));
     CHECK_THAT(load_text(with(good, cost, cost + ", \"nndl\": {\"version\": 1, \"activations\": [\"sigmoid\"]}")),
@@ -357,7 +363,6 @@ TEST_CASE("every bad model file is a model_error naming the file and the problem
 namespace {
 const std::string python = test_support::python();
 const std::string script = std::string(NNDL_SOURCE_DIR) + "/tests/network2_compat.py";
-
 
 int run(const std::string& args) { return std::system((python + " '" + script + "' " + args).c_str()); }
 
@@ -437,7 +442,8 @@ TEST_CASE("dropout is part of the architecture a model file records", "[json]") 
                     Catch::Contains("sigmoid/dropout p=0.5 > sigmoid") && Catch::Contains("this network is"));
 }
 
-TEST_CASE("hostile model files: deep nesting, huge values and endless files are refused, not a crash", "[json][hostile]") {
+TEST_CASE("hostile model files: deep nesting, huge values and endless files are refused, not a crash",
+          "[json][hostile]") {
   test_support::temp_dir dir("json-hostile");
   const fs::path file = dir / "hostile.json";
   tiny net{7};
@@ -460,10 +466,12 @@ TEST_CASE("hostile model files: deep nesting, huge values and endless files are 
     CHECK_THAT(error_of([&] { nndl::load_json(net, file); }), Contains("nested more than 64 levels deep"));
   }
   SECTION("a message shows the start of a huge value, not all of it") {
-    write_text(file, "{\"sizes\": [\"" + std::string(1 << 20, 'a') + "\", 3], \"weights\": [], \"biases\": [], "
-                     "\"cost\": \"CrossEntropyCost\"}");
+    write_text(file, "{\"sizes\": [\"" + std::string(1 << 20, 'a') +
+                         "\", 3], \"weights\": [], \"biases\": [], "
+                         "\"cost\": \"CrossEntropyCost\"}");
     const std::string m = error_of([&] { nndl::load_json(net, file); });
-    CHECK_THAT(m, Contains("sizes[0] must be a positive integer, found \"aaaa") && Contains("(a string of 1048576 bytes)"));
+    CHECK_THAT(
+        m, Contains("sizes[0] must be a positive integer, found \"aaaa") && Contains("(a string of 1048576 bytes)"));
     CHECK(m.size() < 400);
     std::string sizes = "[";
     for (int i = 0; i < 100000; ++i) sizes += "7,";

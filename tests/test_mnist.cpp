@@ -36,15 +36,17 @@ struct env_guard {
     set(value);
   }
   void set(const std::optional<std::string>& value) const {
-    if (value) ::setenv(name.c_str(), value->c_str(), 1);
-    else ::unsetenv(name.c_str());
+    if (value)
+      ::setenv(name.c_str(), value->c_str(), 1);
+    else
+      ::unsetenv(name.c_str());
   }
   ~env_guard() { set(old); }
 };
 
 /// Writes a tiny MNIST-like folder: n_train and n_test 2x2 images, label i % 10.
-void write_tiny_mnist(const fs::path& dir, std::size_t n_train, std::size_t n_test,
-                      bool gz = true, bool skip_test_labels = false) {
+void write_tiny_mnist(const fs::path& dir, std::size_t n_train, std::size_t n_test, bool gz = true,
+                      bool skip_test_labels = false) {
   fs::create_directories(dir);
   const std::string ext = gz ? ".gz" : "";
   auto write_pair = [&](const std::string& prefix, std::size_t n, bool labels_too) {
@@ -70,10 +72,14 @@ struct expected {
   std::array<std::size_t, 10> train60k, test10k;  // label histograms of the two official files
 };
 
-const expected mnist_expected{"MNIST ", 5, 7,
+const expected mnist_expected{"MNIST ",
+                              5,
+                              7,
                               {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949},
                               {980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}};
-const expected fashion_expected{"Fashion-MNIST ", 9, 9,
+const expected fashion_expected{"Fashion-MNIST ",
+                                9,
+                                9,
                                 {6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000},
                                 {1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000}};
 
@@ -130,8 +136,7 @@ void check_real_data(const fs::path& dir, const expected& want) {
   REQUIRE(raw_images.dims == std::vector<std::size_t>{60000, 28, 28});
   CHECK(m.validation.labels.front() == raw_labels.bytes[50000]);
   CHECK(std::equal(m.training.labels.begin(), m.training.labels.end(), raw_labels.bytes.begin()));
-  CHECK(std::equal(m.validation.labels.begin(), m.validation.labels.end(),
-                   raw_labels.bytes.begin() + 50000));
+  CHECK(std::equal(m.validation.labels.begin(), m.validation.labels.end(), raw_labels.bytes.begin() + 50000));
   for (std::size_t row : {std::size_t{0}, std::size_t{9999}}) {
     std::size_t mismatches = 0;
     for (std::size_t j = 0; j < 784; ++j)
@@ -159,8 +164,8 @@ TEST_CASE("Fashion-MNIST through the same loader", "[mnist][data]") {
   const fs::path dir = "/usr/share/datasets/fashion-mnist";
   if (!fs::is_directory(dir)) {
     WARN("Fashion-MNIST NOT tested: " << dir.string()
-         << " does not exist (package dataset-fashion-mnist is not installed; "
-            "apt-get install dataset-fashion-mnist)");
+                                      << " does not exist (package dataset-fashion-mnist is not installed; "
+                                         "apt-get install dataset-fashion-mnist)");
     SUCCEED("dataset-fashion-mnist not installed");
     return;
   }
@@ -190,8 +195,7 @@ TEST_CASE("load_mnist splits a tiny folder like the book", "[mnist]") {
   CHECK(all.validation.size() == 0);
   const auto train_file = dir / "train-images-idx3-ubyte.gz";
   CHECK_THROWS_WITH(nndl::load_mnist<double>(dir, 13),
-                    Contains(train_file.string()) && Contains("training_size 13") &&
-                        Contains("12 images"));
+                    Contains(train_file.string()) && Contains("training_size 13") && Contains("12 images"));
 
   // "fashion" in the path names the sets Fashion-MNIST; uncompressed files are accepted.
   const fs::path fdir = tmp.path / "my-Fashion-data";
@@ -208,8 +212,7 @@ TEST_CASE("load_mnist splits a tiny folder like the book", "[mnist]") {
   // A folder missing a file names it.
   const fs::path bad = tmp.path / "bad";
   write_tiny_mnist(bad, 3, 2, true, /*skip_test_labels=*/true);
-  CHECK_THROWS_WITH(nndl::load_mnist<double>(bad),
-                    Contains(bad.string()) && Contains("t10k-labels-idx1-ubyte"));
+  CHECK_THROWS_WITH(nndl::load_mnist<double>(bad), Contains(bad.string()) && Contains("t10k-labels-idx1-ubyte"));
 }
 
 TEST_CASE("find_data_dir: flag, then NNDL_DATA, then the user's folder, then the repository's copy", "[mnist]") {
@@ -255,7 +258,7 @@ TEST_CASE("find_data_dir: flag, then NNDL_DATA, then the user's folder, then the
   fs::remove_all(user);
   CHECK(nndl::find_data_dir(std::nullopt, repo) == repo);
   CHECK(nndl::find_data_dir() == repo);  // the repository's copy is the default one
-  nndl_data.set("");                      // empty counts as not set
+  nndl_data.set("");                     // empty counts as not set
   CHECK(nndl::find_data_dir() == repo);
 
   // A folder the user names that lacks files is an error naming it, its source and the missing file,
@@ -267,8 +270,8 @@ TEST_CASE("find_data_dir: flag, then NNDL_DATA, then the user's folder, then the
   } catch (const nndl::data_not_found&) {
     FAIL("an explicit folder must give data_error, not data_not_found");
   } catch (const nndl::data_error& e) {
-    CHECK_THAT(e.what(), Contains(c.string()) && Contains("--data") &&
-                             Contains("t10k-labels-idx1-ubyte") && !Contains("train-images"));
+    CHECK_THAT(e.what(), Contains(c.string()) && Contains("--data") && Contains("t10k-labels-idx1-ubyte") &&
+                             !Contains("train-images"));
   }
   CHECK_THROWS_WITH(nndl::find_data_dir(tmp.path / "none", repo),
                     Contains((tmp.path / "none").string()) && Contains("does not exist"));
@@ -283,10 +286,9 @@ TEST_CASE("find_data_dir: flag, then NNDL_DATA, then the user's folder, then the
     REQUIRE_THROWS_AS(nndl::find_data_dir(std::nullopt, std::nullopt), nndl::data_not_found);
     CHECK_THROWS_WITH(nndl::find_data_dir(std::nullopt, std::nullopt),
                       Contains("--data flag (not given)") && Contains("NNDL_DATA (not set)") &&
-                          Contains(user.string() + " (does not exist)") &&
-                          Contains("no repository's copy") && Contains("scripts/download_mnist.sh") &&
-                          Contains("--data DIR") && Contains("NNDL_DATA=DIR") &&
-                          Contains("apt-get install dataset-fashion-mnist") &&
+                          Contains(user.string() + " (does not exist)") && Contains("no repository's copy") &&
+                          Contains("scripts/download_mnist.sh") && Contains("--data DIR") &&
+                          Contains("NNDL_DATA=DIR") && Contains("apt-get install dataset-fashion-mnist") &&
                           Contains("--data /usr/share/datasets/fashion-mnist"));
   }
   write_tiny_mnist(user, 3, 2, true, /*skip_test_labels=*/true);
@@ -359,8 +361,7 @@ TEST_CASE("the repository's copy is checked against the published md5 sums", "[m
     } catch (const nndl::data_not_found& e) {
       FAIL("a damaged copy must be a data_error, not data_not_found: " << e.what());
     } catch (const nndl::data_error& e) {
-      CHECK_THAT(e.what(), Contains(labels.string()) && Contains("repository's copy") &&
-                               Contains("has md5 " + found) &&
+      CHECK_THAT(e.what(), Contains(labels.string()) && Contains("repository's copy") && Contains("has md5 " + found) &&
                                Contains("expected ec29112dd5afa0611ce80d1b7f02629c") &&
                                Contains("git checkout data/mnist") && !Contains("train-images"));
     }

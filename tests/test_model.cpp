@@ -49,7 +49,8 @@ void same_outputs() {
   const test_support::temp_dir dir("model");
   Net net{3};
   const auto d = data<Net>(40, 5);
-  sgd(net, d, {.epochs = 2, .mini_batch = 8, .eta = 0.05, .lambda = 0.1, .verbose = false});  // not just the seed's weights
+  sgd(net, d,
+      {.epochs = 2, .mini_batch = 8, .eta = 0.05, .lambda = 0.1, .verbose = false});  // not just the seed's weights
   save_model(net, dir / "m.npz", {{"program", "test_model"}, {"epochs", 2}});
   const model m = load_model(dir / "m.npz");
   CHECK(m.is_float() == std::is_same_v<T, float>);
@@ -153,10 +154,11 @@ TEST_CASE("broken and foreign model files are refused, naming the file and the p
   };
   // another network type
   network<double, input<20>, dense<8, relu>, dense<4, sigmoid>, quadratic_cost> other;
-  CHECK_THROWS_WITH(load_model_into(other, dir / "good.npz"), Contains("architecture mismatch") && Contains("dense 9 relu") &&
-                                                                  Contains("dense 8 relu"));
+  CHECK_THROWS_WITH(load_model_into(other, dir / "good.npz"),
+                    Contains("architecture mismatch") && Contains("dense 9 relu") && Contains("dense 8 relu"));
   // a record whose layers do not fit, an unknown layer and activation, a missing array, a wrong dtype
-  auto write = [&](const std::string& name, const nlohmann::json& arch, std::vector<std::pair<std::string, std::string>> arrays) {
+  auto write = [&](const std::string& name, const nlohmann::json& arch,
+                   std::vector<std::pair<std::string, std::string>> arrays) {
     const nlohmann::json info = {{"format", "nndl model"}, {"version", 1}, {"architecture", arch}, {"members", 1}};
     arrays.insert(arrays.begin(), {"model.npy", detail::bytes_npy(info.dump())});
     detail::write_npz(dir / name, arrays);
@@ -175,7 +177,8 @@ TEST_CASE("broken and foreign model files are refused, naming the file and the p
   CHECK_THAT(error_of(write("act.npz", act, {})), Contains("unknown activation \"swish\""));
   CHECK_THAT(error_of(write("none.npz", arch, {})), Contains("none.npz") && Contains("missing array l0_w"));
   xt::xtensor<float, 2> wrong = xt::zeros<float>({9, 20});
-  CHECK_THAT(error_of(write("dtype.npz", arch, {{"l0_w.npy", xt::dump_npy(wrong)}})), Contains("array l0_w: dtype <f4"));
+  CHECK_THAT(error_of(write("dtype.npz", arch, {{"l0_w.npy", xt::dump_npy(wrong)}})),
+             Contains("array l0_w: dtype <f4"));
   auto version = nlohmann::json::object({{"format", "nndl model"}, {"version", 7}});
   detail::write_npz(dir / "v7.npz", {{"model.npy", detail::bytes_npy(version.dump())}});
   CHECK_THAT(error_of(dir / "v7.npz"), Contains("version 7"));

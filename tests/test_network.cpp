@@ -78,8 +78,8 @@ TEST_CASE("a float network with ReLU and softmax learns separable data", "[netwo
   small net{3};
   const std::size_t before = net.evaluate(test);
   const double cost_before = net.total_cost(test);
-  const auto h = nndl::sgd(net, train, {.epochs = 5, .mini_batch = 10, .eta = 0.1, .verbose = false},
-                           nndl::evaluate_on(test));
+  const auto h =
+      nndl::sgd(net, train, {.epochs = 5, .mini_batch = 10, .eta = 0.1, .verbose = false}, nndl::evaluate_on(test));
   CHECK(h.epochs.size() == 5);
   CHECK(net.evaluate(test) >= 295);
   CHECK(net.evaluate(test) > before);
@@ -145,12 +145,12 @@ TEST_CASE("rng: reproducible, uniform and normal", "[rng]") {
 }
 
 TEST_CASE("one const network serves several threads at once with the single-thread answers", "[network][parallel]") {
-  using conv_t = nndl::network<float, nndl::input<1, 10, 10>, nndl::conv<3, 3, nndl::relu>, nndl::max_pool<2>,
-                               nndl::dropout<0.5>, nndl::dense<6, nndl::sigmoid>, nndl::dense<3, nndl::softmax>,
-                               nndl::log_likelihood_cost>;
+  using conv_t =
+      nndl::network<float, nndl::input<1, 10, 10>, nndl::conv<3, 3, nndl::relu>, nndl::max_pool<2>, nndl::dropout<0.5>,
+                    nndl::dense<6, nndl::sigmoid>, nndl::dense<3, nndl::softmax>, nndl::log_likelihood_cost>;
   const conv_t net{4};
   const auto d = blobs<float>(300, 100, 6);
-  net.evaluate(d);  // warm: the pool holds a workspace now
+  net.evaluate(d);                            // warm: the pool holds a workspace now
   std::vector<nndl::matrix<float>> expected;  // on this thread, one sample at a time as the threads ask
   std::vector<std::size_t> predicted(d.size());
   for (std::size_t i = 0; i < d.size(); ++i) {

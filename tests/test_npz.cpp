@@ -1,8 +1,8 @@
-// .npz model files (nndl/io/npz.hpp): round trip, what a broken or foreign file gives, and (with
+// .npz model files (nndl/io/mlp_npz.hpp): round trip, what a broken or foreign file gives, and (with
 // python3-numpy) numpy.load reading them with a NumPy forward pass giving nndl's predictions.
 #include <catch2/catch.hpp>
 
-#include <nndl/io/npz.hpp>
+#include <nndl/io/mlp_npz.hpp>
 #include <nndl/network.hpp>
 
 #include <sys/resource.h>
@@ -58,7 +58,8 @@ void write_zip(const fs::path& file, const std::vector<std::pair<std::string, st
   int err = 0;
   zip_t* z = zip_open(file.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
   REQUIRE(z);
-  for (const auto& [name, bytes] : entries) REQUIRE(zip_file_add(z, name.c_str(), zip_source_buffer(z, bytes.data(), bytes.size(), 0), 0) >= 0);
+  for (const auto& [name, bytes] : entries)
+    REQUIRE(zip_file_add(z, name.c_str(), zip_source_buffer(z, bytes.data(), bytes.size(), 0), 0) >= 0);
   REQUIRE(zip_close(z) == 0);
 }
 
@@ -132,7 +133,10 @@ TEST_CASE("load_npz refuses broken and foreign files with a clear model_error", 
   const auto w0 = xt::dump_npy(good.layer<0>().w), b0 = xt::dump_npy(good.layer<0>().b),
              w1 = xt::dump_npy(good.layer<1>().w), b1 = xt::dump_npy(good.layer<1>().b);
   auto entries = [&](std::vector<std::pair<std::string, std::string>> replace) {
-    std::vector<std::pair<std::string, std::string>> e = {{"w0.npy", w0}, {"b0.npy", b0}, {"w1.npy", w1}, {"b1.npy", b1},
+    std::vector<std::pair<std::string, std::string>> e = {{"w0.npy", w0},
+                                                          {"b0.npy", b0},
+                                                          {"w1.npy", w1},
+                                                          {"b1.npy", b1},
                                                           {"sizes.npy", xt::dump_npy(sizes)},
                                                           {"architecture.npy", xt::dump_npy(a)}};
     for (auto& [n, v] : replace)
@@ -147,7 +151,8 @@ TEST_CASE("load_npz refuses broken and foreign files with a clear model_error", 
   CHECK(same_parameters(other_net, good));
   write_zip(dir / "no-b1.npz", entries({{"b1.npy", ""}}));
   CHECK_THAT(err("no-b1.npz"), Contains("missing array b1"));
-  write_zip(dir / "int-w0.npz", entries({{"w0.npy", xt::dump_npy(xt::xtensor<std::int32_t, 2>::from_shape({30, 784}))}}));
+  write_zip(dir / "int-w0.npz",
+            entries({{"w0.npy", xt::dump_npy(xt::xtensor<std::int32_t, 2>::from_shape({30, 784}))}}));
   CHECK_THAT(err("int-w0.npz"), Contains("array w0: dtype <i4"));
   write_zip(dir / "shape-w1.npz", entries({{"w1.npy", xt::dump_npy(xt::xtensor<double, 2>::from_shape({30, 10}))}}));
   CHECK_THAT(err("shape-w1.npz"), Contains("array w1: shape (30, 10), expected (10, 30)"));
@@ -163,7 +168,8 @@ TEST_CASE("load_npz refuses broken and foreign files with a clear model_error", 
   // Another architecture: refused, naming both.
   const mlp other{1};
   nndl::save_npz(other, dir / "mlp.npz");
-  CHECK_THAT(err("mlp.npz"), Contains("architecture mismatch") && Contains("[784, 256, 64, 10] relu/relu/softmax, LogLikelihoodCost") &&
+  CHECK_THAT(err("mlp.npz"), Contains("architecture mismatch") &&
+                                 Contains("[784, 256, 64, 10] relu/relu/softmax, LogLikelihoodCost") &&
                                  Contains("[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost"));
   const nndl::network<double, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, nndl::dense<10, nndl::sigmoid>,
                       nndl::quadratic_cost>
@@ -193,7 +199,8 @@ void check_numpy_forward(const Net& net, const fs::path& model, const test_suppo
       f << '\n';
     }
   }
-  REQUIRE(run("predict '" + model.string() + "' '" + (dir / "in.txt").string() + "' '" + (dir / "out.txt").string() + "'") == 0);
+  REQUIRE(run("predict '" + model.string() + "' '" + (dir / "in.txt").string() + "' '" + (dir / "out.txt").string() +
+              "'") == 0);
   const auto y = net.feedforward(x);
   std::ifstream f(dir / "out.txt");
   std::size_t rows = 0;
@@ -235,12 +242,16 @@ std::string with_claimed_size(std::string zip, const std::string& name, std::uin
   auto put32 = [&](std::size_t at, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) zip[at + std::size_t(i)] = char(v >> (8 * i) & 0xFF);
   };
-  auto get16 = [&](std::size_t at) { return std::size_t(std::uint8_t(zip[at])) | std::size_t(std::uint8_t(zip[at + 1])) << 8; };
+  auto get16 = [&](std::size_t at) {
+    return std::size_t(std::uint8_t(zip[at])) | std::size_t(std::uint8_t(zip[at + 1])) << 8;
+  };
   int patched = 0;
   for (std::size_t at = 0; at + 46 < zip.size(); ++at) {
-    if (zip.compare(at, 4, "PK\x03\x04") == 0 && zip.compare(at + 30, name.size(), name) == 0 && get16(at + 26) == name.size())
+    if (zip.compare(at, 4, "PK\x03\x04") == 0 && zip.compare(at + 30, name.size(), name) == 0 &&
+        get16(at + 26) == name.size())
       put32(at + 22, size), ++patched;
-    if (zip.compare(at, 4, "PK\x01\x02") == 0 && zip.compare(at + 46, name.size(), name) == 0 && get16(at + 28) == name.size())
+    if (zip.compare(at, 4, "PK\x01\x02") == 0 && zip.compare(at + 46, name.size(), name) == 0 &&
+        get16(at + 28) == name.size())
       put32(at + 24, size), ++patched;
   }
   REQUIRE(patched == 2);
@@ -253,7 +264,8 @@ long max_rss_kib() {
 }
 }  // namespace
 
-TEST_CASE("an entry that claims more bytes than it stores is refused before any memory is spent on it", "[npz][hostile]") {
+TEST_CASE("an entry that claims more bytes than it stores is refused before any memory is spent on it",
+          "[npz][hostile]") {
   test_support::temp_dir dir("npz-claim");
   const sig_ce<> good{3};
   nndl::save_npz(good, dir / "good.npz");

@@ -93,13 +93,16 @@ struct builder {
     a->set_type(onnx::AttributeProto::INTS);
     for (auto x : v) a->add_ints(x);
   }
-  onnx::TensorProto* tensor(const std::string& name, std::vector<std::int64_t> dims, const std::vector<float>& v, bool raw = true) {
+  onnx::TensorProto* tensor(const std::string& name, std::vector<std::int64_t> dims, const std::vector<float>& v,
+                            bool raw = true) {
     auto* t = g->add_initializer();
     t->set_name(name);
     t->set_data_type(onnx::TensorProto::FLOAT);
     for (auto d : dims) t->add_dims(d);
-    if (raw) t->set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
-    else for (float f : v) t->add_float_data(f);
+    if (raw)
+      t->set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
+    else
+      for (float f : v) t->add_float_data(f);
     return t;
   }
   void int64s(const std::string& name, std::vector<std::int64_t> v) {
@@ -142,7 +145,8 @@ TEST_CASE("every layer kind and activation: nndl -> ONNX -> nndl gives the same 
 TEST_CASE("a dense layer after a convolution reads the maps channel-major (NCHW), as PyTorch flattens", "[onnx]") {
   const test_support::temp_dir dir("onnx-layout");
   // x {1, 4, 4} -> Conv 2 maps 3x3 -> {2, 2, 2} -> Flatten -> Gemm 3 (transB = 0: W {8, 3})
-  const auto w = ramp(2 * 9, 1.0f), b = std::vector<float>{0.1f, -0.2f}, W = ramp(8 * 3, 2.0f), B = std::vector<float>{0.5f, 0, -0.5f};
+  const auto w = ramp(2 * 9, 1.0f), b = std::vector<float>{0.1f, -0.2f}, W = ramp(8 * 3, 2.0f),
+             B = std::vector<float>{0.5f, 0, -0.5f};
   builder t({1, 4, 4});
   t.tensor("w", {2, 1, 3, 3}, w);
   t.tensor("b", {2}, b);
@@ -172,7 +176,8 @@ TEST_CASE("a dense layer after a convolution reads the maps channel-major (NCHW)
   }
 }
 
-TEST_CASE("graphs as exporters write them: MatMul + Add, Reshape by a Constant, Relu after MaxPool, LogSoftmax", "[onnx]") {
+TEST_CASE("graphs as exporters write them: MatMul + Add, Reshape by a Constant, Relu after MaxPool, LogSoftmax",
+          "[onnx]") {
   const test_support::temp_dir dir("onnx-exporters");
   const auto w = ramp(3 * 9, 1.0f), W = ramp(12 * 4, 1.0f), B = std::vector<float>{1, 2, 3, 4};
   auto graph = [&](bool matmul, bool relu_after_pool) {
@@ -199,7 +204,8 @@ TEST_CASE("graphs as exporters write them: MatMul + Add, Reshape by a Constant, 
     t.node("Reshape", {"r", "shape"}, "f");
     if (matmul) {
       std::vector<float> Wt(48);  // {12, 4}: W transposed
-      for (int o = 0; o < 4; ++o) for (int i = 0; i < 12; ++i) Wt[i * 4 + o] = W[o * 12 + i];
+      for (int o = 0; o < 4; ++o)
+        for (int i = 0; i < 12; ++i) Wt[i * 4 + o] = W[o * 12 + i];
       t.tensor("Wt", {12, 4}, Wt);
       t.tensor("B", {4}, B);
       t.node("MatMul", {"f", "Wt"}, "mm");
@@ -216,7 +222,8 @@ TEST_CASE("graphs as exporters write them: MatMul + Add, Reshape by a Constant, 
   };
   const model gemm = load_model(graph(false, false).write(dir / "gemm.onnx"));
   const model matmul = load_model(graph(true, true).write(dir / "matmul.onnx"));
-  CHECK(layers_string(gemm.architecture()) == "conv 3@3x3 relu 36->48; max_pool 2x2 48->12; dense 4 log_softmax 12->4; float32");
+  CHECK(layers_string(gemm.architecture()) ==
+        "conv 3@3x3 relu 36->48; max_pool 2x2 48->12; dense 4 log_softmax 12->4; float32");
   CHECK(layers_string(matmul.architecture()) == layers_string(gemm.architecture()));
   const auto x = ramp(36 * 5, 2.0f);
   const auto a = gemm.outputs(x.data(), 5), b = matmul.outputs(x.data(), 5);
@@ -233,7 +240,9 @@ TEST_CASE("graphs as exporters write them: MatMul + Add, Reshape by a Constant, 
   for (std::size_t j = 0; j < 4; ++j) CHECK(double(typed(0, j)) == Approx(std::exp(double(a[j]))).epsilon(1e-5));
   // A layout that differs is refused at its first differing layer.
   network<float, input<1, 6, 6>, conv<3, 3, relu>, max_pool<2>, dense<5, softmax>, log_likelihood_cost> other;
-  CHECK_THROWS_WITH(load_network(other, dir / "gemm.onnx"), Contains("layer 3 differs: the file has dense 4 softmax 12->4, this network has dense 5 softmax 12->5"));
+  CHECK_THROWS_WITH(
+      load_network(other, dir / "gemm.onnx"),
+      Contains("layer 3 differs: the file has dense 4 softmax 12->4, this network has dense 5 softmax 12->5"));
 }
 
 TEST_CASE("what nndl does not implement is refused, naming the node, its operation and the attribute", "[onnx]") {
@@ -250,7 +259,8 @@ TEST_CASE("what nndl does not implement is refused, naming the node, its operati
   CHECK_THAT(conv_with("dilations", {2, 2}), Contains("attribute dilations"));
   builder bn({1, 6, 6});
   bn.node("BatchNormalization", {"x", "s", "b", "m", "v"}, "y");
-  CHECK_THAT(refusal(bn.write(dir / "bn.onnx")), Contains("node \"BatchNormalization1\" (BatchNormalization): an operation nndl does not implement"));
+  CHECK_THAT(refusal(bn.write(dir / "bn.onnx")),
+             Contains("node \"BatchNormalization1\" (BatchNormalization): an operation nndl does not implement"));
   builder missing({784});
   missing.node("Gemm", {"x", "W"}, "y");
   CHECK_THAT(refusal(missing.write(dir / "missing.onnx")), Contains("(Gemm): its weights \"W\" is not a constant"));
@@ -304,9 +314,9 @@ TEST_CASE("hostile ONNX files get a clear error with bounded memory", "[onnx]") 
   SECTION("a million nodes") {
     std::string graph;
     for (int i = 0; i < 1000000; ++i) graph += std::string("\x0a\x00", 2);  // GraphProto.node, empty
-    std::string model = "\x08\x08";                                          // ir_version 8
+    std::string model = "\x08\x08";                                         // ir_version 8
     model += '\x3a';                                                        // ModelProto.graph
-    for (std::size_t n = graph.size(); ; n >>= 7) {
+    for (std::size_t n = graph.size();; n >>= 7) {
       model += char((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
       if (n <= 0x7f) break;
     }
@@ -340,7 +350,7 @@ TEST_CASE("hostile ONNX files get a clear error with bounded memory", "[onnx]") 
     }
     std::string bytes(rev.rbegin(), rev.rend());
     std::string model = "\x08\x08\x3a";
-    for (std::size_t n = bytes.size(); ; n >>= 7) {
+    for (std::size_t n = bytes.size();; n >>= 7) {
       model += char((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
       if (n <= 0x7f) break;
     }

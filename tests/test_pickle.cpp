@@ -120,7 +120,12 @@ void check_real_mnist(const std::string& form) {
   auto raw = [&](const char* base) { return nndl::read_idx(*nndl::detail::mnist_file(*dir, base)); };
   const auto train_images = raw("train-images-idx3-ubyte"), train_labels = raw("train-labels-idx1-ubyte");
   const auto test_images = raw("t10k-images-idx3-ubyte"), test_labels = raw("t10k-labels-idx1-ubyte");
-  struct split { const nndl::dataset<T>& d; const nndl::idx_file& x; const nndl::idx_file& y; std::size_t first, n; };
+  struct split {
+    const nndl::dataset<T>& d;
+    const nndl::idx_file& x;
+    const nndl::idx_file& y;
+    std::size_t first, n;
+  };
   const split splits[] = {{m.training, train_images, train_labels, 0, 50000},
                           {m.validation, train_images, train_labels, 50000, 10000},
                           {m.test, test_images, test_labels, 0, 10000}};
@@ -150,19 +155,23 @@ void check_real_mnist(const std::string& form) {
 
 }  // namespace
 
-TEST_CASE("real MNIST as the book's mnist.pkl.gz, Python 2's form (protocol 2), loads exactly", "[pickle][python][data]") {
+TEST_CASE("real MNIST as the book's mnist.pkl.gz, Python 2's form (protocol 2), loads exactly",
+          "[pickle][python][data]") {
   check_real_mnist<double>("py2");
 }
 
-TEST_CASE("real MNIST pickled with Python 3's default protocol, gzipped, loads exactly as float", "[pickle][python][data]") {
+TEST_CASE("real MNIST pickled with Python 3's default protocol, gzipped, loads exactly as float",
+          "[pickle][python][data]") {
   check_real_mnist<float>("default");
 }
 
-TEST_CASE("real MNIST pickled with Python 3's highest protocol, gzipped, loads exactly as float", "[pickle][python][data]") {
+TEST_CASE("real MNIST pickled with Python 3's highest protocol, gzipped, loads exactly as float",
+          "[pickle][python][data]") {
   check_real_mnist<float>("highest");
 }
 
-TEST_CASE("the book's layout in Python 2's form and Python 3's protocols 1 to 5, plain and gzipped", "[pickle][python]") {
+TEST_CASE("the book's layout in Python 2's form and Python 3's protocols 1 to 5, plain and gzipped",
+          "[pickle][python]") {
   if (!test_support::numpy_or_warn("reading pickles written by Python")) return;
   temp_dir dir("pickle");
   for (const char* form : {"py2", "1", "2", "3", "4", "5"}) {
@@ -204,14 +213,17 @@ TEST_CASE("column-major arrays, float64 and big-endian images, four integer labe
 TEST_CASE("a pickle that calls os.system or eval is refused and runs nothing", "[pickle][python]") {
   if (!test_support::numpy_or_warn("refusing hostile pickles written by Python")) return;
   temp_dir dir("pickle");
-  const struct { const char* kind; const char* name; } cases[] = {{"system", "posix.system"}, {"eval", "builtins.eval"}};
+  const struct {
+    const char* kind;
+    const char* name;
+  } cases[] = {{"system", "posix.system"}, {"eval", "builtins.eval"}};
   for (const auto& c : cases) {
     INFO(c.kind);
     const fs::path file = dir / (std::string(c.kind) + ".pkl"), marker = dir / (std::string("pwned-") + c.kind);
     REQUIRE(writer("evil " + q(file) + " " + c.kind + " " + q(marker)) == 0);
     const std::string e = error_of([&] { nndl::load_mnist_pickle<double>(file); });
-    CHECK_THAT(e, Contains(file.string()) && Contains(std::string("refused: the pickle names ") + c.name +
-                                                      ", not a NumPy array") &&
+    CHECK_THAT(e, Contains(file.string()) &&
+                      Contains(std::string("refused: the pickle names ") + c.name + ", not a NumPy array") &&
                       Contains("never executes a pickle"));
     CHECK(!fs::exists(marker));
     // The pickle really is hostile: Python's own pickle.load runs the command.
@@ -221,7 +233,8 @@ TEST_CASE("a pickle that calls os.system or eval is refused and runs nothing", "
   // The classic protocol-0 payload, by hand: refused at its first opcode.
   const fs::path file = dir / "classic.pkl";
   nndl::write_raw(file, concat({}, "cos\nsystem\n(S'touch " + (dir / "pwned-classic").string() + "'\ntR."));
-  CHECK_THROWS_WITH(nndl::read_pickle(file), Contains(file.string()) && Contains("refused: the pickle names os.system") &&
+  CHECK_THROWS_WITH(nndl::read_pickle(file), Contains(file.string()) &&
+                                                 Contains("refused: the pickle names os.system") &&
                                                  Contains("(opcode GLOBAL at byte 0)"));
   CHECK(!fs::exists(dir / "pwned-classic"));
 }
@@ -235,8 +248,7 @@ TEST_CASE("pickles that are not the book's layout are refused, naming the set an
   CHECK_THAT(tiny_error(dir, "py2", "features783"),
              Contains("the training set: the images have shape 3 x 783, expected N x 784"));
   CHECK_THAT(tiny_error(dir, "4", "counts"), Contains("the validation set: 2 images but 1 labels"));
-  CHECK_THAT(tiny_error(dir, "4", "pixel2"),
-             Contains("the training set: pixel 5 of image 1 is 2, outside [0, 1]"));
+  CHECK_THAT(tiny_error(dir, "4", "pixel2"), Contains("the training set: pixel 5 of image 1 is 2, outside [0, 1]"));
   CHECK_THAT(tiny_error(dir, "4", "nan"), Contains("pixel 0 of image 0 is nan"));
   CHECK_THAT(tiny_error(dir, "4", "two-sets"),
              Contains("expected the book's layout") && Contains("the pickle holds a tuple of 2 items"));
@@ -249,7 +261,7 @@ TEST_CASE("pickles that are not the book's layout are refused, naming the set an
     INFO("form " << form);
     CHECK_THAT(tiny_error(dir, form, "lie"),
                Contains("array size does not match: shape 4 x 784 of float32 needs 12544 bytes, "
-                                                "the data has 9408"));
+                        "the data has 9408"));
   }
 }
 
@@ -258,9 +270,9 @@ TEST_CASE("the unpickler's plain values, opcode by opcode", "[pickle]") {
   const fs::path file = dir / "values.pkl";
   // MARK, BININT1 7, BININT2 0x1234, BININT -1, LONG1 -32768, NONE, NEWTRUE, NEWFALSE, INT 01 (True),
   // INT -5, SHORT_BINBYTES "ab", BINPUT 3, SHORT_BINUNICODE "t", BINGET 3, EMPTY_TUPLE, TUPLE.
-  nndl::write_raw(file, bytes{0x80, 2, '(', 'K', 7, 'M', 0x34, 0x12, 'J', 0xff, 0xff, 0xff, 0xff, 0x8a, 2, 0x00, 0x80,
-                              'N', 0x88, 0x89, 'I', '0', '1', '\n', 'I', '-', '5', '\n', 'C', 2, 'a', 'b', 'q', 3,
-                              0x8c, 1, 't', 'h', 3, ')', 't', '.'});
+  nndl::write_raw(file, bytes{0x80, 2,    '(',  'K', 7,    'M',  0x34, 0x12, 'J', 0xff, 0xff, 0xff, 0xff, 0x8a,
+                              2,    0x00, 0x80, 'N', 0x88, 0x89, 'I',  '0',  '1', '\n', 'I',  '-',  '5',  '\n',
+                              'C',  2,    'a',  'b', 'q',  3,    0x8c, 1,    't', 'h',  3,    ')',  't',  '.'});
   const auto v = nndl::read_pickle(file);
   REQUIRE(v->t == ptype::tuple);
   REQUIRE(v->items.size() == 13);
@@ -289,24 +301,28 @@ TEST_CASE("broken pickles: each problem named with the file and the opcode's pla
     return error_of([&] { nndl::read_pickle(p); });
   };
   using bv = bytes;
-  CHECK_THAT(error(bv{0x80, 2, 0xFF, '.'}), Contains(p.string()) && Contains("unknown opcode") && Contains("0xFF at byte 2"));
+  CHECK_THAT(error(bv{0x80, 2, 0xFF, '.'}),
+             Contains(p.string()) && Contains("unknown opcode") && Contains("0xFF at byte 2"));
   CHECK_THAT(error(bv{0x80, 2, '}', '.'}), Contains("refused: an opcode the book's data file does not use") &&
-                                                Contains("(opcode EMPTY_DICT at byte 2)"));
+                                               Contains("(opcode EMPTY_DICT at byte 2)"));
   CHECK_THAT(error(bv{0x80, 2, 'i', 'o', 's', '\n'}), Contains("refused") && Contains("INST at byte 2"));
   CHECK_THAT(error(bv{0x80, 6, 'N', '.'}), Contains("pickle protocol 6: nndl reads protocols 1 to 5"));
   CHECK_THAT(error(bv{}), Contains(p.string()) && Contains("empty file: not a pickle"));
   CHECK_THAT(error(bv{0x80, 2, 'N'}), Contains("truncated: the pickle ends at byte 3, before its STOP opcode"));
-  CHECK_THAT(error(bv{0x80, 3, 'B', 10, 0, 0, 0, 'a', 'b', 'c'}),
-             Contains("truncated: the string declares 10 bytes, the file ends after 3") && Contains("BINBYTES at byte 2"));
+  CHECK_THAT(
+      error(bv{0x80, 3, 'B', 10, 0, 0, 0, 'a', 'b', 'c'}),
+      Contains("truncated: the string declares 10 bytes, the file ends after 3") && Contains("BINBYTES at byte 2"));
   CHECK_THAT(error(bv{0x80, 2, 'J', 1}), Contains("truncated: the file ends inside the opcode's argument"));
-  CHECK_THAT(error(bv{0x80, 2, 'N', '.', 'x', 'y'}), Contains("trailing bytes: 2 bytes after the STOP opcode at byte 3"));
+  CHECK_THAT(error(bv{0x80, 2, 'N', '.', 'x', 'y'}),
+             Contains("trailing bytes: 2 bytes after the STOP opcode at byte 3"));
   CHECK_THAT(error(bv{0x80, 2, 0x86, '.'}), Contains("stack underflow: no value") && Contains("TUPLE2 at byte 2"));
   CHECK_THAT(error(bv{0x80, 2, 'N', '(', 0x85, '.'}), Contains("stack underflow: no value above the MARK"));
   CHECK_THAT(error(bv{0x80, 2, 'N', 't', '.'}), Contains("TUPLE without a MARK"));
   CHECK_THAT(error(bv{0x80, 2, '(', 'N', '.'}), Contains("STOP inside a MARK that no TUPLE closed"));
   CHECK_THAT(error(bv{0x80, 2, 'N', 'N', '.'}), Contains("STOP leaves 2 values, a pickle leaves one"));
   CHECK_THAT(error(bv{0x80, 2, 'h', 5, '.'}), Contains("memo entry 5 is read before it is stored"));
-  CHECK_THAT(error(bv{0x80, 2, 0x8a, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, '.'}), Contains("an integer of 9 bytes, more than 64 bits"));
+  CHECK_THAT(error(bv{0x80, 2, 0x8a, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, '.'}),
+             Contains("an integer of 9 bytes, more than 64 bits"));
   CHECK_THAT(error(bv{0x80, 2, 'T', 0xff, 0xff, 0xff, 0xff, '.'}), Contains("a string of negative length -1"));
   CHECK_THAT(error(concat({0x80, 2}, std::string(100, '('))), Contains("MARKs nested more than 16 deep"));
   bytes deep{0x80, 2, ')'};  // EMPTY_TUPLE, then TUPLE1 twenty times: (((((),),),),...)
@@ -324,7 +340,8 @@ TEST_CASE("broken pickles: each problem named with the file and the opcode's pla
   // _codecs.encode('\u20ac', 'latin1'): a character that latin-1 does not have.
   CHECK_THAT(error(concat({0x80, 2}, "c_codecs\nencode\nX\x03\0\0\0\xe2\x82\xacX\x06\0\0\0latin1\x86R."s)),
              Contains("latin-1 data holding a character above U+00FF"));
-  CHECK_THAT(error(concat({0x80, 2}, "c" + std::string(300, 'a') + "\n")), Contains("a text argument longer than 256 bytes"));
+  CHECK_THAT(error(concat({0x80, 2}, "c" + std::string(300, 'a') + "\n")),
+             Contains("a text argument longer than 256 bytes"));
   // FRAME (protocol 4): an opcode may not run past its frame, and frames may not overlap.
   CHECK_THAT(error(bv{0x80, 4, 0x95, 3, 0, 0, 0, 0, 0, 0, 0, 'C', 5, 'a', 'b', 'c', 'd', 'e', '.'}),
              Contains("the opcode runs past the end of its FRAME"));
@@ -333,7 +350,8 @@ TEST_CASE("broken pickles: each problem named with the file and the opcode's pla
   nndl::write_raw(p, bv{0x80, 4, 0x95, 2, 0, 0, 0, 0, 0, 0, 0, 'N', '.'});
   CHECK(nndl::read_pickle(p)->t == ptype::none);
   // Missing file, a folder, a cut or corrupt gzip stream.
-  CHECK_THAT(error_of([&] { nndl::read_pickle(dir / "nope.pkl.gz"); }), Contains("nope.pkl.gz") && Contains("no such file"));
+  CHECK_THAT(error_of([&] { nndl::read_pickle(dir / "nope.pkl.gz"); }),
+             Contains("nope.pkl.gz") && Contains("no such file"));
   CHECK_THAT(error_of([&] { nndl::read_pickle(dir.path); }), Contains("is a directory"));
   const fs::path gz = dir / "cut.pkl.gz";
   bytes big{0x80, 3, 'B', 0xa0, 0x86, 0x01, 0};  // BINBYTES of 100000 bytes
@@ -354,18 +372,23 @@ TEST_CASE("memory is bounded: limits are checked before allocating, buffers grow
   // BINBYTES8 declaring 2^40 bytes with three present: refused before any allocation.
   nndl::write_raw(p, bytes{0x80, 4, 0x8e, 0, 0, 0, 0, 0, 1, 0, 0, 'a', 'b', 'c'});
   largest_alloc = 0;
-  CHECK_THROWS_WITH(nndl::read_pickle(p), Contains(p.string()) &&
-                                              Contains("a string of 1099511627776 bytes would take the pickle's data past "
-                                                       "the limit of 1073741824 bytes"));
+  CHECK_THROWS_WITH(
+      nndl::read_pickle(p),
+      Contains(p.string()) && Contains("a string of 1099511627776 bytes would take the pickle's data past "
+                                       "the limit of 1073741824 bytes"));
   CHECK(largest_alloc < (std::size_t{1} << 20));
   // Declaring exactly the limit (1 GiB) with ten bytes present: truncated, after a reservation of at most 64 MiB.
   nndl::write_raw(p, bytes{0x80, 4, 0x96, 0, 0, 0, 0x40, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
   largest_alloc = 0;
-  CHECK_THROWS_WITH(nndl::read_pickle(p), Contains("truncated: the string declares 1073741824 bytes, the file ends after 10"));
+  CHECK_THROWS_WITH(nndl::read_pickle(p),
+                    Contains("truncated: the string declares 1073741824 bytes, the file ends after 10"));
   CHECK(largest_alloc <= (std::size_t{64} << 20));
   // An array shape whose element count passes the limit.
-  nndl::write_raw(p, concat({0x80, 2}, "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\0\x85U\x01" "b\x87R"
-                                       "(K\x01J\0\0\0\x40J\0\0\0\x40\x86" "cnumpy\ndtype\nU\x02" "f4K\0K\x01\x87R"
+  nndl::write_raw(p, concat({0x80, 2}, "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\0\x85U\x01"
+                                       "b\x87R"
+                                       "(K\x01J\0\0\0\x40J\0\0\0\x40\x86"
+                                       "cnumpy\ndtype\nU\x02"
+                                       "f4K\0K\x01\x87R"
                                        "\x89U\0tb."s));
   CHECK_THROWS_WITH(nndl::read_pickle(p), Contains("absurd array shape: more than 1073741824 elements"));
   // The limits are parameters.
@@ -377,7 +400,8 @@ TEST_CASE("memory is bounded: limits are checked before allocating, buffers grow
   CHECK_THROWS_WITH(nndl::read_pickle(p, {.max_depth = 0}), Contains("MARKs nested more than 0 deep"));
 }
 
-TEST_CASE("the --data flag and NNDL_DATA take the book's pickle: the file itself or a folder holding it", "[pickle][python][data]") {
+TEST_CASE("the --data flag and NNDL_DATA take the book's pickle: the file itself or a folder holding it",
+          "[pickle][python][data]") {
   if (!test_support::numpy_or_warn("the book's pickle as a data place")) return;
   temp_dir dir("pickle-place");
   const fs::path folder = dir / "book";

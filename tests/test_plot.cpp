@@ -40,7 +40,8 @@ nndl::train_history scripted(std::size_t n = 30, bool training = true) {
 
 bool have_gnuplot() {
   if (nndl::find_gnuplot()) return true;
-  if (test_support::tools_required()) FAIL("gnuplot is not installed (apt-get install gnuplot-nox); NNDL_REQUIRE_TOOLS is set");
+  if (test_support::tools_required())
+    FAIL("gnuplot is not installed (apt-get install gnuplot-nox); NNDL_REQUIRE_TOOLS is set");
   WARN("gnuplot is NOT installed, so plotting was NOT tested: apt-get install gnuplot-nox");
   return false;
 }
@@ -55,8 +56,10 @@ std::string slurp(const fs::path& p) {
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out(1);
   for (char c : s)
-    if (c == sep) out.emplace_back();
-    else out.back().push_back(c);
+    if (c == sep)
+      out.emplace_back();
+    else
+      out.back().push_back(c);
   return out;
 }
 

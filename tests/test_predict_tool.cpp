@@ -4,7 +4,7 @@
 
 #include <nndl/data/image.hpp>
 #include <nndl/data/mnist.hpp>
-#include <nndl/io/json.hpp>
+#include <nndl/io/network2_json.hpp>
 #include <nndl/network.hpp>
 
 #include "support.hpp"
@@ -99,5 +99,6 @@ TEST_CASE("nndl-predict refuses a deeply nested model file with a message, not a
   const int code = run(std::string(NNDL_PREDICT_TOOL) + " --quiet --model '" + model.string() + "' '" +
                        (dir / "x.png").string() + "' 2> '" + (dir / "err.txt").string() + "'");
   CHECK(code == 2);
-  CHECK_THAT(slurp(dir / "err.txt"), Catch::Contains(model.string()) && Catch::Contains("nested more than 64 levels deep"));
+  CHECK_THAT(slurp(dir / "err.txt"),
+             Catch::Contains(model.string()) && Catch::Contains("nested more than 64 levels deep"));
 }

@@ -63,8 +63,8 @@ TEST_CASE("a bar redrawn in place on a terminal; nothing when quiet", "[progress
       },
       true);
   CHECK(count(bar, "\r") >= 2);
-  CHECK_THAT(bar, Contains("epochs 4/4 [########################] 100%") && Contains("loss 0.5") &&
-                      Contains("a warning\n"));
+  CHECK_THAT(bar,
+             Contains("epochs 4/4 [########################] 100%") && Contains("loss 0.5") && Contains("a warning\n"));
   CHECK(bar.back() == '\n');
   const auto quiet = captured(
       [](const nndl::progress_options& o) {

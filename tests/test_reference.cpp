@@ -47,9 +47,12 @@ void batched_equals_sum_of_samples() {
 
 TEST_CASE("batched gradient equals the sum of per-sample gradients", "[reference]") {
   using namespace nndl;
-  batched_equals_sum_of_samples<network<double, input<20>, dense<8, sigmoid>, dense<4, sigmoid>, quadratic_cost, large_weight_init>>();
-  batched_equals_sum_of_samples<network<double, input<20>, dense<8, nndl::tanh>, dense<6, relu>, dense<4, softmax>, log_likelihood_cost>>();
-  batched_equals_sum_of_samples<network<double, input<20>, dense<8, relu>, dense<4, sigmoid>, cross_entropy_cost, l2_regularizer>>();
+  batched_equals_sum_of_samples<
+      network<double, input<20>, dense<8, sigmoid>, dense<4, sigmoid>, quadratic_cost, large_weight_init>>();
+  batched_equals_sum_of_samples<
+      network<double, input<20>, dense<8, nndl::tanh>, dense<6, relu>, dense<4, softmax>, log_likelihood_cost>>();
+  batched_equals_sum_of_samples<
+      network<double, input<20>, dense<8, relu>, dense<4, sigmoid>, cross_entropy_cost, l2_regularizer>>();
   batched_equals_sum_of_samples<network<float, input<20>, dense<8, sigmoid>, dense<4, sigmoid>, quadratic_cost>>();
 }
 

@@ -85,9 +85,7 @@ TEST_CASE("csv_metrics writes every epoch, atomically", "[train]") {
   const test_support::temp_dir tmp("csv");
   const auto& dir = tmp.path;
   const auto path = dir / "m.csv";
-  {
-    std::ofstream(path) << "an older file that must be replaced whole\n";
-  }
+  { std::ofstream(path) << "an older file that must be replaced whole\n"; }
   net_t net{1};
   const auto d = toy(20);
   nndl::sgd(net, d, {.epochs = 4, .verbose = false}, nndl::evaluate_on(d), nndl::csv_metrics(path));
@@ -143,12 +141,11 @@ TEST_CASE("the learning-rate schedule halves eta after no improvement, stops at 
   const auto d = toy(20);
   // improvement only in epoch 0; with patience 2 eta halves after epochs 2, 4, 6, ... until 1/128
   scripted s{std::vector<std::size_t>(40, 50)};
-  const auto h = nndl::sgd(net, d, {.epochs = 40, .eta = 1.0, .verbose = false}, s,
-                           nndl::eta_schedule{.patience = 2});
+  const auto h = nndl::sgd(net, d, {.epochs = 40, .eta = 1.0, .verbose = false}, s, nndl::eta_schedule{.patience = 2});
   std::vector<double> etas;
   for (const auto& e : h.epochs) etas.push_back(e.eta);
-  const std::vector<double> expected{1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 1.0 / 16, 1.0 / 16, 1.0 / 32,
-                                     1.0 / 32, 1.0 / 64, 1.0 / 64};
+  const std::vector<double> expected{1,     1,        1,        0.5,      0.5,      0.25,     0.25,    0.125,
+                                     0.125, 1.0 / 16, 1.0 / 16, 1.0 / 32, 1.0 / 32, 1.0 / 64, 1.0 / 64};
   CHECK(etas == expected);
   CHECK_THAT(h.stop_reason, Catch::Contains("1/128"));
 }
@@ -203,8 +200,8 @@ TEST_CASE("sgd on two threads: wide dense layers split by neurons follow the one
 TEST_CASE("an sgd step of wide layers (sliced products, split rows) is w - eta * gradient", "[train][parallel]") {
   using namespace nndl;
   // m = 10 on 784 -> 300 -> 200: products above OpenBLAS's small-matrix size, so they go by slices.
-  using net_t = network<double, input<784>, dense<300, relu>, dense<200, relu>, dense<10, softmax>,
-                        log_likelihood_cost, l2_regularizer>;
+  using net_t = network<double, input<784>, dense<300, relu>, dense<200, relu>, dense<10, softmax>, log_likelihood_cost,
+                        l2_regularizer>;
   std::vector<double> x(10 * 784);
   rng r(11);
   for (auto& v : x) v = r.uniform();
@@ -251,8 +248,8 @@ TEST_CASE("Adam trains a network", "[train][adam]") {
   const auto d = toy(200);
   const std::size_t before = net.evaluate(d);
   nndl::adam opt;
-  const auto h = nndl::train(net, d, opt, {.epochs = 5, .mini_batch = 10, .eta = 0.01, .verbose = false},
-                             nndl::evaluate_on(d));
+  const auto h =
+      nndl::train(net, d, opt, {.epochs = 5, .mini_batch = 10, .eta = 0.01, .verbose = false}, nndl::evaluate_on(d));
   CHECK(*h.epochs.back().evaluation_correct >= 190);
   CHECK(*h.epochs.back().evaluation_correct > before);
   CHECK(opt.steps() == 5 * 20);

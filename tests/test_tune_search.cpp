@@ -28,7 +28,7 @@ TEST_CASE("Search spaces parse and map to the unit cube", "[tune][space]") {
   CHECK(s[0].to_unit(s[0].from_unit(0.3)) == Approx(0.3));
   CHECK(parse_space(s.spec()).spec() == s.spec());
   CHECK(s.index("lambda") == 1);
-  CHECK_THROWS_AS(parse_space("eta=0:1:log"), space_error);      // log needs lo > 0
+  CHECK_THROWS_AS(parse_space("eta=0:1:log"), space_error);  // log needs lo > 0
   CHECK_THROWS_AS(parse_space("eta=1:x"), space_error);
   CHECK_THROWS_AS(parse_space("eta=1:2:cubic"), space_error);
   CHECK_THROWS_AS(parse_space("eta=1:2,eta=3:4"), space_error);
@@ -138,7 +138,10 @@ std::size_t trials_to_reach(const std::string& name, std::size_t budget, double 
   const auto s = parse_space("x1=-5:10,x2=0:15");
   journal j(dir / "j.csv", s, name);
   auto st = make_strategy(name, s, budget, seed);
-  const auto done = run_search(*st, j, [](const point& x, std::size_t, int) { return outcome{-branin(x[0], x[1]), 1, ""}; },
+  const auto done = run_search(*st, j,
+                               [](const point& x, std::size_t, int) {
+                                 return outcome{-branin(x[0], x[1]), 1, ""};
+                               },
                                {.budget = budget, .workers = 1});
   for (const auto& t : done)
     if (-t.score - 0.397887 < tol) return t.id + 1;
@@ -219,18 +222,21 @@ TEST_CASE("A journal is refused for a search with another configuration, naming 
   };
   CHECK(error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", ten) == "opened");
   // Other bounds, same names: the old trials lie partly outside the new space.
-  CHECK_THAT(error_of("eta=0.01:1:log,lambda=0.01:20:log", "bayes", ten),
-             Catch::Contains(path.string()) &&
-                 Catch::Contains("space is eta=0.01:10:log,lambda=0.01:20:log there, eta=0.01:1:log,lambda=0.01:20:log here"));
+  CHECK_THAT(
+      error_of("eta=0.01:1:log,lambda=0.01:20:log", "bayes", ten),
+      Catch::Contains(path.string()) &&
+          Catch::Contains("space is eta=0.01:10:log,lambda=0.01:20:log there, eta=0.01:1:log,lambda=0.01:20:log here"));
   // Bounds that differ past the 6 digits that %g shows.
   CHECK_THAT(error_of("eta=0.01:10.0000001:log,lambda=0.01:20:log", "bayes", ten), Catch::Contains("space is"));
   CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", {{"epochs", "30"}, {"lambda", "5"}}),
              Catch::Contains("epochs is 10 there, 30 here") && !Catch::Contains("lambda is"));
   CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", {{"epochs", "10"}}),
              Catch::Contains("lambda is 5 there, not set here"));
-  CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", {{"epochs", "10"}, {"lambda", "5"}, {"seed", "2"}}),
-             Catch::Contains("seed is not recorded there, 2 here"));
-  CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "random", ten), Catch::Contains("strategy is bayes there, random here"));
+  CHECK_THAT(
+      error_of("eta=0.01:10:log,lambda=0.01:20:log", "bayes", {{"epochs", "10"}, {"lambda", "5"}, {"seed", "2"}}),
+      Catch::Contains("seed is not recorded there, 2 here"));
+  CHECK_THAT(error_of("eta=0.01:10:log,lambda=0.01:20:log", "random", ten),
+             Catch::Contains("strategy is bayes there, random here"));
   // A journal without a recorded configuration (an older nndl's) cannot be trusted either.
   std::ofstream(dir / "old.csv") << "trial,strategy,x,score,epochs,seconds,worker,note\n0,random,0.5,0.5,1,0.001,0,\n";
   CHECK_THROWS_WITH(journal(dir / "old.csv", parse_space("x=0:1"), "random"), Catch::Contains("does not record"));

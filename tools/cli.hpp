@@ -6,11 +6,11 @@
 #include <CLI/CLI.hpp>
 
 /// In main(), after the options are declared: parses, or returns from main with 0 (--help) or 2.
-#define NNDL_PARSE(app, argc, argv)                      \
-  do {                                                   \
-    try {                                                \
-      (app).parse((argc), (argv));                       \
-    } catch (const CLI::ParseError& parse_error) {       \
-      return (app).exit(parse_error) == 0 ? 0 : 2;       \
-    }                                                    \
+#define NNDL_PARSE(app, argc, argv)                \
+  do {                                             \
+    try {                                          \
+      (app).parse((argc), (argv));                 \
+    } catch (const CLI::ParseError& parse_error) { \
+      return (app).exit(parse_error) == 0 ? 0 : 2; \
+    }                                              \
   } while (false)

@@ -11,8 +11,8 @@
 // is written atomically. Exit status: 0 converted, 2 a model that cannot be read or converted, or
 // a bad command line.
 #include <nndl/io/formats.hpp>
-#include <nndl/io/json.hpp>
 #include <nndl/io/model_file.hpp>
+#include <nndl/io/network2_json.hpp>
 
 #include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
 
@@ -27,15 +27,17 @@ namespace {
 /// network2.py's JSON from a run-time model of dense layers.
 void save_book_json(const nndl::model& m, const std::filesystem::path& file) {
   if (m.members() != 1)
-    throw nndl::model_error(file, "an ensemble of " + std::to_string(m.members()) + " networks: network2.py's JSON holds one network");
-  std::vector<nndl::detail::book_tensor> tensors;
+    throw nndl::model_error(
+        file, "an ensemble of " + std::to_string(m.members()) + " networks: network2.py's JSON holds one network");
+  std::vector<nndl::book_tensor> tensors;
   std::size_t weighted = 0, last = std::size_t(-1);
   m.for_each_parameter(0, [&](std::size_t l, const auto& p) {
     if (last != std::size_t(-1) && l != last) ++weighted;
     last = l;
-    tensors.push_back({weighted, p.rank, p.shape[0], p.rank == 2 ? p.shape[1] : 1, std::vector<double>(p.value, p.value + p.size())});
+    tensors.push_back(
+        {weighted, p.rank, p.shape[0], p.rank == 2 ? p.shape[1] : 1, std::vector<double>(p.value, p.value + p.size())});
   });
-  nndl::detail::write_book_json(file, m.architecture(), tensors);
+  nndl::write_book_json(file, m.architecture(), tensors);
 }
 
 }  // namespace
@@ -54,18 +56,23 @@ int main(int argc, char** argv) {
     const std::filesystem::path to(out);
     const auto ext = to.extension();
     if (ext != ".npz" && ext != ".json" && ext != ".onnx")
-      throw nndl::model_error(to, "the extension says no format: write .npz (nndl's model file), .json (network2.py's) or .onnx");
+      throw nndl::model_error(
+          to, "the extension says no format: write .npz (nndl's model file), .json (network2.py's) or .onnx");
     const auto t0 = std::chrono::steady_clock::now();
     const nndl::model m = nndl::load_model(in);
     const auto t1 = std::chrono::steady_clock::now();
-    if (ext == ".onnx") nndl::save_onnx(m, to);
-    else if (ext == ".json") save_book_json(m, to);
-    else nndl::save_model(m, to);
+    if (ext == ".onnx")
+      nndl::save_onnx(m, to);
+    else if (ext == ".json")
+      save_book_json(m, to);
+    else
+      nndl::save_model(m, to);
     const auto t2 = std::chrono::steady_clock::now();
     if (!quiet)
-      std::printf("%s -> %s: %s (read %.1f ms, written %.1f ms, %ju bytes)\n", in.c_str(), out.c_str(),
-                  nndl::layers_string(m.architecture()).c_str(), std::chrono::duration<double, std::milli>(t1 - t0).count(),
-                  std::chrono::duration<double, std::milli>(t2 - t1).count(), std::uintmax_t(std::filesystem::file_size(to)));
+      std::printf(
+          "%s -> %s: %s (read %.1f ms, written %.1f ms, %ju bytes)\n", in.c_str(), out.c_str(),
+          nndl::layers_string(m.architecture()).c_str(), std::chrono::duration<double, std::milli>(t1 - t0).count(),
+          std::chrono::duration<double, std::milli>(t2 - t1).count(), std::uintmax_t(std::filesystem::file_size(to)));
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "nndl-convert: " << e.what() << '\n';

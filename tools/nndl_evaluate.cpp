@@ -45,7 +45,7 @@ int run(const options& o, const nndl::model& m) {
     const auto a = m.outputs(data.row(0), data.size());
     xt::xtensor<double, 2> out = xt::zeros<double>({data.size(), m.output_size()});
     std::copy(a.begin(), a.end(), out.begin());
-    if (const auto problem = nndl::detail::write_file_atomically(o.outputs, xt::dump_npy(out)); !problem.empty())
+    if (const auto problem = nndl::write_file_atomically(o.outputs, xt::dump_npy(out)); !problem.empty())
       throw nndl::model_error(o.outputs, problem);
   }
   if (o.json) {
@@ -76,17 +76,23 @@ int main(int argc, char** argv) {
                "confused pairs, and optionally a picture of the misclassified digits. An ensemble is evaluated by "
                "its vote and network by network. Exit status: 0 evaluated, 2 bad model, data or arguments."};
   options o;
-  app.add_option("--model", o.model, "Model file: .npz (save_model, save_ensemble, save_npz), network2.py's JSON or ONNX (.onnx)")->required();
-  app.add_option("--data", o.data, "MNIST folder (default: $NNDL_DATA, the user's folder, the repository's copy), or "
-                                   "the book's mnist.pkl.gz");
-  app.add_option("--split", o.split, "Which data: test (10,000 t10k images), validation (the last 10,000 training "
-                                     "images) or training (the first 50,000)")
+  app.add_option("--model", o.model,
+                 "Model file: .npz (save_model, save_ensemble, save_npz), network2.py's JSON or ONNX (.onnx)")
+      ->required();
+  app.add_option("--data", o.data,
+                 "MNIST folder (default: $NNDL_DATA, the user's folder, the repository's copy), or "
+                 "the book's mnist.pkl.gz");
+  app.add_option("--split", o.split,
+                 "Which data: test (10,000 t10k images), validation (the last 10,000 training "
+                 "images) or training (the first 50,000)")
       ->capture_default_str()
       ->check(CLI::IsMember({"test", "validation", "training"}));
-  app.add_option("--errors", o.errors, "Write the misclassified digits (at most 400) as a PNG grid, each with its true "
-                                       "and predicted label");
-  app.add_option("--outputs", o.outputs, "Write the output activations of every sample (the first network's) as a "
-                                         "float64 .npy array {samples, outputs}");
+  app.add_option("--errors", o.errors,
+                 "Write the misclassified digits (at most 400) as a PNG grid, each with its true "
+                 "and predicted label");
+  app.add_option("--outputs", o.outputs,
+                 "Write the output activations of every sample (the first network's) as a "
+                 "float64 .npy array {samples, outputs}");
   app.add_flag("--json", o.json, "Print the whole report as JSON");
   NNDL_PARSE(app, argc, argv);
   try {

@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
   app.add_option("--first", first, "First image")->capture_default_str();
   app.add_option("--count", count, "How many images")->capture_default_str();
   app.add_option("--out", out, "Folder to write into (made if missing)")->required();
-  app.add_option("--guise", how, "plain, dark-on-light, off-centre (on a 70x50 canvas), larger (3x), larger-dark (4x, "
-                                 "dark on light)")
+  app.add_option("--guise", how,
+                 "plain, dark-on-light, off-centre (on a 70x50 canvas), larger (3x), larger-dark (4x, "
+                 "dark on light)")
       ->capture_default_str()
       ->check(CLI::IsMember({"plain", "dark-on-light", "off-centre", "larger", "larger-dark"}));
   app.add_option("--format", format, "png, jpg (quality 95), bmp or pgm")
@@ -84,12 +85,14 @@ int main(int argc, char** argv) {
     const auto mnist = nndl::load_mnist<double>(
         nndl::find_data_dir(data.empty() ? std::nullopt : std::optional<std::filesystem::path>(data)));
     const auto& d = split == "test" ? mnist.test : split == "validation" ? mnist.validation : mnist.training;
-    if (first >= d.size()) throw std::invalid_argument("--first " + std::to_string(first) + ": the split has " +
-                                                       std::to_string(d.size()) + " images");
+    if (first >= d.size())
+      throw std::invalid_argument("--first " + std::to_string(first) + ": the split has " + std::to_string(d.size()) +
+                                  " images");
     const std::size_t end = std::min(d.size(), first + count);
     std::filesystem::create_directories(out);
     for (std::size_t i = first; i < end; ++i) {
-      const auto file = std::filesystem::path(out) / (std::to_string(i) + "-" + std::to_string(d.labels[i]) + "." + format);
+      const auto file =
+          std::filesystem::path(out) / (std::to_string(i) + "-" + std::to_string(d.labels[i]) + "." + format);
       if (!write(file, guise(d.row(i), how, i), format)) {
         std::fprintf(stderr, "nndl-export-images: cannot write %s\n", file.c_str());
         return 1;

@@ -106,10 +106,13 @@ int classify(const options& o, const nndl::model& m) {
     auto decode = [&] {  // each image on whichever core is free
       for (std::size_t i = next++; i < n; i = next++) try {
           batch[i].x = nndl::mnist_preprocess_file(files[begin + i]);
-          if (!o.show_input.empty()) nndl::save_png(fs::path(o.show_input) / shown[begin + i], nndl::as_image(batch[i].x));
+          if (!o.show_input.empty())
+            nndl::save_png(fs::path(o.show_input) / shown[begin + i], nndl::as_image(batch[i].x));
         } catch (const std::exception& e) {  // a bad file, or out of memory on a huge image
           const std::string what = e.what();
-          batch[i].error = what.find(files[begin + i].string()) == std::string::npos ? files[begin + i].string() + ": " + what : what;
+          batch[i].error = what.find(files[begin + i].string()) == std::string::npos
+                               ? files[begin + i].string() + ": " + what
+                               : what;
         }
     };
     std::vector<std::thread> helpers;
@@ -134,9 +137,11 @@ int classify(const options& o, const nndl::model& m) {
       for (std::size_t r = 0; r < good.size(); ++r) {
         std::vector<std::size_t> order(classes);
         std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[r * classes + a] > p[r * classes + b]; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return p[r * classes + a] > p[r * classes + b]; });
         result res{files[begin + good[r]].string(), digits[r], {}};
-        for (std::size_t k = 0; k < std::min<std::size_t>(3, classes); ++k) res.ranked.emplace_back(order[k], p[r * classes + order[k]]);
+        for (std::size_t k = 0; k < std::min<std::size_t>(3, classes); ++k)
+          res.ranked.emplace_back(order[k], p[r * classes + order[k]]);
         results.push_back(std::move(res));
       }
     }
@@ -144,9 +149,12 @@ int classify(const options& o, const nndl::model& m) {
   }
   bar.finish();
 
-  const std::string arch = nndl::layers_string(m.architecture()) + (m.members() > 1 ? ", ensemble of " + std::to_string(m.members()) : "");
+  const std::string arch =
+      nndl::layers_string(m.architecture()) + (m.members() > 1 ? ", ensemble of " + std::to_string(m.members()) : "");
   if (o.json) {
-    nlohmann::json j = {{"model", o.model}, {"architecture", arch}, {"results", nlohmann::json::array()},
+    nlohmann::json j = {{"model", o.model},
+                        {"architecture", arch},
+                        {"results", nlohmann::json::array()},
                         {"errors", nlohmann::json::array()}};
     for (const auto& [f, e] : errors) j["errors"].push_back({{"file", f}, {"error", e}});
     for (const auto& r : results) {
@@ -162,7 +170,8 @@ int classify(const options& o, const nndl::model& m) {
     for (const auto& r : results) {
       std::string top;
       for (const auto& [d, c] : r.ranked) top += (top.empty() ? "" : ", ") + std::to_string(d) + " " + percent(c);
-      const auto own = std::find_if(r.ranked.begin(), r.ranked.end(), [&](const auto& e) { return e.first == r.digit; });
+      const auto own =
+          std::find_if(r.ranked.begin(), r.ranked.end(), [&](const auto& e) { return e.first == r.digit; });
       std::printf("%-*s  %5zu  %10s  %s\n", int(w), r.file.c_str(), r.digit,
                   percent(own != r.ranked.end() ? own->second : 0.0).c_str(), top.c_str());
     }
@@ -176,12 +185,13 @@ int classify(const options& o, const nndl::model& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Classifies handwritten digits in image files (PNG, JPEG, BMP, PGM) with a model saved by nndl "
-               "(any network: .npz from --save or save_model, the older MLP .npz, or network2.py's JSON). Each image "
-               "is preprocessed as MNIST's digits were: grayscale, light background inverted, cropped to the ink, "
-               "fitted into 20x20, centred by centre of mass in 28x28. Confidence is the softmax probability (for "
-               "sigmoid output layers: each output's share of their sum; an ensemble: the mean of its networks', and "
-               "the digit is their vote). Exit status: 0 all classified, 1 some files failed, 2 bad model or arguments."};
+  CLI::App app{
+      "Classifies handwritten digits in image files (PNG, JPEG, BMP, PGM) with a model saved by nndl "
+      "(any network: .npz from --save or save_model, the older MLP .npz, or network2.py's JSON). Each image "
+      "is preprocessed as MNIST's digits were: grayscale, light background inverted, cropped to the ink, "
+      "fitted into 20x20, centred by centre of mass in 28x28. Confidence is the softmax probability (for "
+      "sigmoid output layers: each output's share of their sum; an ensemble: the mean of its networks', and "
+      "the digit is their vote). Exit status: 0 all classified, 1 some files failed, 2 bad model or arguments."};
   options o;
   app.add_option("--model", o.model, "Model file: .npz, network2.py's JSON or ONNX (.onnx)")->required();
   app.add_option("inputs", o.inputs, "Image files and folders (searched recursively)")->required();

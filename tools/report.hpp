@@ -22,15 +22,15 @@
 namespace tools {
 
 struct evaluation {
-  std::string split;                               ///< "test", "validation", "training"
+  std::string split;  ///< "test", "validation", "training"
   std::size_t correct = 0, total = 0;
   std::vector<std::size_t> per_class_correct, per_class_total;
   std::vector<std::vector<std::size_t>> confusion;  ///< [true][predicted]
   struct error {
     std::size_t index, truth, predicted;
   };
-  std::vector<error> errors;                       ///< every misclassified sample, in data order
-  std::vector<std::size_t> member_correct;         ///< an ensemble's members, each alone
+  std::vector<error> errors;                ///< every misclassified sample, in data order
+  std::vector<std::size_t> member_correct;  ///< an ensemble's members, each alone
   double seconds = 0;
 
   double accuracy() const { return total ? double(correct) / double(total) : 0; }
@@ -48,8 +48,15 @@ template <class T>
 evaluation evaluate(const nndl::model& m, const nndl::dataset<T>& data, const std::string& split,
                     const std::function<bool(std::size_t done)>& go_on = {}) {
   const std::size_t classes = m.output_size();
-  evaluation e{split, 0, data.size(), std::vector<std::size_t>(classes), std::vector<std::size_t>(classes),
-               std::vector<std::vector<std::size_t>>(classes, std::vector<std::size_t>(classes)), {}, {}, 0};
+  evaluation e{split,
+               0,
+               data.size(),
+               std::vector<std::size_t>(classes),
+               std::vector<std::size_t>(classes),
+               std::vector<std::vector<std::size_t>>(classes, std::vector<std::size_t>(classes)),
+               {},
+               {},
+               0};
   e.member_correct.assign(m.members() > 1 ? m.members() : 0, 0);
   for (std::size_t start = 0; start < data.size(); start += m.eval_chunk) {
     const std::size_t rows = std::min(m.eval_chunk, data.size() - start);
@@ -89,7 +96,8 @@ inline std::string text(const evaluation& e) {
   char b[256];
   std::string split = e.split;
   if (!split.empty()) split[0] = char(std::toupper(static_cast<unsigned char>(split[0])));
-  std::snprintf(b, sizeof b, "%s accuracy: %zu / %zu (%.2f%%)\n", split.c_str(), e.correct, e.total, 100 * e.accuracy());
+  std::snprintf(b, sizeof b, "%s accuracy: %zu / %zu (%.2f%%)\n", split.c_str(), e.correct, e.total,
+                100 * e.accuracy());
   std::string s = b;
   for (std::size_t k = 0; k < e.member_correct.size(); ++k) {
     std::snprintf(b, sizeof b, "  network %zu alone: %zu / %zu (%.2f%%)\n", k + 1, e.member_correct[k], e.total,
@@ -122,30 +130,39 @@ inline nlohmann::json json(const evaluation& e) {
   nlohmann::json per = nlohmann::json::array();
   for (std::size_t c = 0; c < e.per_class_total.size(); ++c)
     per.push_back({{"digit", c}, {"correct", e.per_class_correct[c]}, {"total", e.per_class_total[c]}});
-  return {{"split", e.split},        {"correct", e.correct},   {"total", e.total},       {"accuracy", e.accuracy()},
-          {"per_digit", per},        {"confusion", e.confusion}, {"most_confused", pairs}, {"errors", errors},
-          {"members_correct", e.member_correct}};
+  return {{"split", e.split},         {"correct", e.correct}, {"total", e.total},
+          {"accuracy", e.accuracy()}, {"per_digit", per},     {"confusion", e.confusion},
+          {"most_confused", pairs},   {"errors", errors},     {"members_correct", e.member_correct}};
 }
 
-namespace detail {
+namespace glyph {
 /// Digits 0-9 as 3x5 pixel glyphs (one row of 3 bits per line), and an arrow.
-constexpr std::array<std::array<unsigned char, 5>, 11> glyphs{{{7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7},
-                                                               {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1}, {7, 4, 7, 1, 7},
-                                                               {7, 4, 7, 5, 7}, {7, 1, 2, 2, 2}, {7, 5, 7, 5, 7},
-                                                               {7, 5, 7, 1, 7}, {0, 1, 7, 1, 0}}};
-inline void draw_glyph(nndl::gray_image& g, std::size_t which, std::size_t x0, std::size_t y0, std::size_t scale, float v) {
+constexpr std::array<std::array<unsigned char, 5>, 11> glyphs{{{7, 5, 5, 5, 7},
+                                                               {2, 6, 2, 2, 7},
+                                                               {7, 1, 7, 4, 7},
+                                                               {7, 1, 7, 1, 7},
+                                                               {5, 5, 7, 1, 1},
+                                                               {7, 4, 7, 1, 7},
+                                                               {7, 4, 7, 5, 7},
+                                                               {7, 1, 2, 2, 2},
+                                                               {7, 5, 7, 5, 7},
+                                                               {7, 5, 7, 1, 7},
+                                                               {0, 1, 7, 1, 0}}};
+inline void draw_glyph(nndl::gray_image& g, std::size_t which, std::size_t x0, std::size_t y0, std::size_t scale,
+                       float v) {
   for (std::size_t r = 0; r < 5; ++r)
     for (std::size_t c = 0; c < 3; ++c)
       if (glyphs[which][r] & (4 >> c))
         for (std::size_t dy = 0; dy < scale; ++dy)
           for (std::size_t dx = 0; dx < scale; ++dx) g.at(x0 + c * scale + dx, y0 + r * scale + dy) = v;
 }
-}  // namespace detail
+}  // namespace glyph
 
 /// The misclassified samples (at most `max`) as a grid of tiles: the digit (light on dark) and
 /// under it "true > predicted" in small figures.
 template <class T>
-nndl::gray_image error_grid(const evaluation& e, const nndl::dataset<T>& data, std::size_t max = 400, std::size_t columns = 20) {
+nndl::gray_image error_grid(const evaluation& e, const nndl::dataset<T>& data, std::size_t max = 400,
+                            std::size_t columns = 20) {
   const std::size_t n = std::min(max, e.errors.size()), cols = std::max<std::size_t>(1, std::min(columns, n));
   const std::size_t side = 28, scale = 2, tile_w = side * scale + 4, tile_h = side * scale + 16;
   const std::size_t rows = n == 0 ? 1 : (n + cols - 1) / cols;
@@ -158,9 +175,9 @@ nndl::gray_image error_grid(const evaluation& e, const nndl::dataset<T>& data, s
       for (std::size_t xx = 0; xx < side * scale; ++xx)
         g.at(ox + xx, oy + y) = 1.0f - std::clamp(float(px[(y / scale) * side + xx / scale]), 0.0f, 1.0f);
     const std::size_t ly = oy + side * scale + 2;
-    detail::draw_glyph(g, x.truth % 10, ox + 12, ly, 2, 0.0f);
-    detail::draw_glyph(g, 10, ox + 22, ly, 2, 0.5f);
-    detail::draw_glyph(g, x.predicted % 10, ox + 32, ly, 2, 0.0f);
+    glyph::draw_glyph(g, x.truth % 10, ox + 12, ly, 2, 0.0f);
+    glyph::draw_glyph(g, 10, ox + 22, ly, 2, 0.5f);
+    glyph::draw_glyph(g, x.predicted % 10, ox + 32, ly, 2, 0.0f);
   }
   return g;
 }

@@ -24,15 +24,20 @@ namespace nndl {
 /// A string usable as a template argument: option<"relu", relu_net>.
 template <std::size_t N>
 struct fixed_string {
+  /// The characters, with the terminating zero.
   char text[N]{};
+  /// From a string literal (implicitly, so that option<"relu", T> works).
   constexpr fixed_string(const char (&s)[N]) { std::copy_n(s, N, text); }
+  /// The text without the terminating zero.
   constexpr std::string_view view() const { return {text, N - 1}; }
 };
 
 /// One offer of choose(): a name and the type it stands for.
 template <fixed_string Name, class T>
 struct option {
+  /// The name that selects this option.
   static constexpr std::string_view name = Name.view();
+  /// The type it stands for.
   using type = T;
 };
 
@@ -48,8 +53,8 @@ std::string as_text(const V& v) {
 }
 [[noreturn]] inline void not_offered(std::string_view flag, const std::string& value, std::string offers) {
   offers.resize(offers.size() - 2);  // the last ", "
-  throw std::invalid_argument(std::string(flag) + " " + value + " is not one of the choices compiled into this program: " +
-                              offers);
+  throw std::invalid_argument(std::string(flag) + " " + value +
+                              " is not one of the choices compiled into this program: " + offers);
 }
 }  // namespace detail
 
@@ -59,7 +64,8 @@ auto choose_value(const V& value, std::string_view flag, F&& f) {
   constexpr auto first = std::get<0>(std::tuple{Values...});
   using R = decltype(f(std::integral_constant<decltype(first), first>{}));
   if constexpr (std::is_void_v<R>) {
-    const bool found = ((value == Values ? (f(std::integral_constant<decltype(Values), Values>{}), true) : false) || ...);
+    const bool found =
+        ((value == Values ? (f(std::integral_constant<decltype(Values), Values>{}), true) : false) || ...);
     if (!found) detail::not_offered(flag, detail::as_text(value), ((detail::as_text(Values) + ", ") + ...));
   } else {
     std::optional<R> r;
@@ -74,7 +80,8 @@ template <class... Options, class F>
 auto choose(std::string_view name, std::string_view flag, F&& f) {
   using R = decltype(f.template operator()<typename std::tuple_element_t<0, std::tuple<Options...>>::type>());
   if constexpr (std::is_void_v<R>) {
-    const bool found = ((name == Options::name ? (f.template operator()<typename Options::type>(), true) : false) || ...);
+    const bool found =
+        ((name == Options::name ? (f.template operator()<typename Options::type>(), true) : false) || ...);
     if (!found) detail::not_offered(flag, std::string(name), ((std::string(Options::name) + ", ") + ...));
   } else {
     std::optional<R> r;

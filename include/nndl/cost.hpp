@@ -19,12 +19,15 @@
 
 namespace nndl {
 
+// (clang-format 14 would break the requires-expression joined with && below)
+// clang-format off
 /// What the network asks of a cost policy.
 template <class C>
 concept cost_policy = requires {
   { C::name } -> std::convertible_to<std::string_view>;
   { C::book_name } -> std::convertible_to<std::string_view>;
 } && C::kind == part_kind::cost;
+// clang-format on
 
 namespace detail {
 /// ln(1 + e^x) without overflow.
@@ -36,14 +39,19 @@ T softplus(T x) {
 
 /// C = ½ Σ_x ‖y(x) − aᴸ(x)‖² (1.6, without the 1/n that total_cost applies).
 struct quadratic_cost {
+  /// Marks the policy as a network's cost (a network takes exactly one).
   static constexpr part_kind kind = part_kind::cost;
+  /// Its name in architecture strings.
   static constexpr std::string_view name = "quadratic";
+  /// The class name of network2.py that its JSON files give ("cost").
   static constexpr std::string_view book_name = "QuadraticCost";
+  /// True: the quadratic cost works with any output activation.
   template <class Act>
   static constexpr bool check_output() {
     return true;
   }
 
+  /// The cost summed over the rows: Σ ½ ‖a − y‖².
   template <class Act, class Z, class A, class Y>
   static double fn(const Z&, const A& a, const Y& y) {
     double s = 0;
@@ -65,9 +73,13 @@ struct quadratic_cost {
 /// C = −Σ_x Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]  (3.63), for a sigmoid output layer. The cost
 /// is computed from z as softplus(z) − y z, finite for any z (the book needed np.nan_to_num).
 struct cross_entropy_cost {
+  /// Marks the policy as a network's cost (a network takes exactly one).
   static constexpr part_kind kind = part_kind::cost;
+  /// Its name in architecture strings.
   static constexpr std::string_view name = "cross-entropy";
+  /// The class name of network2.py that its JSON files give ("cost").
   static constexpr std::string_view book_name = "CrossEntropyCost";
+  /// True for a sigmoid output layer; any other is a compile-time error that says so.
   template <class Act>
   static constexpr bool check_output() {
     static_assert(std::is_same_v<Act, sigmoid>,
@@ -76,6 +88,7 @@ struct cross_entropy_cost {
     return true;
   }
 
+  /// The cost summed over the rows, as Σ softplus(z) − y z (finite for any z).
   template <class Act, class Z, class A, class Y>
   static double fn(const Z& z, const A&, const Y& y) {
     double s = 0;
@@ -96,9 +109,13 @@ struct cross_entropy_cost {
 /// C = −ln aᴸ_y (3.80) for a softmax output layer; δᴸ = aᴸ − y (3.81, 3.82). The cost is computed
 /// as log Σ_k e^{z_k} − z_y, finite for z = ±1000.
 struct log_likelihood_cost {
+  /// Marks the policy as a network's cost (a network takes exactly one).
   static constexpr part_kind kind = part_kind::cost;
+  /// Its name in architecture strings.
   static constexpr std::string_view name = "log-likelihood";
+  /// The class name of network2.py that its JSON files give ("cost").
   static constexpr std::string_view book_name = "LogLikelihoodCost";
+  /// True for a softmax output layer; any other is a compile-time error that says so.
   template <class Act>
   static constexpr bool check_output() {
     static_assert(std::is_same_v<Act, softmax>,
@@ -106,6 +123,7 @@ struct log_likelihood_cost {
     return true;
   }
 
+  /// The cost summed over the rows, as ln Σ_k e^{z_k} − z_y (finite for z = ±1000).
   template <class Act, class Z, class A, class Y>
   static double fn(const Z& z, const A&, const Y& y) {
     double s = 0;
@@ -121,6 +139,7 @@ struct log_likelihood_cost {
     }
     return s;
   }
+  /// BP1 for softmax with log-likelihood: δᴸ = aᴸ − y (3.81, 3.82).
   template <class Act, class Z, class A, class Y, class D>
   static void output_delta(const Z&, const A& a, const Y& y, D&& d) {
     xt::noalias(d) = a - y;

@@ -25,11 +25,14 @@ struct data_not_found : data_error {
 
 /// An image file that cannot be read, decoded or written; what() names the file and the problem.
 struct image_error : data_error {
+  /// The error of `file` (empty: an image in memory), and what is wrong.
   image_error(const std::filesystem::path& file, const std::string& problem)
       : data_error("nndl: image " + (file.empty() ? std::string("(in memory)") : file.string()) + ": " + problem),
         file_(file),
         problem_(problem) {}
+  /// The image file (empty for one in memory).
   const std::filesystem::path& file() const { return file_; }
+  /// What is wrong, without the file's name.
   const std::string& problem() const { return problem_; }
 
  private:
@@ -39,8 +42,10 @@ struct image_error : data_error {
 
 /// A model file that cannot be written or read; what() names the file and the problem.
 struct model_error : std::runtime_error {
+  /// The error of `file`, and what is wrong with it.
   model_error(const std::filesystem::path& file, const std::string& problem)
       : std::runtime_error("nndl: model file " + file.string() + ": " + problem), file_(file) {}
+  /// The model file.
   const std::filesystem::path& file() const { return file_; }
 
  private:

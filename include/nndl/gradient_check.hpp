@@ -16,13 +16,17 @@
 
 namespace nndl {
 
+/// What check_gradients found: backpropagation's gradient against centred differences.
 struct gradient_check_result {
   double max_relative_error = 0;  ///< |a − d| / max(|a| + |d|, floor) over the checked parameters
+  /// The largest |backprop − numeric| over the checked parameters.
   double max_absolute_error = 0;
+  /// The number of parameters checked.
   std::size_t checked = 0;
-  std::string worst;              ///< "layer 1 weights[37]: backprop 0.1234 numeric 0.1235"
+  std::string worst;  ///< "layer 1 weights[37]: backprop 0.1234 numeric 0.1235"
 };
 
+/// How check_gradients compares the two gradients.
 struct gradient_check_options {
   double lambda = 0.0;         ///< regularisation parameter λ ...
   std::size_t n = 1;           ///< ... and the training-set size n of λ/n

@@ -14,10 +14,14 @@
 
 namespace nndl {
 
+// (clang-format 14 would break the requires-expression joined with && below)
+// clang-format off
+/// What the network asks of an initialisation policy: a name, and the kind init.
 template <class I>
 concept init_policy = requires {
   { I::name } -> std::convertible_to<std::string_view>;
 } && I::kind == part_kind::init;
+// clang-format on
 
 namespace detail {
 template <class E>
@@ -32,8 +36,11 @@ void fill_uniform(E& e, rng& r, double limit) {
 
 /// network.py and network2.py's large_weight_initializer: weights and biases N(0, 1).
 struct large_weight_init {
+  /// Marks the policy as a network's weight initialisation.
   static constexpr part_kind kind = part_kind::init;
+  /// Its name in architecture strings and model files.
   static constexpr std::string_view name = "large";
+  /// Fills w and b with N(0, 1) samples.
   template <class W, class B>
   static void init(rng& r, W& w, B& b, std::size_t, std::size_t) {
     detail::fill_normal(w, r, 1.0);
@@ -43,8 +50,11 @@ struct large_weight_init {
 
 /// network2.py's default_weight_initializer: weights N(0, 1/n_in), biases N(0, 1)  (chapter 3).
 struct default_weight_init {
+  /// Marks the policy as a network's weight initialisation.
   static constexpr part_kind kind = part_kind::init;
+  /// Its name in architecture strings and model files.
   static constexpr std::string_view name = "default";
+  /// Fills w with N(0, 1/fan_in) samples and b with N(0, 1) samples.
   template <class W, class B>
   static void init(rng& r, W& w, B& b, std::size_t fan_in, std::size_t) {
     detail::fill_normal(w, r, 1.0 / std::sqrt(double(fan_in)));
@@ -54,8 +64,11 @@ struct default_weight_init {
 
 /// Glorot & Bengio (2010), for tanh: weights U(±√(6/(n_in + n_out))), biases 0.
 struct glorot_init {
+  /// Marks the policy as a network's weight initialisation.
   static constexpr part_kind kind = part_kind::init;
+  /// Its name in architecture strings and model files.
   static constexpr std::string_view name = "glorot";
+  /// Fills w with U(±√(6/(fan_in + fan_out))) samples; b with zeros.
   template <class W, class B>
   static void init(rng& r, W& w, B& b, std::size_t fan_in, std::size_t fan_out) {
     detail::fill_uniform(w, r, std::sqrt(6.0 / double(fan_in + fan_out)));
@@ -65,8 +78,11 @@ struct glorot_init {
 
 /// He et al. (2015), for ReLU: weights N(0, 2/n_in), biases 0.
 struct he_init {
+  /// Marks the policy as a network's weight initialisation.
   static constexpr part_kind kind = part_kind::init;
+  /// Its name in architecture strings and model files.
   static constexpr std::string_view name = "he";
+  /// Fills w with N(0, 2/fan_in) samples; b with zeros.
   template <class W, class B>
   static void init(rng& r, W& w, B& b, std::size_t fan_in, std::size_t) {
     detail::fill_normal(w, r, std::sqrt(2.0 / double(fan_in)));

@@ -48,7 +48,8 @@ gradients<typename Net::scalar> backprop(const Net& net, const typename Net::sca
   g.nabla_w.resize(L);
   // feedforward, storing all the activations and z vectors, layer by layer
   std::vector<matrix<T>> activations, zs;
-  matrix<T> activation = xt::adapt(x, Net::input_size, xt::no_ownership(), std::array<std::size_t, 2>{Net::input_size, 1});
+  matrix<T> activation =
+      xt::adapt(x, Net::input_size, xt::no_ownership(), std::array<std::size_t, 2>{Net::input_size, 1});
   activations.push_back(activation);
   net.for_each_layer([&](const auto& layer, std::size_t) {
     using Act = typename std::decay_t<decltype(layer)>::activation;
@@ -79,8 +80,8 @@ gradients<typename Net::scalar> backprop(const Net& net, const typename Net::sca
       Act::backward(detail::as_row(zs[l]), detail::as_row(activations[l + 1]), d_row);  // ⊙ σ'(z)
       delta = d;
     }
-    g.nabla_b[l] = delta;                                                    // BP3
-    g.nabla_w[l] = xt::linalg::dot(delta, xt::transpose(activations[l]));   // BP4
+    g.nabla_b[l] = delta;                                                  // BP3
+    g.nabla_w[l] = xt::linalg::dot(delta, xt::transpose(activations[l]));  // BP4
   });
   return g;
 }

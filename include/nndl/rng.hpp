@@ -12,10 +12,13 @@
 
 namespace nndl {
 
+/// A seeded random number generator (xoshiro256**): the same sequence on every platform.
 class rng {
  public:
+  /// A generator seeded with `seed`.
   explicit rng(std::uint64_t seed = 0) { reseed(seed); }
 
+  /// Starts the sequence of `seed` again.
   void reseed(std::uint64_t seed) {
     for (auto& s : s_) {  // splitmix64 spreads any seed over the whole state
       seed += 0x9e3779b97f4a7c15ULL;
@@ -27,6 +30,7 @@ class rng {
     has_spare_ = false;
   }
 
+  /// The next 64 random bits.
   std::uint64_t next() {
     const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
     const std::uint64_t t = s_[1] << 17;
@@ -70,6 +74,7 @@ class rng {
   std::array<std::uint64_t, 6> state() const {
     return {s_[0], s_[1], s_[2], s_[3], std::uint64_t(has_spare_), std::bit_cast<std::uint64_t>(spare_)};
   }
+  /// Continues from a state() (for checkpoints).
   void restore(const std::array<std::uint64_t, 6>& st) {
     for (std::size_t i = 0; i < 4; ++i) s_[i] = st[i];
     has_spare_ = st[4] != 0;

@@ -3,4 +3,7 @@
 using namespace nndl;
 using net_t = network<float, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 13, relu>, dense<10, softmax>,
                       log_likelihood_cost>;
-int main() { net_t net{1}; return static_cast<int>(net.parameter_count() % 2); }
+int main() {
+  net_t net{1};
+  return static_cast<int>(net.parameter_count() % 2);
+}

@@ -11,6 +11,4 @@ struct halfway {
   template <class T, class In>
   using impl = halfway_layer<T, In>;
 };
-int main() {
-  nndl::network<double, nndl::input<8>, halfway, nndl::dense<2, nndl::sigmoid>, nndl::quadratic_cost> net;
-}
+int main() { nndl::network<double, nndl::input<8>, halfway, nndl::dense<2, nndl::sigmoid>, nndl::quadratic_cost> net; }

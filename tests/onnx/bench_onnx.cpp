@@ -62,9 +62,12 @@ int main(int argc, char** argv) {
   int repeat = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--data" && i + 1 < argc) data = argv[++i];
-    else if (a == "--repeat" && i + 1 < argc) repeat = std::atoi(argv[++i]);
-    else if (!a.empty() && a[0] != '-' && file.empty()) file = a;
+    if (a == "--data" && i + 1 < argc)
+      data = argv[++i];
+    else if (a == "--repeat" && i + 1 < argc)
+      repeat = std::atoi(argv[++i]);
+    else if (!a.empty() && a[0] != '-' && file.empty())
+      file = a;
     else {
       std::fprintf(stderr, "usage: onnx_bench MODEL [--data DIR] [--repeat R]\n");
       return 2;

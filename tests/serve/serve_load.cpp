@@ -118,7 +118,8 @@ int run(int argc, char** argv) {
         problem = "status " + std::to_string(status) + ": " + text;
       else if (problem.empty())
         try {
-          if (nlohmann::json::parse(text).at("digit").get<int>() != digit) problem = "another digit: " + text.substr(0, 80);
+          if (nlohmann::json::parse(text).at("digit").get<int>() != digit)
+            problem = "another digit: " + text.substr(0, 80);
         } catch (const std::exception& e) {
           problem = std::string("not the JSON answer: ") + e.what();
         }
@@ -149,24 +150,32 @@ int run(int argc, char** argv) {
 
   std::sort(latencies.begin(), latencies.end());
   auto percentile = [&](double p) {
-    return latencies.empty() ? 0.0 : latencies[std::min(latencies.size() - 1, std::size_t(p * double(latencies.size())))];
+    return latencies.empty() ? 0.0
+                             : latencies[std::min(latencies.size() - 1, std::size_t(p * double(latencies.size())))];
   };
   const double rps = double(requests) / seconds;
   if (json) {
-    std::printf("%s\n", nlohmann::json{{"requests", requests}, {"clients", clients}, {"failed", failed.load()},
-                                       {"seconds", seconds}, {"requests_per_second", rps}, {"p50_ms", percentile(0.5)},
-                                       {"p99_ms", percentile(0.99)}, {"max_ms", latencies.empty() ? 0.0 : latencies.back()},
+    std::printf("%s\n", nlohmann::json{{"requests", requests},
+                                       {"clients", clients},
+                                       {"failed", failed.load()},
+                                       {"seconds", seconds},
+                                       {"requests_per_second", rps},
+                                       {"p50_ms", percentile(0.5)},
+                                       {"p99_ms", percentile(0.99)},
+                                       {"max_ms", latencies.empty() ? 0.0 : latencies.back()},
                                        {"digit", digit}}
                             .dump()
                             .c_str());
   } else {
-    std::printf("%zu requests from %zu clients in %.2f s: %.0f requests/s, latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
-                "%zu failed (answer: digit %d)\n",
-                requests, clients, seconds, rps, percentile(0.5), percentile(0.99), latencies.empty() ? 0.0 : latencies.back(),
-                failed.load(), digit);
+    std::printf(
+        "%zu requests from %zu clients in %.2f s: %.0f requests/s, latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+        "%zu failed (answer: digit %d)\n",
+        requests, clients, seconds, rps, percentile(0.5), percentile(0.99), latencies.empty() ? 0.0 : latencies.back(),
+        failed.load(), digit);
   }
   if (failed > 0) {
-    std::fprintf(stderr, "nndl_serve_load: %zu of %zu requests failed; the first: %s\n", failed.load(), requests, first_error.c_str());
+    std::fprintf(stderr, "nndl_serve_load: %zu of %zu requests failed; the first: %s\n", failed.load(), requests,
+                 first_error.c_str());
     return 1;
   }
   return 0;

@@ -20,12 +20,18 @@ double six_decimals(double v) { return std::round(v * 1e6) / 1e6; }
 }  // namespace
 
 api::api(const nndl::model& m, std::string name, std::size_t max_pixels, pixel_budget& budget)
-    : model_(m), name_(std::move(name)), max_pixels_(max_pixels), budget_(budget), weights_(first_layer_tiles(m, max_tiles)) {}
+    : model_(m),
+      name_(std::move(name)),
+      max_pixels_(max_pixels),
+      budget_(budget),
+      weights_(first_layer_tiles(m, max_tiles)) {}
 
 nlohmann::json api::predict(const std::string& body, const std::string& content_type) const {
   if (body.empty())
-    throw api_error(400, "empty request body: send an image (PNG, JPEG, BMP, PGM) or {\"pixels\": [784 values in 0..1]}");
-  const auto first = std::find_if(body.begin(), body.end(), [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
+    throw api_error(400,
+                    "empty request body: send an image (PNG, JPEG, BMP, PGM) or {\"pixels\": [784 values in 0..1]}");
+  const auto first =
+      std::find_if(body.begin(), body.end(), [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
   const bool json = content_type.rfind("application/json", 0) == 0 || (first != body.end() && *first == '{');
   return json ? predict_pixels(body) : predict_image(body);
 }
@@ -40,8 +46,8 @@ nlohmann::json api::predict_image(const std::string& bytes) const {
   const std::size_t pixels = nndl::decode_pixels(data);
   const pixel_budget::share share(budget_, pixels <= max_pixels_ ? pixels : 0);
   if (!share.ok())
-    throw api_error(503, "busy: the images being decoded now hold the server's budget of " + std::to_string(budget_.total()) +
-                             " pixels; try again in a moment");
+    throw api_error(503, "busy: the images being decoded now hold the server's budget of " +
+                             std::to_string(budget_.total()) + " pixels; try again in a moment");
   try {
     g = nndl::decode_image(data, "upload", max_pixels_);
   } catch (const nndl::image_error& e) {
@@ -80,7 +86,8 @@ nlohmann::json api::predict_pixels(const std::string& json_text) const {
   for (std::size_t i = 0; i < n; ++i) {
     if (!p[i].is_number()) throw api_error(400, "\"pixels\"[" + std::to_string(i) + "] is not a number");
     const double v = p[i].get<double>();
-    if (!(v >= 0 && v <= 1)) throw api_error(400, "\"pixels\"[" + std::to_string(i) + "] = " + p[i].dump() + " is outside 0..1");
+    if (!(v >= 0 && v <= 1))
+      throw api_error(400, "\"pixels\"[" + std::to_string(i) + "] = " + p[i].dump() + " is outside 0..1");
     x[i] = float(v);
   }
   return answer(x);

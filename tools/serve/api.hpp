@@ -31,10 +31,10 @@ struct api_error : std::runtime_error {
 
 /// The first layer's weights as tiles: one per neuron (28 x 28) or per filter (5 x 5).
 struct weight_tiles {
-  std::string layer;                 ///< "dense 256 relu", "conv 20@5x5 relu"
-  std::size_t units = 0, shown = 0;  ///< how many neurons or filters, how many are drawn
-  std::size_t tile = 0, columns = 0; ///< a tile's side in pixels, tiles per row
-  std::vector<unsigned char> png;    ///< the grid: tiles 1 pixel apart, each scaled on its own
+  std::string layer;                  ///< "dense 256 relu", "conv 20@5x5 relu"
+  std::size_t units = 0, shown = 0;   ///< how many neurons or filters, how many are drawn
+  std::size_t tile = 0, columns = 0;  ///< a tile's side in pixels, tiles per row
+  std::vector<unsigned char> png;     ///< the grid: tiles 1 pixel apart, each scaled on its own
 };
 
 class api {

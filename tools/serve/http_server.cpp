@@ -69,7 +69,9 @@ class session : public std::enable_shared_from_this<session> {
 
   void read_head(bool first) {
     const std::size_t room = std::min(read_chunk, buffer_.max_size() - buffer_.size());
-    if (room == 0) return refuse({431, "the request's head is larger than the limit of " + std::to_string(limit().max_header_bytes) + " bytes"});
+    if (room == 0)
+      return refuse({431, "the request's head is larger than the limit of " + std::to_string(limit().max_header_bytes) +
+                              " bytes"});
     stream_.async_read_some(buffer_.prepare(room), [self = shared_from_this(), first](error_code ec, std::size_t n) {
       if (ec) return self->close();  // the client left, or a deadline passed (tcp_stream closed the socket)
       self->buffer_.commit(n);
@@ -95,10 +97,11 @@ class session : public std::enable_shared_from_this<session> {
     stream_.expires_after(limit().body_timeout);
     if (expects_continue(*parser_)) {
       static constexpr std::string_view go = "HTTP/1.1 100 Continue\r\n\r\n";
-      return asio::async_write(stream_, asio::buffer(go.data(), go.size()), [self = shared_from_this()](error_code ec, std::size_t) {
-        if (ec) return self->close();
-        self->read_body();
-      });
+      return asio::async_write(stream_, asio::buffer(go.data(), go.size()),
+                               [self = shared_from_this()](error_code ec, std::size_t) {
+                                 if (ec) return self->close();
+                                 self->read_body();
+                               });
     }
     read_body();
   }
@@ -115,13 +118,16 @@ class session : public std::enable_shared_from_this<session> {
     auto m = parser_->release();
     keep_alive_ = m.keep_alive();
     head_ = m.method() == http::verb::head;
-    request r{.method = method_, .target = target_, .content_type = std::string(m[http::field::content_type]),
+    request r{.method = method_,
+              .target = target_,
+              .content_type = std::string(m[http::field::content_type]),
               .body = std::move(m.body())};
     parser_.reset();
     asio::post(shared_.pool, [self = shared_from_this(), r = std::move(r)]() mutable {
       answer a = self->shared_.handler(r);
       auto& s = *self;  // (the session is kept by the handler posted back to the I/O thread)
-      asio::post(s.stream_.get_executor(), [self = std::move(self), a = std::move(a)]() mutable { self->write(std::move(a)); });
+      asio::post(s.stream_.get_executor(),
+                 [self = std::move(self), a = std::move(a)]() mutable { self->write(std::move(a)); });
     });
   }
 
@@ -147,7 +153,8 @@ class session : public std::enable_shared_from_this<session> {
     const std::size_t bytes = res->body().size();
     if (head_) res->body().clear();  // HEAD: the headers of GET, Content-Length too, and no body
     if (shared_.log) {
-      const std::string line = log_line(client_, method_.empty() ? "-" : method_, target_.empty() ? "-" : target_, a.status, bytes);
+      const std::string line =
+          log_line(client_, method_.empty() ? "-" : method_, target_.empty() ? "-" : target_, a.status, bytes);
       std::fwrite(line.data(), 1, line.size(), stderr);
     }
     stream_.expires_after(limit().body_timeout);  // a client that does not read its answer is closed then
@@ -200,7 +207,8 @@ http_server::~http_server() {
 std::string http_server::listen(const std::string& host, int port) {
   error_code ec;
   tcp::resolver resolver(io_);
-  const auto found = resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  const auto found =
+      resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec) return ec.message();
   if (found.empty()) return "the host has no address";
   const tcp::endpoint at = found.begin()->endpoint();
@@ -239,12 +247,14 @@ void http_server::on_accept(tcp::socket socket) {
   const std::size_t from_client = shared_.per_client.count(client) ? shared_.per_client[client] : 0;
   if (shared_.open >= l.max_connections || from_client >= l.max_per_client) {
     // A short answer the socket's buffer takes at once, never waited for, and the connection closed.
-    const std::string body = shared_.open >= l.max_connections
-                                 ? "{\"error\":\"too many connections: " + std::to_string(l.max_connections) + " are open\"}"
-                                 : "{\"error\":\"too many connections from this address: " + std::to_string(l.max_per_client) +
-                                       " are open\"}";
+    const std::string body =
+        shared_.open >= l.max_connections
+            ? "{\"error\":\"too many connections: " + std::to_string(l.max_connections) + " are open\"}"
+            : "{\"error\":\"too many connections from this address: " + std::to_string(l.max_per_client) +
+                  " are open\"}";
     const std::string text = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-                             "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+                             "Connection: close\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body;
     socket.non_blocking(true, ec);
     socket.write_some(asio::buffer(text), ec);
     socket.shutdown(tcp::socket::shutdown_send, ec);

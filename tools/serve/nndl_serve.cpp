@@ -46,12 +46,14 @@ struct options {
   bool log = false;
 };
 
-std::chrono::milliseconds ms(double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000)); }
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
 
 int serve_model(options o) {
   // Everything that can be wrong with the model or the data is found before listening. A pipe or a
   // device is refused from its type first (opening a pipe to read it waits for a writer).
-  if (const std::string problem = nndl::detail::regular_file_problem(o.model, "a model file"); !problem.empty())
+  if (const std::string problem = nndl::regular_file_problem(o.model, "a model file"); !problem.empty())
     throw nndl::model_error(o.model, problem);
   const nndl::model m = nndl::load_model(o.model);
   if (m.input_size() != 784)
@@ -82,7 +84,8 @@ int serve_model(options o) {
               m.members() > 1 ? (", ensemble of " + std::to_string(m.members())).c_str() : "", o.limits.threads,
               data_dir ? (", evaluating on " + data_dir->string()).c_str() : "");
   if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
-    std::printf("nndl-serve: listening on %s: other machines that reach this address can use the page\n", o.host.c_str());
+    std::printf("nndl-serve: listening on %s: other machines that reach this address can use the page\n",
+                o.host.c_str());
   std::fflush(stdout);
   const bool clean = server.run();  // returns after Ctrl-C or SIGTERM
   evaluation.stop();
@@ -93,29 +96,38 @@ int serve_model(options o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Serves a page where you draw a digit (or drop an image) and see what a saved nndl model answers, "
-               "the 28x28 image it saw (nndl-predict's preprocessing), and the model itself: its architecture, "
-               "training provenance, first-layer weights and, with --data, its test accuracy, confusion matrix and "
-               "misclassified digits (nndl-evaluate's report). JSON API: POST /api/predict (image bytes or "
-               "{\"pixels\": [784 values]}), GET /api/model, /api/weights.png, /api/evaluation, /api/errors.png. "
-               "Exit status: 0 stopped by Ctrl-C or SIGTERM, 1 failed while running, 2 bad model, data or arguments, or the "
-               "address cannot be used (a port in use)."};
+  CLI::App app{
+      "Serves a page where you draw a digit (or drop an image) and see what a saved nndl model answers, "
+      "the 28x28 image it saw (nndl-predict's preprocessing), and the model itself: its architecture, "
+      "training provenance, first-layer weights and, with --data, its test accuracy, confusion matrix and "
+      "misclassified digits (nndl-evaluate's report). JSON API: POST /api/predict (image bytes or "
+      "{\"pixels\": [784 values]}), GET /api/model, /api/weights.png, /api/evaluation, /api/errors.png. "
+      "Exit status: 0 stopped by Ctrl-C or SIGTERM, 1 failed while running, 2 bad model, data or arguments, or the "
+      "address cannot be used (a port in use)."};
   options o;
-  app.add_option("--model", o.model, "Model file: .npz (save_model, save_ensemble, save_npz), network2.py's JSON or ONNX (.onnx)")->required();
-  app.add_option("--host", o.host, "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network)")->capture_default_str();
-  app.add_option("--port", o.port, "Port (0: any free port, printed at start)")->capture_default_str()->check(CLI::Range(0, 65535));
+  app.add_option("--model", o.model,
+                 "Model file: .npz (save_model, save_ensemble, save_npz), network2.py's JSON or ONNX (.onnx)")
+      ->required();
+  app.add_option("--host", o.host, "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network)")
+      ->capture_default_str();
+  app.add_option("--port", o.port, "Port (0: any free port, printed at start)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   app.add_option("--data", o.data, "MNIST folder: evaluate the model on the test set and show the report on the page");
   serve::limits& l = o.limits;
-  app.add_option("--threads", l.threads, "Worker threads that compute answers (connections are all held by one more thread)")
+  app.add_option("--threads", l.threads,
+                 "Worker threads that compute answers (connections are all held by one more thread)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   app.add_option("--max-body", l.max_body, "Largest request body in bytes (413 above, refused before it is read)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
-  app.add_option("--max-pixels", o.max_pixels, "Largest image in pixels (width x height; 16-bit images count twice) that is decoded (400 above)")
+  app.add_option("--max-pixels", o.max_pixels,
+                 "Largest image in pixels (width x height; 16-bit images count twice) that is decoded (400 above)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, nndl::max_image_pixels));
-  app.add_option("--pixel-budget", l.pixel_budget, "Pixels decoded at once by all requests together (503 above); at least --max-pixels")
+  app.add_option("--pixel-budget", l.pixel_budget,
+                 "Pixels decoded at once by all requests together (503 above); at least --max-pixels")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32));
   app.add_option("--max-line", l.max_line, "Longest request line (414 above) and header line (431 above), in bytes")
@@ -124,13 +136,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-headers", l.max_headers, "Most header lines in a request (431 above)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{8}, std::size_t{10000}));
-  app.add_option("--max-header-bytes", l.max_header_bytes, "Largest request head (request line and headers) in bytes (431 above)")
+  app.add_option("--max-header-bytes", l.max_header_bytes,
+                 "Largest request head (request line and headers) in bytes (431 above)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 24));
-  app.add_option("--header-timeout", o.header_timeout, "Seconds a request's head may take from its first byte (then the connection is closed)")
+  app.add_option("--header-timeout", o.header_timeout,
+                 "Seconds a request's head may take from its first byte (then the connection is closed)")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 3600.0));
-  app.add_option("--body-timeout", o.body_timeout, "Seconds a request's body may take after its head, and an answer to be read")
+  app.add_option("--body-timeout", o.body_timeout,
+                 "Seconds a request's body may take after its head, and an answer to be read")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 3600.0));
   app.add_option("--idle-timeout", o.idle_timeout, "Seconds a kept-alive connection may wait for its next request")
@@ -139,7 +154,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", l.max_connections, "Connections open at once (503 and closed above)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
-  app.add_option("--max-per-client", l.max_per_client, "Connections open at once from one client address (503 and closed above)")
+  app.add_option("--max-per-client", l.max_per_client,
+                 "Connections open at once from one client address (503 and closed above)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   app.add_flag("--log", o.log, "Print one line per answer on stderr: client, method, target, status, bytes (escaped)");

@@ -33,8 +33,9 @@ std::size_t head_scanner::scan(std::string_view buffered) {
     return std::size_t{0};
   };
   const auto too_long = [&] {
-    return lines_ == 0 ? refuse(414, "the request line is longer than the limit of " + std::to_string(l.max_line) + " bytes")
-                       : refuse(431, "a header line is longer than the limit of " + std::to_string(l.max_line) + " bytes");
+    return lines_ == 0
+               ? refuse(414, "the request line is longer than the limit of " + std::to_string(l.max_line) + " bytes")
+               : refuse(431, "a header line is longer than the limit of " + std::to_string(l.max_line) + " bytes");
   };
   for (; at_ < buffered.size(); ++at_) {
     if (at_ >= l.max_header_bytes)
@@ -64,8 +65,9 @@ refusal parse_head(request_parser& p, std::string_view head, const limits& l) {
   boost::system::error_code ec;
   p.put(boost::asio::buffer(head.data(), head.size()), ec);
   if (ec == http::error::bad_content_length || ec == http::error::bad_transfer_encoding)
-    return {400, "the request's body length is ambiguous: Content-Length headers that disagree or are not one number, or "
-                 "Content-Length with Transfer-Encoding"};
+    return {400,
+            "the request's body length is ambiguous: Content-Length headers that disagree or are not one number, or "
+            "Content-Length with Transfer-Encoding"};
   if (ec == http::error::body_limit)
     return {413, "the request body is larger than the limit of " + std::to_string(l.max_body) + " bytes"};
   if (ec) return {400, "the request's head cannot be parsed (" + ec.message() + ")"};
@@ -88,7 +90,8 @@ refusal parse_head(request_parser& p, std::string_view head, const limits& l) {
       return {400, "the Content-Length is not a number"};
   }
   if (const auto ce = h[http::field::content_encoding]; !ce.empty() && !boost::beast::iequals(ce, "identity"))
-    return {415, "send the body uncompressed (Content-Encoding " + escaped({ce.data(), ce.size()}, 40) + " is not accepted)"};
+    return {415, "send the body uncompressed (Content-Encoding " + escaped({ce.data(), ce.size()}, 40) +
+                     " is not accepted)"};
   if (const auto e = h[http::field::expect]; !e.empty() && !boost::beast::iequals(e, "100-continue"))
     return {417, "the only expectation understood is Expect: 100-continue"};
   const auto method = h.method();

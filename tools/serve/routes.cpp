@@ -15,7 +15,9 @@ namespace {
 /// an answer must not turn into a 500 if one slipped in).
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
-answer json_answer(const nlohmann::json& j) { return {.status = 200, .type = "application/json", .body = dump(j), .headers = {}}; }
+answer json_answer(const nlohmann::json& j) {
+  return {.status = 200, .type = "application/json", .body = dump(j), .headers = {}};
+}
 
 answer png_answer(const std::vector<unsigned char>& png) {
   return {.status = 200, .type = "image/png", .body = std::string(png.begin(), png.end()), .headers = {}};
@@ -34,7 +36,8 @@ std::string allowed_methods(std::string_view path) {
 answer unrouted(const request& r, std::string_view path) {
   const std::string allow = allowed_methods(path);
   if (allow.empty()) return error_answer(404, "not found: " + escaped(path));
-  auto a = error_answer(405, escaped(r.method, 20) + " is not allowed on " + std::string(path) + " (allowed: " + allow + ")");
+  auto a = error_answer(
+      405, escaped(r.method, 20) + " is not allowed on " + std::string(path) + " (allowed: " + allow + ")");
   a.headers.emplace_back("Allow", allow);
   return a;
 }
@@ -80,7 +83,8 @@ answer routes::route(const request& r) const {
   }
   if (path == "/api/evaluation") {
     if (evaluation_.state() == "none")
-      return error_answer(404, "no evaluation: start nndl-serve with --data DIR (the MNIST folder) to evaluate the model");
+      return error_answer(404,
+                          "no evaluation: start nndl-serve with --data DIR (the MNIST folder) to evaluate the model");
     auto j = evaluation_.json();
     if (j["state"] == "failed") return error_answer(500, "the evaluation failed: " + j["error"].get<std::string>());
     return json_answer(j);
@@ -95,7 +99,10 @@ answer routes::route(const request& r) const {
   // The page: its files are looked up by path in the embedded table, nothing else.
   const auto* f = find_page_file(path);
   if (!f) return unrouted(r, path);
-  answer a{.status = 200, .type = std::string(f->type), .body = std::string(f->bytes.data(), f->bytes.size()), .headers = {}};
+  answer a{.status = 200,
+           .type = std::string(f->type),
+           .body = std::string(f->bytes.data(), f->bytes.size()),
+           .headers = {}};
   if (f->url == "/")
     a.headers.emplace_back("Content-Security-Policy",
                            "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; "

@@ -26,8 +26,12 @@ inline void shift_image(const std::uint8_t* in, std::uint8_t* out, std::size_t r
     }
 }
 
+/// The two gzipped IDX files of an expanded training set.
 struct expanded_files {
+  //! @{
+  /// The images file and the labels file.
   std::filesystem::path images, labels;
+  //! @}
 };
 
 /// Writes (or finds, when already there) the expanded training set of the MNIST folder `mnist_dir`

@@ -33,9 +33,13 @@ namespace nndl {
 
 /// One IDX file: element type code, dimensions and the raw data bytes.
 struct idx_file {
+  /// The file it was read from (for messages).
   std::filesystem::path path;
+  /// The element type code of the header (0x08 unsigned byte, 0x09 signed byte, ... 0x0D float, 0x0E double).
   std::uint8_t type = 0x08;
+  /// The dimensions, outermost first.
   std::vector<std::size_t> dims;
+  /// The data bytes as stored (big-endian elements).
   std::vector<std::uint8_t> bytes;
 };
 
@@ -60,13 +64,20 @@ inline std::string dims_string(const std::vector<std::size_t>& dims) {
 /// The element type names of the IDX specification (0 when the code is not one of them).
 inline const char* idx_type_name(std::uint8_t t) {
   switch (t) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "short";
-    case 0x0C: return "int";
-    case 0x0D: return "float";
-    case 0x0E: return "double";
-    default: return nullptr;
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "short";
+    case 0x0C:
+      return "int";
+    case 0x0D:
+      return "float";
+    case 0x0E:
+      return "double";
+    default:
+      return nullptr;
   }
 }
 
@@ -76,14 +87,19 @@ struct gz_handle {
   explicit gz_handle(gzFile g) : f(g) {}
   gz_handle(const gz_handle&) = delete;
   gz_handle& operator=(const gz_handle&) = delete;
-  ~gz_handle() { if (f) gzclose(f); }
-  int close() { int r = gzclose(f); f = nullptr; return r; }
+  ~gz_handle() {
+    if (f) gzclose(f);
+  }
+  int close() {
+    int r = gzclose(f);
+    f = nullptr;
+    return r;
+  }
 };
 
 /// Reads up to n bytes; returns the count (less than n only at end of data), throws on a zlib
 /// error (corrupt gzip stream, failing read).
-inline std::size_t gz_read_some(gzFile f, const std::filesystem::path& p, std::uint8_t* out,
-                                std::size_t n) {
+inline std::size_t gz_read_some(gzFile f, const std::filesystem::path& p, std::uint8_t* out, std::size_t n) {
   std::size_t got = 0;
   while (got < n) {
     const auto want = static_cast<unsigned>(std::min<std::size_t>(n - got, 1u << 24));
@@ -119,20 +135,17 @@ inline bool ends_with_gz(const std::filesystem::path& p) {
 }  // namespace detail
 
 /// Reads an IDX file (.gz or plain). max_bytes bounds the declared data size.
-inline idx_file read_idx(const std::filesystem::path& path,
-                         std::size_t max_bytes = std::size_t{1} << 30) {
+inline idx_file read_idx(const std::filesystem::path& path, std::size_t max_bytes = std::size_t{1} << 30) {
   using detail::idx_fail;
   std::error_code ec;
   const auto st = std::filesystem::status(path, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    idx_fail(path, "cannot open: " + ec.message());
+  if (ec && ec != std::errc::no_such_file_or_directory) idx_fail(path, "cannot open: " + ec.message());
   if (!std::filesystem::exists(st)) idx_fail(path, "cannot open: no such file");
   if (std::filesystem::is_directory(st)) idx_fail(path, "cannot open: is a directory, not a file");
 
   errno = 0;
   detail::gz_handle gz(gzopen(path.c_str(), "rb"));
-  if (!gz.f)
-    idx_fail(path, std::string("cannot open: ") + (errno ? std::strerror(errno) : "out of memory"));
+  if (!gz.f) idx_fail(path, std::string("cannot open: ") + (errno ? std::strerror(errno) : "out of memory"));
   gzbuffer(gz.f, 1u << 18);
 
   idx_file out;
@@ -141,32 +154,28 @@ inline idx_file read_idx(const std::filesystem::path& path,
   const std::size_t got_magic = detail::gz_read_some(gz.f, path, magic.data(), 4);
   if (got_magic == 0) idx_fail(path, "empty file: no IDX header");
   if (got_magic < 4)
-    idx_fail(path, "truncated: file has " + std::to_string(got_magic) +
-                       " bytes, too short for the 4-byte IDX magic number");
+    idx_fail(path,
+             "truncated: file has " + std::to_string(got_magic) + " bytes, too short for the 4-byte IDX magic number");
   if (magic[0] != 0 || magic[1] != 0)
-    idx_fail(path, "bad magic: first two bytes are " + detail::hex_byte(magic[0]) + " " +
-                       detail::hex_byte(magic[1]) + ", an IDX file starts with 0x00 0x00");
+    idx_fail(path, "bad magic: first two bytes are " + detail::hex_byte(magic[0]) + " " + detail::hex_byte(magic[1]) +
+                       ", an IDX file starts with 0x00 0x00");
   out.type = magic[2];
   const char* tname = detail::idx_type_name(out.type);
-  if (!tname)
-    idx_fail(path, "bad magic: unknown IDX element type code " + detail::hex_byte(out.type));
+  if (!tname) idx_fail(path, "bad magic: unknown IDX element type code " + detail::hex_byte(out.type));
   if (out.type != 0x08)
     idx_fail(path, "unsupported element type " + detail::hex_byte(out.type) + " (" + tname +
                        "): only 0x08 (unsigned byte) is supported");
   const unsigned ndims = magic[3];
-  if (ndims < 1 || ndims > 4)
-    idx_fail(path, "bad magic: " + std::to_string(ndims) +
-                       " dimensions, expected 1 to 4");
+  if (ndims < 1 || ndims > 4) idx_fail(path, "bad magic: " + std::to_string(ndims) + " dimensions, expected 1 to 4");
 
   std::array<std::uint8_t, 16> raw{};
   const std::size_t got_dims = detail::gz_read_some(gz.f, path, raw.data(), 4 * ndims);
   if (got_dims < 4 * ndims)
-    idx_fail(path, "truncated: header declares " + std::to_string(ndims) +
-                       " dimensions but the file ends inside them");
+    idx_fail(path, "truncated: header declares " + std::to_string(ndims) + " dimensions but the file ends inside them");
   for (unsigned d = 0; d < ndims; ++d) {
     const std::uint8_t* b = raw.data() + 4 * d;
-    out.dims.push_back((std::size_t{b[0]} << 24) | (std::size_t{b[1]} << 16) |
-                       (std::size_t{b[2]} << 8) | std::size_t{b[3]});
+    out.dims.push_back((std::size_t{b[0]} << 24) | (std::size_t{b[1]} << 16) | (std::size_t{b[2]} << 8) |
+                       std::size_t{b[3]});
   }
   const std::string dstr = detail::dims_string(out.dims);
   if (std::find(out.dims.begin(), out.dims.end(), 0) != out.dims.end())
@@ -195,9 +204,8 @@ inline idx_file read_idx(const std::filesystem::path& path,
   }
   out.bytes.resize(have);
   if (have < declared)
-    idx_fail(path, std::string("truncated: header says ") + std::to_string(declared) +
-                       " bytes of data, file has " + std::to_string(have) +
-                       (detail::gz_cut_short(gz.f) ? " (the gzip stream ends early)" : ""));
+    idx_fail(path, std::string("truncated: header says ") + std::to_string(declared) + " bytes of data, file has " +
+                       std::to_string(have) + (detail::gz_cut_short(gz.f) ? " (the gzip stream ends early)" : ""));
 
   // Anything after the declared data is an error (count it in a small scratch buffer). Reading
   // to the end also makes zlib check the gzip CRC and length trailer.
@@ -209,8 +217,8 @@ inline idx_file read_idx(const std::filesystem::path& path,
     if (r < scratch.size()) break;
   }
   if (extra > 0)
-    idx_fail(path, "trailing bytes: " + std::to_string(extra) + " bytes after the " +
-                       std::to_string(declared) + " bytes of data declared by dims " + dstr);
+    idx_fail(path, "trailing bytes: " + std::to_string(extra) + " bytes after the " + std::to_string(declared) +
+                       " bytes of data declared by dims " + dstr);
   if (detail::gz_cut_short(gz.f))
     idx_fail(path, "corrupt gzip stream: it ends before its CRC trailer (file cut short?)");
   return out;
@@ -241,8 +249,7 @@ inline void write_raw(const std::filesystem::path& path, std::span<const std::ui
     if (!f) fail("cannot create " + tmp.string() + ": " + std::strerror(errno));
     const bool ok = bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     const int saved = errno;
-    if (std::fclose(f) != 0 || !ok)
-      fail(std::string("write failed: ") + std::strerror(ok ? errno : saved));
+    if (std::fclose(f) != 0 || !ok) fail(std::string("write failed: ") + std::strerror(ok ? errno : saved));
   }
   if (const std::string problem = out.commit(); !problem.empty()) fail(problem);
 }
@@ -251,21 +258,18 @@ inline void write_raw(const std::filesystem::path& path, std::span<const std::ui
 inline void write_idx(const std::filesystem::path& path, const std::vector<std::size_t>& dims,
                       std::span<const std::uint8_t> bytes) {
   if (dims.empty() || dims.size() > 4)
-    detail::idx_fail(path, "cannot write " + std::to_string(dims.size()) +
-                               " dimensions: IDX allows 1 to 4");
+    detail::idx_fail(path, "cannot write " + std::to_string(dims.size()) + " dimensions: IDX allows 1 to 4");
   std::size_t n = 1;
   for (std::size_t d : dims) {
     if (d == 0 || d > 0xFFFFFFFFu)
-      detail::idx_fail(path, "cannot write dimension " + std::to_string(d) +
-                                 ": must be 1 to 2^32-1");
+      detail::idx_fail(path, "cannot write dimension " + std::to_string(d) + ": must be 1 to 2^32-1");
     if (n > std::numeric_limits<std::size_t>::max() / d)
       detail::idx_fail(path, "cannot write: dims overflow a 64-bit byte count");
     n *= d;
   }
   if (n != bytes.size())
-    detail::idx_fail(path, "cannot write: dims " + detail::dims_string(dims) + " need " +
-                               std::to_string(n) + " bytes, given " +
-                               std::to_string(bytes.size()));
+    detail::idx_fail(path, "cannot write: dims " + detail::dims_string(dims) + " need " + std::to_string(n) +
+                               " bytes, given " + std::to_string(bytes.size()));
   std::vector<std::uint8_t> out{0, 0, 0x08, static_cast<std::uint8_t>(dims.size())};
   out.reserve(4 + 4 * dims.size() + bytes.size());
   for (std::size_t d : dims) detail::put_be32(out, static_cast<std::uint32_t>(d));
@@ -276,30 +280,29 @@ inline void write_idx(const std::filesystem::path& path, const std::vector<std::
 namespace detail {
 
 /// Checks an images/labels pair and returns the sample count.
-inline std::size_t check_idx_pair(const idx_file& images, const idx_file& labels,
-                                  std::size_t classes) {
+inline std::size_t check_idx_pair(const idx_file& images, const idx_file& labels, std::size_t classes) {
   if (images.dims.size() != 2 && images.dims.size() != 3)
     idx_fail(images.path, "expected images with 3 dims {N, rows, cols} or 2 dims {N, features}, "
-                          "got dims " + dims_string(images.dims));
+                          "got dims " +
+                              dims_string(images.dims));
   if (labels.dims.size() != 1)
     idx_fail(labels.path, "expected labels with 1 dim {N}, got dims " + dims_string(labels.dims));
   const std::size_t n = images.dims[0];
   if (labels.dims[0] != n)
-    throw data_error("nndl: image and label counts disagree: " + std::to_string(n) +
-                     " images in " + images.path.string() + ", " +
-                     std::to_string(labels.dims[0]) + " labels in " + labels.path.string());
+    throw data_error("nndl: image and label counts disagree: " + std::to_string(n) + " images in " +
+                     images.path.string() + ", " + std::to_string(labels.dims[0]) + " labels in " +
+                     labels.path.string());
   for (std::size_t i = 0; i < n; ++i)
     if (labels.bytes[i] >= classes)
-      idx_fail(labels.path, "label out of range: label " + std::to_string(labels.bytes[i]) +
-                                " at index " + std::to_string(i) + ", expected 0 to " +
-                                std::to_string(classes - 1));
+      idx_fail(labels.path, "label out of range: label " + std::to_string(labels.bytes[i]) + " at index " +
+                                std::to_string(i) + ", expected 0 to " + std::to_string(classes - 1));
   return n;
 }
 
 /// Rows [begin, end) of a checked pair as a data set, pixels scaled by 1/255.
 template <class T>
-dataset<T> idx_rows(const idx_file& images, const idx_file& labels, std::size_t begin,
-                    std::size_t end, std::string name, std::size_t classes) {
+dataset<T> idx_rows(const idx_file& images, const idx_file& labels, std::size_t begin, std::size_t end,
+                    std::string name, std::size_t classes) {
   const std::size_t features = images.dims[0] == 0 ? 0 : images.bytes.size() / images.dims[0];
   // Pixel scaling: byte / 255, so 0 -> 0 and 255 -> exactly 1. (The book's mnist.pkl.gz is
   // believed to use / 256, max 255/256; nndl reads the original IDX files and uses / 255.)
@@ -321,12 +324,10 @@ dataset<T> idx_rows(const idx_file& images, const idx_file& labels, std::size_t 
 
 /// Loads an images/labels IDX pair as a data set: x is {N, rows*cols} with pixels in [0, 1].
 template <class T>
-dataset<T> load_idx_dataset(const std::filesystem::path& images_path,
-                            const std::filesystem::path& labels_path, std::string name,
-                            std::size_t classes = 10) {
+dataset<T> load_idx_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
+                            std::string name, std::size_t classes = 10) {
   if (classes < 1 || classes > 256)
-    throw std::invalid_argument("nndl: load_idx_dataset: classes must be 1 to 256, got " +
-                                std::to_string(classes));
+    throw std::invalid_argument("nndl: load_idx_dataset: classes must be 1 to 256, got " + std::to_string(classes));
   const idx_file images = read_idx(images_path);
   const idx_file labels = read_idx(labels_path);
   const std::size_t n = detail::check_idx_pair(images, labels, classes);

@@ -28,18 +28,27 @@ namespace nndl {
 
 /// A rectangle of pixels: columns [x, x + width), rows [y, y + height).
 struct pixel_box {
+  //! @{
+  /// Its left column, top row, width and height, in pixels.
   std::size_t x = 0, y = 0, width = 0, height = 0;
+  //! @}
 };
 
 /// What mnist_preprocess did, for --show-input and tests.
 struct preprocess_steps {
-  bool inverted = false;        ///< the background was light, so the image was inverted
-  float background = 0;         ///< background level (median of the border, after any inversion)
-  float noise_floor = 0;        ///< border noise removed (95th percentile of the border after the stretch)
-  pixel_box ink;                ///< the ink's bounding box in the original image
+  bool inverted = false;  ///< the background was light, so the image was inverted
+  float background = 0;   ///< background level (median of the border, after any inversion)
+  float noise_floor = 0;  ///< border noise removed (95th percentile of the border after the stretch)
+  pixel_box ink;          ///< the ink's bounding box in the original image
+  //! @{
   std::size_t fit_width = 0, fit_height = 0;  ///< size after fitting into 20 x 20
-  double center_x = 0, center_y = 0;          ///< centre of mass of the fitted digit, before the shift
-  long offset_x = 0, offset_y = 0;            ///< where the fitted digit's top-left lands in 28 x 28
+  //! @}
+  //! @{
+  double center_x = 0, center_y = 0;  ///< centre of mass of the fitted digit, before the shift
+  //! @}
+  //! @{
+  long offset_x = 0, offset_y = 0;  ///< where the fitted digit's top-left lands in 28 x 28
+  //! @}
 };
 
 namespace detail {
@@ -79,7 +88,8 @@ inline void resample_line(const float* src, std::size_t n, std::size_t s, float*
     double v = 0;
     if (m <= n) {  // output pixel j covers source [j*scale, (j+1)*scale)
       const double a = double(j) * scale, e = double(j + 1) * scale;
-      for (auto k = std::size_t(a); k < n && double(k) < e; ++k) v += src[k * s] * (std::min(e, double(k + 1)) - std::max(a, double(k)));
+      for (auto k = std::size_t(a); k < n && double(k) < e; ++k)
+        v += src[k * s] * (std::min(e, double(k + 1)) - std::max(a, double(k)));
       v /= scale;
     } else {
       const double x = std::clamp((double(j) + 0.5) * scale - 0.5, 0.0, double(n - 1));
@@ -173,7 +183,8 @@ inline gray_image fit_box(const gray_image& g, std::size_t box = 20) {
   const std::size_t w = std::clamp<std::size_t>(std::size_t(std::lround(double(g.width) * s)), 1, box);
   const std::size_t h = std::clamp<std::size_t>(std::size_t(std::lround(double(g.height) * s)), 1, box);
   gray_image across(w, g.height), out(w, h);
-  for (std::size_t y = 0; y < g.height; ++y) detail::resample_line(&g.pixels[y * g.width], g.width, 1, &across.pixels[y * w], w, 1);
+  for (std::size_t y = 0; y < g.height; ++y)
+    detail::resample_line(&g.pixels[y * g.width], g.width, 1, &across.pixels[y * w], w, 1);
   for (std::size_t x = 0; x < w; ++x) detail::resample_line(&across.pixels[x], g.height, w, &out.pixels[x], h, w);
   return out;
 }
@@ -186,14 +197,16 @@ inline gray_image center_by_mass(const gray_image& g, std::size_t size = 28, pre
   if (g.empty()) return out;
   double m = 0, cx = 0, cy = 0;
   for (std::size_t y = 0; y < g.height; ++y)
-    for (std::size_t x = 0; x < g.width; ++x) m += g.at(x, y), cx += double(x) * g.at(x, y), cy += double(y) * g.at(x, y);
+    for (std::size_t x = 0; x < g.width; ++x)
+      m += g.at(x, y), cx += double(x) * g.at(x, y), cy += double(y) * g.at(x, y);
   cx = m > 0 ? cx / m : double(g.width - 1) / 2;
   cy = m > 0 ? cy / m : double(g.height - 1) / 2;
   const double mid = double(size / 2);
   const long ox = std::clamp(std::lround(mid - cx), 0L, long(size) - long(std::min(g.width, size)));
   const long oy = std::clamp(std::lround(mid - cy), 0L, long(size) - long(std::min(g.height, size)));
   for (std::size_t y = 0; y < std::min(g.height, size); ++y)
-    for (std::size_t x = 0; x < std::min(g.width, size); ++x) out.at(std::size_t(ox) + x, std::size_t(oy) + y) = g.at(x, y);
+    for (std::size_t x = 0; x < std::min(g.width, size); ++x)
+      out.at(std::size_t(ox) + x, std::size_t(oy) + y) = g.at(x, y);
   if (steps) steps->center_x = cx, steps->center_y = cy, steps->offset_x = ox, steps->offset_y = oy;
   return out;
 }
@@ -215,7 +228,8 @@ inline std::array<float, 784> mnist_preprocess(gray_image g, preprocess_steps* s
 }
 
 /// read_image + mnist_preprocess; every error names the file.
-inline std::array<float, 784> mnist_preprocess_file(const std::filesystem::path& file, preprocess_steps* steps = nullptr) {
+inline std::array<float, 784> mnist_preprocess_file(const std::filesystem::path& file,
+                                                    preprocess_steps* steps = nullptr) {
   gray_image g = read_image(file);
   try {
     return mnist_preprocess(std::move(g), steps);

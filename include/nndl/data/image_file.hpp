@@ -45,13 +45,21 @@ inline constexpr std::size_t max_image_pixels = std::size_t{1} << 26;
 
 /// A grayscale image, row-major, values in [0, 1].
 struct gray_image {
+  //! @{
+  /// Its width and height in pixels.
   std::size_t width = 0, height = 0;
+  //! @}
+  /// width × height values, row by row.
   std::vector<float> pixels;
 
   gray_image() = default;
+  /// An image of w × h pixels, all of value fill.
   gray_image(std::size_t w, std::size_t h, float fill = 0) : width(w), height(h), pixels(w * h, fill) {}
+  /// The pixel in column x of row y.
   float& at(std::size_t x, std::size_t y) { return pixels[y * width + x]; }
+  /// The pixel in column x of row y.
   float at(std::size_t x, std::size_t y) const { return pixels[y * width + x]; }
+  /// True for an image with no pixels.
   bool empty() const { return pixels.empty(); }
 };
 
@@ -95,7 +103,8 @@ inline std::string truncation_problem(const std::string& fmt, std::span<const un
     // 1.3 GB), so each chunk must end inside the file.
     std::size_t at = 8;
     while (at + 8 <= b.size()) {
-      const std::uint64_t length = std::uint64_t(b[at]) << 24 | std::uint64_t(b[at + 1]) << 16 | std::uint64_t(b[at + 2]) << 8 | b[at + 3];
+      const std::uint64_t length =
+          std::uint64_t(b[at]) << 24 | std::uint64_t(b[at + 1]) << 16 | std::uint64_t(b[at + 2]) << 8 | b[at + 3];
       std::string type;
       for (std::size_t i = at + 4; i < at + 8; ++i) type += std::isalpha(b[i]) ? char(b[i]) : '?';
       if (at + 12 + length > b.size())
@@ -136,10 +145,11 @@ inline std::string truncation_problem(const std::string& fmt, std::span<const un
       if (i >= b.size() || !std::isdigit(b[i])) return "truncated or malformed " + fmt + " header";
       while (i < b.size() && std::isdigit(b[i]) && x < 1000000000) x = x * 10 + (b[i++] - '0');
     }
-    const std::uint64_t need = i + 1 + std::uint64_t(v[0]) * std::uint64_t(v[1]) * (b[1] == '6' ? 3u : 1u) *
-                                           (v[2] > 255 ? 2u : 1u);
+    const std::uint64_t need =
+        i + 1 + std::uint64_t(v[0]) * std::uint64_t(v[1]) * (b[1] == '6' ? 3u : 1u) * (v[2] > 255 ? 2u : 1u);
     if (b.size() < need)
-      return "truncated " + fmt + ": " + std::to_string(b.size()) + " bytes, the header promises " + std::to_string(need);
+      return "truncated " + fmt + ": " + std::to_string(b.size()) + " bytes, the header promises " +
+             std::to_string(need);
   }
   return "";
 }
@@ -169,15 +179,18 @@ inline gray_image to_grayscale(const unsigned char* px, std::size_t w, std::size
 inline gray_image decode_image(std::span<const unsigned char> bytes, const std::filesystem::path& name,
                                std::size_t max_pixels = max_image_pixels) {
   if (bytes.empty()) throw image_error(name, "empty file (0 bytes)");
-  if (bytes.size() > std::size_t{INT32_MAX}) throw image_error(name, "too large for an image (" + std::to_string(bytes.size()) + " bytes)");
+  if (bytes.size() > std::size_t{INT32_MAX})
+    throw image_error(name, "too large for an image (" + std::to_string(bytes.size()) + " bytes)");
 
   const std::string fmt = detail::image_format(bytes);
   if (fmt.empty())
     throw image_error(name, "not an image in a supported format (PNG, JPEG, BMP, PGM/PPM, GIF): it starts with bytes " +
                                 detail::byte_list(bytes, 8));
-  if (fmt == "PGM" && bytes[1] == '2') throw image_error(name, "ASCII PGM (P2) is not supported; save it as binary PGM (P5)");
+  if (fmt == "PGM" && bytes[1] == '2')
+    throw image_error(name, "ASCII PGM (P2) is not supported; save it as binary PGM (P5)");
   if (fmt == "PNM" && (bytes[1] == '1' || bytes[1] == '3' || bytes[1] == '4'))
-    throw image_error(name, "ASCII or 1-bit PNM (P" + std::string(1, char(bytes[1])) + ") is not supported; use P5 or P6");
+    throw image_error(name,
+                      "ASCII or 1-bit PNM (P" + std::string(1, char(bytes[1])) + ") is not supported; use P5 or P6");
   int w = 0, h = 0, channels = 0;
   if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels))
     throw image_error(name, "corrupt " + fmt + " header (" + std::string(stbi_failure_reason()) + ")");
@@ -213,7 +226,8 @@ inline std::size_t decode_pixels(std::span<const unsigned char> bytes) {
 }
 
 /// The same for bytes held in a string (an HTTP request's body).
-inline gray_image decode_image(const std::string& bytes, const std::filesystem::path& name, std::size_t max_pixels = max_image_pixels) {
+inline gray_image decode_image(const std::string& bytes, const std::filesystem::path& name,
+                               std::size_t max_pixels = max_image_pixels) {
   return decode_image(std::span(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()), name, max_pixels);
 }
 
@@ -238,7 +252,8 @@ gray_image as_image(const std::array<T, N>& v) {
 inline std::vector<unsigned char> png_bytes(const gray_image& g) {
   if (g.empty()) throw image_error({}, "refusing to encode an empty image");
   std::vector<unsigned char> px(g.pixels.size()), out;
-  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<unsigned char>(std::lround(255 * std::clamp(g.pixels[i], 0.0f, 1.0f)));
+  for (std::size_t i = 0; i < px.size(); ++i)
+    px[i] = static_cast<unsigned char>(std::lround(255 * std::clamp(g.pixels[i], 0.0f, 1.0f)));
   auto append = [](void* to, void* data, int size) {
     auto* v = static_cast<std::vector<unsigned char>*>(to);
     v->insert(v->end(), static_cast<unsigned char*>(data), static_cast<unsigned char*>(data) + size);
@@ -252,7 +267,8 @@ inline std::vector<unsigned char> png_bytes(const gray_image& g) {
 inline void save_png(const std::filesystem::path& file, const gray_image& g) {
   if (g.empty()) throw image_error(file, "refusing to write an empty image");
   std::vector<unsigned char> px(g.pixels.size());
-  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<unsigned char>(std::lround(255 * std::clamp(g.pixels[i], 0.0f, 1.0f)));
+  for (std::size_t i = 0; i < px.size(); ++i)
+    px[i] = static_cast<unsigned char>(std::lround(255 * std::clamp(g.pixels[i], 0.0f, 1.0f)));
   detail::atomic_file out(file);
   errno = 0;
   if (!stbi_write_png(out.temp().c_str(), int(g.width), int(g.height), 1, px.data(), int(g.width)))

@@ -29,13 +29,11 @@ namespace nndl {
 
 namespace detail {
 
-inline constexpr std::array<const char*, 4> mnist_files{
-    "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte"};
+inline constexpr std::array<const char*, 4> mnist_files{"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
 
 /// dir/base.gz if present, else dir/base (uncompressed), else nothing.
-inline std::optional<std::filesystem::path> mnist_file(const std::filesystem::path& dir,
-                                                       const std::string& base) {
+inline std::optional<std::filesystem::path> mnist_file(const std::filesystem::path& dir, const std::string& base) {
   std::error_code ec;
   for (const auto& p : {dir / (base + ".gz"), dir / base})
     if (std::filesystem::is_regular_file(p, ec)) return p;
@@ -119,6 +117,7 @@ inline std::optional<std::filesystem::path> repository_data_dir() {
 
 /// One place find_data_dir looks.
 struct data_place {
+  /// The folder.
   std::filesystem::path dir;
   std::string source;  ///< "the --data flag", "NNDL_DATA", "the user's data folder" or "the repository's copy"
   bool given = false;  ///< named by the user (flag or NNDL_DATA): used, or an error; never passed over
@@ -159,12 +158,11 @@ inline void check_repository_copy(const std::filesystem::path& dir) {
     const std::filesystem::path file = dir / name;
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec))
-      throw data_error("nndl: " + file.string() + " is missing from the repository's copy of MNIST; " +
-                       restore_hint);
+      throw data_error("nndl: " + file.string() + " is missing from the repository's copy of MNIST; " + restore_hint);
     const std::string found = md5_file(file);
     if (found != want)
-      throw data_error("nndl: " + file.string() + " (the repository's copy of MNIST) has md5 " + found +
-                       ", expected " + want + ": the file is damaged or was changed; " + restore_hint +
+      throw data_error("nndl: " + file.string() + " (the repository's copy of MNIST) has md5 " + found + ", expected " +
+                       want + ": the file is damaged or was changed; " + restore_hint +
                        " (or use another copy: scripts/download_mnist.sh, --data DIR or NNDL_DATA=DIR)");
   }
 }
@@ -199,23 +197,26 @@ inline std::filesystem::path find_data_dir(
     std::error_code ec;
     looked += ", " + place.source + " " + place.dir.string() + " (" +
               (std::filesystem::is_directory(place.dir, ec) ? "exists but lacks " + detail::join(missing, ", ")
-                                                             : std::string("does not exist")) +
+                                                            : std::string("does not exist")) +
               (repository && place.dir == *repository ? "; " + std::string(detail::restore_hint) : "") + ")";
   }
   if (!repository)
     looked += ", and no repository's copy (an installed nndl does not carry the data; a clone of nndl "
               "has it in data/mnist)";
-  throw data_not_found(
-      "nndl: MNIST data not found.\n"
-      "  Looked in: " + looked + ".\n"
-      "  To fix, one of:\n"
-      "  - pass --data DIR or set NNDL_DATA=DIR for a folder holding train-images-idx3-ubyte.gz,"
-      " train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz "
-      "(.gz or uncompressed), e.g. the data/mnist folder of a clone of nndl\n"
-      "  - run scripts/download_mnist.sh (needs the internet; checks md5 sums; puts the four "
-      "files in " + default_data_dir() + ")\n"
-      "  - offline stand-in: apt-get install dataset-fashion-mnist, then "
-      "--data /usr/share/datasets/fashion-mnist (Fashion-MNIST, same format)");
+  throw data_not_found("nndl: MNIST data not found.\n"
+                       "  Looked in: " +
+                       looked +
+                       ".\n"
+                       "  To fix, one of:\n"
+                       "  - pass --data DIR or set NNDL_DATA=DIR for a folder holding train-images-idx3-ubyte.gz,"
+                       " train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz "
+                       "(.gz or uncompressed), e.g. the data/mnist folder of a clone of nndl\n"
+                       "  - run scripts/download_mnist.sh (needs the internet; checks md5 sums; puts the four "
+                       "files in " +
+                       default_data_dir() +
+                       ")\n"
+                       "  - offline stand-in: apt-get install dataset-fashion-mnist, then "
+                       "--data /usr/share/datasets/fashion-mnist (Fashion-MNIST, same format)");
 }
 
 /// Loads the book's split from a folder holding the four standard files (.gz preferred), or from
@@ -248,9 +249,8 @@ mnist_data<T> load_mnist(const std::filesystem::path& dir, std::size_t training_
     const idx_file labels = read_idx(file(1));
     const std::size_t n = detail::check_idx_pair(images, labels, 10);
     if (training_size > n)
-      throw data_error("nndl: " + images.path.string() + ": training_size " +
-                       std::to_string(training_size) + " is more than the " + std::to_string(n) +
-                       " images in the file");
+      throw data_error("nndl: " + images.path.string() + ": training_size " + std::to_string(training_size) +
+                       " is more than the " + std::to_string(n) + " images in the file");
     out.training = detail::idx_rows<T>(images, labels, 0, training_size, prefix + "training", 10);
     out.validation = detail::idx_rows<T>(images, labels, training_size, n, prefix + "validation", 10);
   }

@@ -77,7 +77,8 @@ mnist_data<T> load_mnist_pickle(const std::filesystem::path& file, const pickle_
   const pickle_ref root = read_pickle(file, limits);
   if (root->t != pickle_value::type::tuple || root->items.size() != 3)
     detail::idx_fail(file, "expected the book's layout, a tuple (training, validation, test) of three "
-                           "(images, labels) pairs; the pickle holds " + describe(*root));
+                           "(images, labels) pairs; the pickle holds " +
+                               describe(*root));
   mnist_data<T> out;
   out.training = detail::pickle_split<T>(file, *root->items[0], "training");
   out.validation = detail::pickle_split<T>(file, *root->items[1], "validation");

@@ -65,7 +65,8 @@ class unpickler {
       ctx_.op_pos = pos_;
       if (gz_read_some(gz_, path, &ctx_.op, 1) == 0)
         idx_fail(path, pos_ == 0 ? "empty file: not a pickle"
-                                 : "truncated: the pickle ends at byte " + std::to_string(pos_) + ", before its STOP opcode" + cut());
+                                 : "truncated: the pickle ends at byte " + std::to_string(pos_) +
+                                       ", before its STOP opcode" + cut());
       ++pos_;
       if (ops > ctx_.limits.max_opcodes) fail("more than " + std::to_string(ctx_.limits.max_opcodes) + " opcodes");
       if (ctx_.op == '.') break;  // STOP
@@ -144,7 +145,8 @@ class unpickler {
 
   std::size_t floor() const { return marks_.empty() ? 0 : marks_.back(); }
   pickle_ref& top() {
-    if (stack_.size() <= floor()) fail(std::string("stack underflow: no value") + (marks_.empty() ? "" : " above the MARK"));
+    if (stack_.size() <= floor())
+      fail(std::string("stack underflow: no value") + (marks_.empty() ? "" : " above the MARK"));
     return stack_.back();
   }
   pickle_ref pop() {
@@ -157,7 +159,8 @@ class unpickler {
   void push_tuple(std::vector<pickle_ref> items) {
     auto v = pickle_make(type::tuple);
     for (const auto& i : items) v->depth = std::max(v->depth, i->depth);
-    if (++v->depth > ctx_.limits.max_depth) fail("tuples nested more than " + std::to_string(ctx_.limits.max_depth) + " deep");
+    if (++v->depth > ctx_.limits.max_depth)
+      fail("tuples nested more than " + std::to_string(ctx_.limits.max_depth) + " deep");
     v->items = std::move(items);
     push(std::move(v));
   }
@@ -165,7 +168,8 @@ class unpickler {
   void step() {
     switch (const std::uint8_t op = ctx_.op) {
       case 0x80:  // PROTO
-        if (const auto v = uint_le(1); v > 5) fail("pickle protocol " + std::to_string(v) + ": nndl reads protocols 1 to 5");
+        if (const auto v = uint_le(1); v > 5)
+          fail("pickle protocol " + std::to_string(v) + ": nndl reads protocols 1 to 5");
         return;
       case 0x95: {  // FRAME: a length that groups the opcodes after it; frames may not overlap
         const auto n = uint_le(8);
@@ -175,54 +179,77 @@ class unpickler {
         return;
       }
       case '(':  // MARK
-        if (marks_.size() >= ctx_.limits.max_depth) fail("MARKs nested more than " + std::to_string(ctx_.limits.max_depth) + " deep");
+        if (marks_.size() >= ctx_.limits.max_depth)
+          fail("MARKs nested more than " + std::to_string(ctx_.limits.max_depth) + " deep");
         return marks_.push_back(stack_.size());
-      case ')': return push_tuple({});  // EMPTY_TUPLE
-      case 't': {  // TUPLE: everything above the last MARK
+      case ')':
+        return push_tuple({});  // EMPTY_TUPLE
+      case 't': {               // TUPLE: everything above the last MARK
         if (marks_.empty()) fail("TUPLE without a MARK");
         std::vector<pickle_ref> items(stack_.begin() + static_cast<std::ptrdiff_t>(marks_.back()), stack_.end());
         stack_.resize(marks_.back());
         marks_.pop_back();
         return push_tuple(std::move(items));
       }
-      case 0x85: case 0x86: case 0x87: {  // TUPLE1, TUPLE2, TUPLE3
+      case 0x85:
+      case 0x86:
+      case 0x87: {  // TUPLE1, TUPLE2, TUPLE3
         std::vector<pickle_ref> items(op - 0x84u);
         for (std::size_t i = items.size(); i-- > 0;) items[i] = pop();
         return push_tuple(std::move(items));
       }
-      case 'N': return push(pickle_make(type::none));                          // NONE
-      case 0x88: case 0x89: return push(pickle_make(type::boolean, op == 0x88));  // NEWTRUE, NEWFALSE
+      case 'N':
+        return push(pickle_make(type::none));  // NONE
+      case 0x88:
+      case 0x89:
+        return push(pickle_make(type::boolean, op == 0x88));  // NEWTRUE, NEWFALSE
       case 'I': {  // INT: decimal text; protocols 0 and 1 write False and True as "00" and "01"
         const std::string s = line();
         if (s == "00" || s == "01") return push(pickle_make(type::boolean, s == "01"));
         std::size_t used = 0;
         long long v = 0;
-        try { v = std::stoll(s, &used); } catch (const std::exception&) { used = 0; }
+        try {
+          v = std::stoll(s, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
         if (used == 0 || used != s.size()) fail("INT with '" + printable(s) + "', not a 64-bit integer");
         return push_int(v);
       }
-      case 'J': return push_int(static_cast<std::int32_t>(uint_le(4)));        // BININT
-      case 'K': return push_int(static_cast<std::int64_t>(uint_le(1)));        // BININT1
-      case 'M': return push_int(static_cast<std::int64_t>(uint_le(2)));        // BININT2
-      case 0x8a: {  // LONG1: n bytes of little-endian two's complement
+      case 'J':
+        return push_int(static_cast<std::int32_t>(uint_le(4)));  // BININT
+      case 'K':
+        return push_int(static_cast<std::int64_t>(uint_le(1)));  // BININT1
+      case 'M':
+        return push_int(static_cast<std::int64_t>(uint_le(2)));  // BININT2
+      case 0x8a: {                                               // LONG1: n bytes of little-endian two's complement
         const auto n = uint_le(1);
         if (n > 8) fail("an integer of " + std::to_string(n) + " bytes, more than 64 bits");
         std::uint64_t v = n ? uint_le(n) : 0;
         if (n && n < 8 && (v >> (8 * n - 1)) & 1) v |= ~std::uint64_t{0} << (8 * n);  // sign-extend
         return push_int(static_cast<std::int64_t>(v));
       }
-      case 'U': case 'C': return push(payload(uint_le(1)));  // SHORT_BINSTRING, SHORT_BINBYTES
-      case 'T': {  // BINSTRING: a signed 4-byte length
+      case 'U':
+      case 'C':
+        return push(payload(uint_le(1)));  // SHORT_BINSTRING, SHORT_BINBYTES
+      case 'T': {                          // BINSTRING: a signed 4-byte length
         const auto n = static_cast<std::int32_t>(uint_le(4));
         if (n < 0) fail("a string of negative length " + std::to_string(n));
         return push(payload(static_cast<std::uint64_t>(n)));
       }
-      case 'B': return push(payload(uint_le(4)));                      // BINBYTES
-      case 0x8e: case 0x96: return push(payload(uint_le(8)));          // BINBYTES8, BYTEARRAY8
-      case 0x8c: return push(payload(uint_le(1), type::text));         // SHORT_BINUNICODE
-      case 'X': return push(payload(uint_le(4), type::text));          // BINUNICODE
-      case 0x8d: return push(payload(uint_le(8), type::text));         // BINUNICODE8
-      case 'q': case 'r': {  // BINPUT, LONG_BINPUT
+      case 'B':
+        return push(payload(uint_le(4)));  // BINBYTES
+      case 0x8e:
+      case 0x96:
+        return push(payload(uint_le(8)));  // BINBYTES8, BYTEARRAY8
+      case 0x8c:
+        return push(payload(uint_le(1), type::text));  // SHORT_BINUNICODE
+      case 'X':
+        return push(payload(uint_le(4), type::text));  // BINUNICODE
+      case 0x8d:
+        return push(payload(uint_le(8), type::text));  // BINUNICODE8
+      case 'q':
+      case 'r': {  // BINPUT, LONG_BINPUT
         const auto i = uint_le(op == 'q' ? 1 : 4);
         memo_[i] = top();
         return;
@@ -232,7 +259,8 @@ class unpickler {
         memo_[i] = top();
         return;
       }
-      case 'h': case 'j': {  // BINGET, LONG_BINGET
+      case 'h':
+      case 'j': {  // BINGET, LONG_BINGET
         const auto i = uint_le(op == 'h' ? 1 : 4);
         const auto it = memo_.find(i);
         if (it == memo_.end()) fail("memo entry " + std::to_string(i) + " is read before it is stored");

@@ -30,17 +30,21 @@ inline bool pickle_is_callable(const pickle_ref& v, const std::string& leaf) {
 
 /// GLOBAL and STACK_GLOBAL: the callable, if it is one of the allowed few; refused otherwise.
 inline pickle_ref numpy_global(const pickle_context& ctx, const std::string& module, const std::string& name) {
-  static constexpr std::pair<const char*, const char*> allowed[] = {
-      {"numpy.core.multiarray", "_reconstruct"}, {"numpy._core.multiarray", "_reconstruct"},
-      {"numpy.core.numeric", "_frombuffer"}, {"numpy._core.numeric", "_frombuffer"},
-      {"numpy", "ndarray"}, {"numpy", "dtype"}, {"_codecs", "encode"}};
+  static constexpr std::pair<const char*, const char*> allowed[] = {{"numpy.core.multiarray", "_reconstruct"},
+                                                                    {"numpy._core.multiarray", "_reconstruct"},
+                                                                    {"numpy.core.numeric", "_frombuffer"},
+                                                                    {"numpy._core.numeric", "_frombuffer"},
+                                                                    {"numpy", "ndarray"},
+                                                                    {"numpy", "dtype"},
+                                                                    {"_codecs", "encode"}};
   for (const auto& [m, n] : allowed)
     if (module == m && name == n) {
       auto v = pickle_make(ptype::callable);
       v->name = module + "." + name;
       return v;
     }
-  ctx.fail("refused: the pickle names " + printable(module + "." + name) + ", not a NumPy array; "
+  ctx.fail("refused: the pickle names " + printable(module + "." + name) +
+           ", not a NumPy array; "
            "nndl reads only the book's data file and never executes a pickle");
 }
 
@@ -58,13 +62,16 @@ inline pickle_bytes latin1_bytes(pickle_context& ctx, const pickle_value& text) 
   auto out = std::make_shared<std::vector<std::uint8_t>>();
   out->reserve(n);
   for (std::size_t i = 0; i < in.size(); ++i)
-    if (in[i] < 0x80) out->push_back(in[i]);  // U+0000..U+007F: one byte
-    else out->push_back(static_cast<std::uint8_t>((in[i] & 0x03) << 6 | (in[i + 1] & 0x3F))), ++i;  // 110000xx 10xxxxxx
+    if (in[i] < 0x80)
+      out->push_back(in[i]);  // U+0000..U+007F: one byte
+    else
+      out->push_back(static_cast<std::uint8_t>((in[i] & 0x03) << 6 | (in[i + 1] & 0x3F))), ++i;  // 110000xx 10xxxxxx
   return out;
 }
 
 inline void numpy_byte_order(const pickle_context& ctx, numpy_array& a, char c) {
-  if (c == 0 || !std::strchr("<>|=", c)) ctx.fail("byte order '" + printable(std::string(1, c)) + "', not one of < > | =");
+  if (c == 0 || !std::strchr("<>|=", c))
+    ctx.fail("byte order '" + printable(std::string(1, c)) + "', not one of < > | =");
   const bool little = std::endian::native == std::endian::little;
   a.swap = a.itemsize > 1 && ((c == '<' && !little) || (c == '>' && little));
 }
@@ -112,7 +119,8 @@ inline pickle_ref numpy_reduce(pickle_context& ctx, const pickle_ref& fn, const 
     if (order == s[0]) s.erase(0, 1);
     static constexpr const char* numeric[] = {"f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "b1"};
     if (std::find(std::begin(numeric), std::end(numeric), s) == std::end(numeric))
-      ctx.fail("refused: dtype '" + printable(a[0]->text()) + "': nndl reads arrays of numbers only "
+      ctx.fail("refused: dtype '" + printable(a[0]->text()) +
+               "': nndl reads arrays of numbers only "
                "(float32, float64, int8 to int64, uint8 to uint64, bool)");
     auto d = pickle_make(ptype::dtype);
     d->array.kind = s[0];

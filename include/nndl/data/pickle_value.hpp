@@ -23,13 +23,21 @@ using pickle_bytes = std::shared_ptr<const std::vector<std::uint8_t>>;
 
 /// A NumPy array as the pickle holds it: shape, element type and raw bytes, not yet converted.
 struct numpy_array {
+  /// The dimensions, outermost first.
   std::vector<std::size_t> shape;
-  char kind = 0;              ///< 'f' float, 'i' signed or 'u' unsigned integer, 'b' bool
-  std::size_t itemsize = 0;   ///< bytes per element
-  bool swap = false;          ///< stored in the other byte order than this machine's
-  bool fortran = false;       ///< column-major (2 dimensions only)
+  char kind = 0;             ///< 'f' float, 'i' signed or 'u' unsigned integer, 'b' bool
+  std::size_t itemsize = 0;  ///< bytes per element
+  bool swap = false;         ///< stored in the other byte order than this machine's
+  bool fortran = false;      ///< column-major (2 dimensions only)
+  /// The raw element bytes, as stored.
   pickle_bytes data;
-  std::size_t size() const { std::size_t n = 1; for (auto d : shape) n *= d; return n; }
+  /// The number of elements (the product of the dimensions).
+  std::size_t size() const {
+    std::size_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+  }
+  /// The element type as NumPy names it ("float64", "uint8", "bool", ...).
   std::string type_name() const {
     if (kind == 0) return "no element type";
     if (kind == 'b') return "bool";
@@ -39,15 +47,18 @@ struct numpy_array {
 
 /// A value of the unpickler. Nothing else can exist: there is no way to make another object.
 struct pickle_value {
+  /// What kind of value it is.
   enum class type { none, boolean, integer, bytes, text, tuple, callable, dtype, array };
+  /// Its kind (which of the members below hold it).
   type t = type::none;
-  std::int64_t integer = 0;             ///< integer, boolean
-  pickle_bytes bytes;                   ///< bytes; text as UTF-8
+  std::int64_t integer = 0;                          ///< integer, boolean
+  pickle_bytes bytes;                                ///< bytes; text as UTF-8
   std::vector<std::shared_ptr<pickle_value>> items;  ///< tuple
-  std::string name;                     ///< callable: "module.name", one of the allowed few
-  numpy_array array;                    ///< dtype (kind, itemsize, swap), array
-  bool built = false;                   ///< dtype, array: its state is set (BUILD) and final
-  std::size_t depth = 0;                ///< tuple nesting
+  std::string name;                                  ///< callable: "module.name", one of the allowed few
+  numpy_array array;                                 ///< dtype (kind, itemsize, swap), array
+  bool built = false;                                ///< dtype, array: its state is set (BUILD) and final
+  std::size_t depth = 0;                             ///< tuple nesting
+  /// The bytes as a string (for text values, UTF-8).
   std::string text() const { return bytes ? std::string(bytes->begin(), bytes->end()) : ""; }
 };
 using pickle_ref = std::shared_ptr<pickle_value>;
@@ -65,26 +76,81 @@ namespace detail {
 inline std::string printable(const std::string& s) {
   std::string out;
   for (std::size_t i = 0; i < s.size() && i < 80; ++i)
-    out += s[i] >= 0x20 && s[i] < 0x7F ? std::string(1, s[i]) : "\\x" + hex_byte(static_cast<unsigned char>(s[i])).substr(2);
+    out += s[i] >= 0x20 && s[i] < 0x7F ? std::string(1, s[i])
+                                       : "\\x" + hex_byte(static_cast<unsigned char>(s[i])).substr(2);
   return s.size() > 80 ? out + "..." : out;
 }
 
 /// The names of the pickle protocol's opcodes (protocols 0 to 5), for messages.
 inline const char* pickle_opcode_name(std::uint8_t op) {
-  static constexpr std::pair<std::uint8_t, const char*> names[] = {
-      {'(', "MARK"}, {'.', "STOP"}, {'0', "POP"}, {'1', "POP_MARK"}, {'2', "DUP"}, {'F', "FLOAT"}, {'I', "INT"},
-      {'J', "BININT"}, {'K', "BININT1"}, {'L', "LONG"}, {'M', "BININT2"}, {'N', "NONE"}, {'P', "PERSID"},
-      {'Q', "BINPERSID"}, {'R', "REDUCE"}, {'S', "STRING"}, {'T', "BINSTRING"}, {'U', "SHORT_BINSTRING"},
-      {'V', "UNICODE"}, {'X', "BINUNICODE"}, {'a', "APPEND"}, {'b', "BUILD"}, {'c', "GLOBAL"}, {'d', "DICT"},
-      {'}', "EMPTY_DICT"}, {'e', "APPENDS"}, {'g', "GET"}, {'h', "BINGET"}, {'i', "INST"}, {'j', "LONG_BINGET"},
-      {'l', "LIST"}, {']', "EMPTY_LIST"}, {'o', "OBJ"}, {'p', "PUT"}, {'q', "BINPUT"}, {'r', "LONG_BINPUT"},
-      {'s', "SETITEM"}, {'t', "TUPLE"}, {')', "EMPTY_TUPLE"}, {'u', "SETITEMS"}, {'G', "BINFLOAT"},
-      {'B', "BINBYTES"}, {'C', "SHORT_BINBYTES"}, {0x80, "PROTO"}, {0x81, "NEWOBJ"}, {0x82, "EXT1"},
-      {0x83, "EXT2"}, {0x84, "EXT4"}, {0x85, "TUPLE1"}, {0x86, "TUPLE2"}, {0x87, "TUPLE3"}, {0x88, "NEWTRUE"},
-      {0x89, "NEWFALSE"}, {0x8a, "LONG1"}, {0x8b, "LONG4"}, {0x8c, "SHORT_BINUNICODE"}, {0x8d, "BINUNICODE8"},
-      {0x8e, "BINBYTES8"}, {0x8f, "EMPTY_SET"}, {0x90, "ADDITEMS"}, {0x91, "FROZENSET"}, {0x92, "NEWOBJ_EX"},
-      {0x93, "STACK_GLOBAL"}, {0x94, "MEMOIZE"}, {0x95, "FRAME"}, {0x96, "BYTEARRAY8"}, {0x97, "NEXT_BUFFER"},
-      {0x98, "READONLY_BUFFER"}};
+  static constexpr std::pair<std::uint8_t, const char*> names[] = {{'(', "MARK"},
+                                                                   {'.', "STOP"},
+                                                                   {'0', "POP"},
+                                                                   {'1', "POP_MARK"},
+                                                                   {'2', "DUP"},
+                                                                   {'F', "FLOAT"},
+                                                                   {'I', "INT"},
+                                                                   {'J', "BININT"},
+                                                                   {'K', "BININT1"},
+                                                                   {'L', "LONG"},
+                                                                   {'M', "BININT2"},
+                                                                   {'N', "NONE"},
+                                                                   {'P', "PERSID"},
+                                                                   {'Q', "BINPERSID"},
+                                                                   {'R', "REDUCE"},
+                                                                   {'S', "STRING"},
+                                                                   {'T', "BINSTRING"},
+                                                                   {'U', "SHORT_BINSTRING"},
+                                                                   {'V', "UNICODE"},
+                                                                   {'X', "BINUNICODE"},
+                                                                   {'a', "APPEND"},
+                                                                   {'b', "BUILD"},
+                                                                   {'c', "GLOBAL"},
+                                                                   {'d', "DICT"},
+                                                                   {'}', "EMPTY_DICT"},
+                                                                   {'e', "APPENDS"},
+                                                                   {'g', "GET"},
+                                                                   {'h', "BINGET"},
+                                                                   {'i', "INST"},
+                                                                   {'j', "LONG_BINGET"},
+                                                                   {'l', "LIST"},
+                                                                   {']', "EMPTY_LIST"},
+                                                                   {'o', "OBJ"},
+                                                                   {'p', "PUT"},
+                                                                   {'q', "BINPUT"},
+                                                                   {'r', "LONG_BINPUT"},
+                                                                   {'s', "SETITEM"},
+                                                                   {'t', "TUPLE"},
+                                                                   {')', "EMPTY_TUPLE"},
+                                                                   {'u', "SETITEMS"},
+                                                                   {'G', "BINFLOAT"},
+                                                                   {'B', "BINBYTES"},
+                                                                   {'C', "SHORT_BINBYTES"},
+                                                                   {0x80, "PROTO"},
+                                                                   {0x81, "NEWOBJ"},
+                                                                   {0x82, "EXT1"},
+                                                                   {0x83, "EXT2"},
+                                                                   {0x84, "EXT4"},
+                                                                   {0x85, "TUPLE1"},
+                                                                   {0x86, "TUPLE2"},
+                                                                   {0x87, "TUPLE3"},
+                                                                   {0x88, "NEWTRUE"},
+                                                                   {0x89, "NEWFALSE"},
+                                                                   {0x8a, "LONG1"},
+                                                                   {0x8b, "LONG4"},
+                                                                   {0x8c, "SHORT_BINUNICODE"},
+                                                                   {0x8d, "BINUNICODE8"},
+                                                                   {0x8e, "BINBYTES8"},
+                                                                   {0x8f, "EMPTY_SET"},
+                                                                   {0x90, "ADDITEMS"},
+                                                                   {0x91, "FROZENSET"},
+                                                                   {0x92, "NEWOBJ_EX"},
+                                                                   {0x93, "STACK_GLOBAL"},
+                                                                   {0x94, "MEMOIZE"},
+                                                                   {0x95, "FRAME"},
+                                                                   {0x96, "BYTEARRAY8"},
+                                                                   {0x97, "NEXT_BUFFER"},
+                                                                   {0x98, "READONLY_BUFFER"}};
   for (const auto& [code, name] : names)
     if (code == op) return name;
   return nullptr;
@@ -94,9 +160,9 @@ inline const char* pickle_opcode_name(std::uint8_t op) {
 struct pickle_context {
   std::filesystem::path path;
   pickle_limits limits;
-  std::size_t used = 0;     ///< bytes of strings and array data so far
-  std::uint8_t op = 0;      ///< the opcode being run
-  std::size_t op_pos = 0;   ///< and its offset in the (unzipped) pickle
+  std::size_t used = 0;    ///< bytes of strings and array data so far
+  std::uint8_t op = 0;     ///< the opcode being run
+  std::size_t op_pos = 0;  ///< and its offset in the (unzipped) pickle
 
   /// A data_error naming the file, the problem and the opcode.
   [[noreturn]] void fail(const std::string& problem) const {
@@ -125,14 +191,22 @@ inline pickle_ref pickle_make(pickle_value::type t, std::int64_t integer = 0) {
 inline std::string describe(const pickle_value& v) {
   using t = pickle_value::type;
   switch (v.t) {
-    case t::none: return "None";
-    case t::boolean: return v.integer ? "True" : "False";
-    case t::integer: return "the integer " + std::to_string(v.integer);
-    case t::bytes: return "bytes of length " + std::to_string(v.bytes->size());
-    case t::text: return "the string '" + detail::printable(v.text()) + "'";
-    case t::tuple: return "a tuple of " + std::to_string(v.items.size()) + " items";
-    case t::callable: return v.name;
-    case t::dtype: return "the dtype " + v.array.type_name();
+    case t::none:
+      return "None";
+    case t::boolean:
+      return v.integer ? "True" : "False";
+    case t::integer:
+      return "the integer " + std::to_string(v.integer);
+    case t::bytes:
+      return "bytes of length " + std::to_string(v.bytes->size());
+    case t::text:
+      return "the string '" + detail::printable(v.text()) + "'";
+    case t::tuple:
+      return "a tuple of " + std::to_string(v.items.size()) + " items";
+    case t::callable:
+      return v.name;
+    case t::dtype:
+      return "the dtype " + v.array.type_name();
     case t::array:
       return v.built ? "an array " + detail::dims_string(v.array.shape) + " of " + v.array.type_name()
                      : "an array whose state was never set (no BUILD)";
@@ -176,17 +250,28 @@ template <class Out>
 void numpy_elements(const numpy_array& a, Out* out) {
   static_assert(sizeof(float) == 4 && sizeof(double) == 8);
   const std::string t = a.type_name();
-  if (t == "float32") detail::numpy_copy<float>(a, out);
-  else if (t == "float64") detail::numpy_copy<double>(a, out);
-  else if (t == "int8") detail::numpy_copy<std::int8_t>(a, out);
-  else if (t == "int16") detail::numpy_copy<std::int16_t>(a, out);
-  else if (t == "int32") detail::numpy_copy<std::int32_t>(a, out);
-  else if (t == "int64") detail::numpy_copy<std::int64_t>(a, out);
-  else if (t == "uint8" || t == "bool") detail::numpy_copy<std::uint8_t>(a, out);
-  else if (t == "uint16") detail::numpy_copy<std::uint16_t>(a, out);
-  else if (t == "uint32") detail::numpy_copy<std::uint32_t>(a, out);
-  else if (t == "uint64") detail::numpy_copy<std::uint64_t>(a, out);
-  else throw std::invalid_argument("nndl: numpy_elements: an array of unknown element type '" + t + "'");
+  if (t == "float32")
+    detail::numpy_copy<float>(a, out);
+  else if (t == "float64")
+    detail::numpy_copy<double>(a, out);
+  else if (t == "int8")
+    detail::numpy_copy<std::int8_t>(a, out);
+  else if (t == "int16")
+    detail::numpy_copy<std::int16_t>(a, out);
+  else if (t == "int32")
+    detail::numpy_copy<std::int32_t>(a, out);
+  else if (t == "int64")
+    detail::numpy_copy<std::int64_t>(a, out);
+  else if (t == "uint8" || t == "bool")
+    detail::numpy_copy<std::uint8_t>(a, out);
+  else if (t == "uint16")
+    detail::numpy_copy<std::uint16_t>(a, out);
+  else if (t == "uint32")
+    detail::numpy_copy<std::uint32_t>(a, out);
+  else if (t == "uint64")
+    detail::numpy_copy<std::uint64_t>(a, out);
+  else
+    throw std::invalid_argument("nndl: numpy_elements: an array of unknown element type '" + t + "'");
 }
 
 }  // namespace nndl

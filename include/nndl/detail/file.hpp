@@ -88,13 +88,15 @@ class atomic_file {
       const std::string rest = name.substr(prefix.size());  // "<pid>-<n>"
       const auto dash = rest.find('-');
       auto digits = [](std::string_view v) {
-        return !v.empty() && v.size() < 10 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+        return !v.empty() && v.size() < 10 &&
+               std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
       };
       if (dash == std::string::npos || !digits(std::string_view(rest).substr(0, dash)) ||
           !digits(std::string_view(rest).substr(dash + 1)))
         continue;
       const auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
-      if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+      if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)
+        continue;  // alive, or not ours to judge
       std::error_code rm;
       std::filesystem::remove(it->path(), rm);
     }
@@ -164,14 +166,16 @@ inline file_contents read_whole_file(const std::filesystem::path& file, const st
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return {{}, "is " + not_regular_kind(st.st_mode) + ", not a regular file: give " + what + " itself (a file on disk)"};
+    return {{},
+            "is " + not_regular_kind(st.st_mode) + ", not a regular file: give " + what + " itself (a file on disk)"};
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   file_contents c;
   if (std::uintmax_t(st.st_size) > max_bytes) {
     ::close(fd);
-    return {{}, "is " + std::to_string(st.st_size) + " bytes, larger than the limit of " + std::to_string(max_bytes) +
-                    " bytes for " + what};
+    return {{},
+            "is " + std::to_string(st.st_size) + " bytes, larger than the limit of " + std::to_string(max_bytes) +
+                " bytes for " + what};
   }
   // The buffer starts at the file's size (+1 to see the end), and grows by doubling if the file
   // grows while it is read; never past max_bytes + 1.
@@ -190,7 +194,8 @@ inline file_contents read_whole_file(const std::filesystem::path& file, const st
     have += std::size_t(r);
     if (have > max_bytes) {
       ::close(fd);
-      return {{}, "goes on past " + std::to_string(max_bytes) + " bytes, the limit for " + what + " (it grew while read)"};
+      return {{},
+              "goes on past " + std::to_string(max_bytes) + " bytes, the limit for " + what + " (it grew while read)"};
     }
   }
   ::close(fd);
@@ -199,3 +204,20 @@ inline file_contents read_whole_file(const std::filesystem::path& file, const st
 }
 
 }  // namespace nndl::detail
+
+namespace nndl {
+
+/// Writes `bytes` as the file `file`, atomically (a temporary file beside it, renamed over it once
+/// complete). Returns "" on success, otherwise what went wrong.
+inline std::string write_file_atomically(const std::filesystem::path& file, std::string_view bytes) {
+  return detail::write_file_atomically(file, bytes);
+}
+
+/// Why `file` is not one to read as `what` ("a model file"), from its type alone: "no such file",
+/// "is a directory, not a model file", "is a pipe (FIFO), not a regular file: ...", or "" for a
+/// regular file.
+inline std::string regular_file_problem(const std::filesystem::path& file, const std::string& what) {
+  return detail::regular_file_problem(file, what);
+}
+
+}  // namespace nndl

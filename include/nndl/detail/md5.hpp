@@ -41,9 +41,7 @@ class md5 {
     used_ = n;
   }
 
-  void update(std::string_view s) {
-    update(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
-  }
+  void update(std::string_view s) { update(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())); }
 
   /// The digest as 32 lower-case hex digits, as md5sum prints it. Ends the computation.
   std::string hex() {
@@ -118,16 +116,15 @@ class md5 {
 
   std::array<std::uint32_t, 4> state_{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
   std::array<std::uint8_t, 64> block_{};
-  std::size_t used_ = 0;       // bytes waiting in block_
-  std::uint64_t length_ = 0;   // bytes fed so far
+  std::size_t used_ = 0;      // bytes waiting in block_
+  std::uint64_t length_ = 0;  // bytes fed so far
 };
 
 /// The MD5 of a file's bytes as md5sum prints it; a file that cannot be read is a data_error naming it.
 inline std::string md5_file(const std::filesystem::path& path) {
   errno = 0;
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    throw data_error("nndl: " + path.string() + ": cannot open: " + std::strerror(errno ? errno : ENOENT));
+  if (!f) throw data_error("nndl: " + path.string() + ": cannot open: " + std::strerror(errno ? errno : ENOENT));
   md5 h;
   std::vector<std::uint8_t> buf(std::size_t{1} << 20);
   std::size_t n;

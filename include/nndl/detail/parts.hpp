@@ -43,8 +43,8 @@ struct first_of<K, Fallback, H, P...> {
 
 /// The layer parts, in order, as std::tuple<Spec...>.
 template <class... P>
-using layer_specs = decltype(std::tuple_cat(
-    std::conditional_t<has_kind<P>(part_kind::layer), std::tuple<P>, std::tuple<>>{}...));
+using layer_specs =
+    decltype(std::tuple_cat(std::conditional_t<has_kind<P>(part_kind::layer), std::tuple<P>, std::tuple<>>{}...));
 
 template <class... P>
 constexpr bool input_is_first() {
@@ -73,16 +73,18 @@ struct build_layers<T, In, std::tuple<S, Rest...>> {
   using head = typename S::template impl<T, In>;
   // After a layer that does not fit its input (one static_assert), the rest is not built: no cascade.
   using rest = std::conditional_t<layer_fits_input<head>(), std::tuple<Rest...>, std::tuple<>>;
-  using type = decltype(std::tuple_cat(std::declval<std::tuple<head>>(),
-                                       std::declval<typename build_layers<T, typename head::output_shape, rest>::type>()));
+  using type =
+      decltype(std::tuple_cat(std::declval<std::tuple<head>>(),
+                              std::declval<typename build_layers<T, typename head::output_shape, rest>::type>()));
 };
 
 /// Calls f(std::integral_constant<size_t, I>) for I = 0 .. N-1, or N-1 .. 0 when reverse.
 template <std::size_t N, bool Reverse = false, class F>
 constexpr void static_for(F&& f) {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (f(std::integral_constant<std::size_t, Reverse ? N - 1 - I : I>{}), ...);
-  }(std::make_index_sequence<N>{});
+    (f(std::integral_constant < std::size_t, Reverse ? N - 1 - I : I > {}), ...);
+  }
+  (std::make_index_sequence<N>{});
 }
 
 }  // namespace detail

@@ -76,11 +76,14 @@ T sum_of(const T* in, std::size_t n) {
   return s;
 }
 
+// (clang-format 14 would break the requires-expression joined with && below)
+// clang-format off
 /// True for xtensor containers and adaptors whose elements are contiguous and row-major.
 template <class E>
 concept contiguous_expression = requires(E& e) {
   { e.data() };
   { e.size() };
 } && (std::decay_t<E>::static_layout == xt::layout_type::row_major);
+// clang-format on
 
 }  // namespace nndl::detail

@@ -17,6 +17,7 @@
 
 namespace nndl {
 
+/// A fully connected network as network2.py's files hold it: sizes, activations, cost, weights and biases.
 template <class T>
 struct book_model {
   std::vector<std::size_t> sizes;        ///< [784, 30, 10]
@@ -25,6 +26,7 @@ struct book_model {
   std::vector<std::vector<T>> weights;   ///< weights[k] row-major {sizes[k + 1], sizes[k]}
   std::vector<std::vector<T>> biases;    ///< biases[k] {sizes[k + 1]}
 
+  /// Its architecture string, "[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost".
   std::string architecture() const { return book_string(sizes, activations, cost); }
 };
 
@@ -58,11 +60,16 @@ architecture_record record_of(const book_model<T>& m, const std::filesystem::pat
         throw model_error(file, "activation \"" + m.activations[k] + "\": \"" + before + "\" is not a dropout layer");
       char* end = nullptr;
       const double p = std::strtod(before.c_str() + 10, &end);
-      if (*end != '\0' || !(p >= 0 && p < 1)) throw model_error(file, "activation \"" + m.activations[k] + "\": bad dropout p");
+      if (*end != '\0' || !(p >= 0 && p < 1))
+        throw model_error(file, "activation \"" + m.activations[k] + "\": bad dropout p");
       a.layers.push_back({.kind = "dropout", .input = in, .output = in, .p = p});
     }
     const std::size_t out = m.sizes[k + 1];
-    a.layers.push_back({.kind = "dense", .activation = act, .input = in, .output = {1, 1, out}, .units = out,
+    a.layers.push_back({.kind = "dense",
+                        .activation = act,
+                        .input = in,
+                        .output = {1, 1, out},
+                        .units = out,
                         .parameters = m.sizes[k] * out + out});
     in = {1, 1, out};
   }

@@ -29,8 +29,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../network.hpp"
-#include "json_file.hpp"
-#include "npz_file.hpp"
+#include "npz_container.hpp"
+#include "untrusted_json.hpp"
 
 namespace nndl {
 
@@ -42,7 +42,9 @@ std::string checkpoint_architecture(const Net&) {
 
 namespace detail {
 template <class L>
-concept has_mask_generator = requires(L& l) { l.mask_generator().state(); };
+concept has_mask_generator = requires(L& l) {
+  l.mask_generator().state();
+};
 
 template <class T>
 std::string npy_values(std::span<const T> v) {
@@ -102,8 +104,13 @@ void save_checkpoint(const Net& net, Opt& opt, const std::filesystem::path& file
   });
   opt.template for_each_state<T>([&](std::size_t k, std::string_view name, std::span<T> values) {
     const auto at = detail::state_entries(net, name).at(k);
-    entries.emplace_back(at.entry + ".npy", detail::npy_of(parameter<const T>{name, name, values.data(), nullptr, at.shape.size(),
-                                                                              {at.shape[0], at.shape.size() == 2 ? at.shape[1] : 1}}));
+    entries.emplace_back(at.entry + ".npy",
+                         detail::npy_of(parameter<const T>{name,
+                                                           name,
+                                                           values.data(),
+                                                           nullptr,
+                                                           at.shape.size(),
+                                                           {at.shape[0], at.shape.size() == 2 ? at.shape[1] : 1}}));
   });
   opt.for_each_counter([&](std::string_view name, std::uint64_t& value) {
     entries.emplace_back("optimizer_" + std::string(name) + ".npy", detail::npy_values<std::uint64_t>({&value, 1}));
@@ -136,13 +143,15 @@ nlohmann::json load_checkpoint(Net& net, Opt& opt, const std::filesystem::path& 
   const std::string theirs = detail::npy_text(z.read("architecture"), file, "architecture");
   const std::string ours = checkpoint_architecture(net);
   if (theirs != ours)
-    throw model_error(file, "a checkpoint of another network: it holds [" + theirs + "], this network is [" + ours + "]");
+    throw model_error(file,
+                      "a checkpoint of another network: it holds [" + theirs + "], this network is [" + ours + "]");
   // Written by an earlier nndl when there is no name: SGD, with momentum when its velocities are not all zero.
   const std::string written_by = z.has("optimizer") ? detail::npy_text(z.read("optimizer"), file, "optimizer") : "sgd";
   if (written_by != opt.name())
-    throw model_error(file, "a checkpoint of a run with the " + written_by + " optimizer; this run uses " +
-                                std::string(opt.name()));
-  const nlohmann::json state = detail::parse_json_text(file, detail::npy_text(z.read("state"), file, "state"), "its state: ");
+    throw model_error(
+        file, "a checkpoint of a run with the " + written_by + " optimizer; this run uses " + std::string(opt.name()));
+  const nlohmann::json state =
+      detail::parse_json_text(file, detail::npy_text(z.read("state"), file, "state"), "its state: ");
   if (!state.is_object()) throw model_error(file, "its state must be a JSON object, found " + detail::found(state));
   // Read and check everything into copies first: all or nothing.
   Net loaded = net;

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "../errors.hpp"
-#include "json.hpp"
+#include "mlp_npz.hpp"
 #include "model_file.hpp"
-#include "npz.hpp"
+#include "network2_json.hpp"
 #ifdef NNDL_WITH_ONNX
 #include "onnx.hpp"
 #endif
@@ -26,13 +26,16 @@ namespace nndl {
 
 namespace detail {
 [[noreturn]] inline void no_onnx(const std::filesystem::path& file) {
-  throw model_error(file, "an ONNX file: this program was built without ONNX (CMake target nndl::onnx, which defines NNDL_WITH_ONNX)");
+  throw model_error(
+      file,
+      "an ONNX file: this program was built without ONNX (CMake target nndl::onnx, which defines NNDL_WITH_ONNX)");
 }
 }  // namespace detail
 
 /// Saves `net` in the format its file name says.
 template <class Net>
-void save_network(const Net& net, const std::filesystem::path& file, const nlohmann::json& provenance = nlohmann::json::object()) {
+void save_network(const Net& net, const std::filesystem::path& file,
+                  const nlohmann::json& provenance = nlohmann::json::object()) {
   if (file.extension() == ".onnx") {
 #ifdef NNDL_WITH_ONNX
     return save_onnx(net, file, provenance);

@@ -33,15 +33,16 @@
 
 #include "../model/model.hpp"
 #include "../network/network.hpp"
-#include "json.hpp"
+#include "mlp_npz.hpp"
 #include "model_record.hpp"
-#include "npz.hpp"
-#include "npz_file.hpp"
+#include "network2_json.hpp"
+#include "npz_container.hpp"
 
 namespace nndl {
 
 namespace detail {
-inline constexpr const char* vote_rule = "plurality; a tie goes to the tied class with the larger summed output activation";
+inline constexpr const char* vote_rule =
+    "plurality; a tie goes to the tied class with the larger summed output activation";
 
 /// The arrays of one network, named prefix + l<layer>_<w|b>.
 template <class Net>
@@ -51,7 +52,8 @@ void add_parameters(const Net& net, const std::string& prefix, const std::filesy
   net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
     for (std::size_t i = 0; i < p.size(); ++i)
       if (!std::isfinite(p.value[i]))
-        throw model_error(file, "refusing to save: layer " + std::to_string(at.layer + 1) + " has a non-finite " + std::string(p.name));
+        throw model_error(file, "refusing to save: layer " + std::to_string(at.layer + 1) + " has a non-finite " +
+                                    std::string(p.name));
     entries.emplace_back(prefix + "l" + std::to_string(at.layer) + "_" + std::string(p.symbol) + ".npy", npy_of(p));
   });
 }
@@ -74,18 +76,22 @@ void write_model(std::span<const Net> nets, const std::filesystem::path& file, c
 /// Copies the array `name` into dst (n values of the model's scalar T), checking dtype, shape and
 /// finite values.
 template <class T>
-void read_parameter(const npz_reader& z, const std::filesystem::path& file, const std::string& name, const parameter<T>& p) {
+void read_parameter(const npz_reader& z, const std::filesystem::path& file, const std::string& name,
+                    const parameter<T>& p) {
   if (!z.has(name)) throw model_error(file, "missing array " + name + " (" + std::string(p.name) + ")");
   const std::string want = sizeof(T) == 4 ? "<f4" : "<f8";
   std::vector<std::size_t> shape{p.shape[0]};
   if (p.rank == 2) shape.push_back(p.shape[1]);
   // The entry's header must declare this shape and dtype before any of its data is inflated.
   const npy_array a = z.read(name, default_max_file_bytes, npy_expected{shape, {want}});
-  std::string expected = "(" + std::to_string(p.shape[0]) + (p.rank == 2 ? ", " + std::to_string(p.shape[1]) + ")" : ",)");
-  if (a.descr != want) throw model_error(file, "array " + name + ": dtype " + a.descr + ", expected " + want + " as the model's scalar");
+  std::string expected =
+      "(" + std::to_string(p.shape[0]) + (p.rank == 2 ? ", " + std::to_string(p.shape[1]) + ")" : ",)");
+  if (a.descr != want)
+    throw model_error(file, "array " + name + ": dtype " + a.descr + ", expected " + want + " as the model's scalar");
   if (a.shape != shape || a.fortran_order)
-    throw model_error(file, "array " + name + ": shape " + a.shape_string() + (a.fortran_order ? " in Fortran order" : "") +
-                                ", expected " + expected + " in C order");
+    throw model_error(file, "array " + name + ": shape " + a.shape_string() +
+                                (a.fortran_order ? " in Fortran order" : "") + ", expected " + expected +
+                                " in C order");
   std::memcpy(p.value, a.data.data(), p.size() * sizeof(T));
   for (std::size_t i = 0; i < p.size(); ++i)
     if (!std::isfinite(p.value[i])) throw model_error(file, "array " + name + " holds a non-finite value");
@@ -116,7 +122,9 @@ model build_model(const npz_reader& z, const std::filesystem::path& file, const 
     for (const auto& l : rec.layers) members[i].layers.push_back(make_runtime_layer<T>(l));
     for (std::size_t l = 0; l < rec.layers.size(); ++l)
       for (const auto& p : members[i].layers[l]->parameters())
-        read_parameter(z, file, (k > 1 ? "m" + std::to_string(i) + "_" : "") + "l" + std::to_string(l) + "_" + std::string(p.symbol), p);
+        read_parameter(
+            z, file,
+            (k > 1 ? "m" + std::to_string(i) + "_" : "") + "l" + std::to_string(l) + "_" + std::string(p.symbol), p);
   }
   const auto prov = info.find("provenance");
   return model(std::move(rec), std::move(members), prov == info.end() ? "{}" : prov->dump());
@@ -125,7 +133,8 @@ model build_model(const npz_reader& z, const std::filesystem::path& file, const 
 
 /// Writes `net` as a self-describing model file, with what `provenance` says of its training.
 template <class Net>
-void save_model(const Net& net, const std::filesystem::path& file, const nlohmann::json& provenance = nlohmann::json::object()) {
+void save_model(const Net& net, const std::filesystem::path& file,
+                const nlohmann::json& provenance = nlohmann::json::object()) {
   detail::write_model(std::span<const Net>(&net, 1), file, provenance);
 }
 
@@ -156,9 +165,11 @@ inline void save_model(const model& m, const std::filesystem::path& file) {
       using T = std::remove_const_t<std::remove_pointer_t<decltype(p.value)>>;
       for (std::size_t i = 0; i < p.size(); ++i)
         if (!std::isfinite(p.value[i]))
-          throw model_error(file, "refusing to save: layer " + std::to_string(l + 1) + " has a non-finite " + std::string(p.name));
+          throw model_error(
+              file, "refusing to save: layer " + std::to_string(l + 1) + " has a non-finite " + std::string(p.name));
       const parameter<const T> c{p.name, p.symbol, p.value, nullptr, p.rank, p.shape, p.regularized};
-      entries.emplace_back((m.members() > 1 ? "m" + std::to_string(k) + "_" : "") + "l" + std::to_string(l) + "_" + std::string(p.symbol) + ".npy",
+      entries.emplace_back((m.members() > 1 ? "m" + std::to_string(k) + "_" : "") + "l" + std::to_string(l) + "_" +
+                               std::string(p.symbol) + ".npy",
                            detail::npy_of(c));
     });
   detail::write_npz(file, entries);

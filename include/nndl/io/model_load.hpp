@@ -12,10 +12,10 @@
 
 #include "../model/model.hpp"
 #include "book_model.hpp"
-#include "json.hpp"
+#include "mlp_npz.hpp"
 #include "model_file.hpp"
 #include "model_record.hpp"
-#include "npz.hpp"
+#include "network2_json.hpp"
 
 namespace nndl {
 
@@ -60,7 +60,8 @@ inline model (*onnx_model_loader)(const std::filesystem::path&) = nullptr;
 inline model load_model(const std::filesystem::path& file) {
   if (file.extension() == ".onnx") {
     if (!detail::onnx_model_loader)
-      throw model_error(file, "an ONNX file: this program reads ONNX only with <nndl/io/onnx.hpp> (CMake target nndl::onnx)");
+      throw model_error(file,
+                        "an ONNX file: this program reads ONNX only with <nndl/io/onnx.hpp> (CMake target nndl::onnx)");
     return detail::onnx_model_loader(file);
   }
   if (std::error_code ec; std::filesystem::exists(file, ec) && !std::filesystem::is_regular_file(file, ec) &&
@@ -83,7 +84,8 @@ inline model load_model(const std::filesystem::path& file) {
       return single ? detail::model_of_book(detail::read_npz_arrays<float>(z, file, info), file)
                     : detail::model_of_book(detail::read_npz_arrays<double>(z, file, info), file);
     }
-    throw model_error(file, "an .npz archive, but not a model of nndl's (no \"model\" record, no \"sizes\" and \"architecture\")");
+    throw model_error(
+        file, "an .npz archive, but not a model of nndl's (no \"model\" record, no \"sizes\" and \"architecture\")");
   }
   const detail::json_book book = detail::read_json_shape(file);  // network2.py's JSON, or save_json's
   return book.scalar == "float" ? detail::model_of_book(detail::read_json_values<float>(book, file), file)

@@ -41,9 +41,12 @@ inline nlohmann::json record_to_json(const architecture_record& a) {
     j["output"] = detail::shape_json(l.output);
     layers.push_back(std::move(j));
   }
-  return {{"scalar", a.scalar == "float" ? "float32" : "float64"}, {"input", detail::shape_json(a.input)},
-          {"layers", std::move(layers)},                            {"cost", a.cost},
-          {"cost_book_name", a.cost_book_name},                     {"init", a.init},
+  return {{"scalar", a.scalar == "float" ? "float32" : "float64"},
+          {"input", detail::shape_json(a.input)},
+          {"layers", std::move(layers)},
+          {"cost", a.cost},
+          {"cost_book_name", a.cost_book_name},
+          {"init", a.init},
           {"regularizer", a.regularizer}};
 }
 
@@ -55,7 +58,8 @@ class json_fields final : public field_source {
       : o_(o), file_(file), where_(std::move(where)) {}
   std::size_t size(const char* key) const override {
     const auto it = o_.find(key);
-    if (it == o_.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() == 0 || it->get<std::uint64_t>() > (1u << 24))
+    if (it == o_.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() == 0 ||
+        it->get<std::uint64_t>() > (1u << 24))
       bad("\"" + std::string(key) + "\" must be a whole number from 1 to 16777216");
     return std::size_t(it->get<std::uint64_t>());
   }
@@ -103,7 +107,8 @@ inline architecture_record record_from_json(const nlohmann::json& j, const std::
   };
   architecture_record a;
   const std::string scalar = text(j, "scalar", "");
-  if (scalar != "float32" && scalar != "float64") bad("\"scalar\" must be \"float32\" or \"float64\", found \"" + scalar + "\"");
+  if (scalar != "float32" && scalar != "float64")
+    bad("\"scalar\" must be \"float32\" or \"float64\", found \"" + scalar + "\"");
   a.scalar = scalar == "float32" ? "float" : "double";
   if (!j.contains("input")) bad("\"input\" is missing");
   a.input = shape(j["input"], "\"input\"");
@@ -125,8 +130,7 @@ inline architecture_record record_from_json(const nlohmann::json& j, const std::
     if (!with_kind(kind, [&]<class K>() { r = K::read_fields(detail::json_fields(l, file, where), in); }))
       bad(where + "unknown kind \"" + kind + "\" (" + kind_names() + " are known)");
     if (r.activation.empty()) r.activation = "identity";
-    if (!with_activation(r.activation, []<class>() {}))
-      bad(where + "unknown activation \"" + r.activation + "\"");
+    if (!with_activation(r.activation, []<class>() {})) bad(where + "unknown activation \"" + r.activation + "\"");
     if ((r.activation == "softmax" || r.activation == "log_softmax") && (r.kind != "dense" || i + 1 != layers->size()))
       bad(where + r.activation + " can only be the activation of the output layer");
     if (l.contains("output") && shape(l["output"], where + "\"output\"") != r.output)

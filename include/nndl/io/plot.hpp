@@ -37,6 +37,7 @@ struct plot_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// What plot_history and plot_histories put on a figure besides the curves.
 struct plot_options {
   std::string title{};                   ///< above both panels; none when empty
   std::string evaluation_name = "test";  ///< what the evaluation data is called in the legend
@@ -59,14 +60,18 @@ inline std::optional<std::filesystem::path> find_gnuplot() {
   return std::nullopt;
 }
 
-namespace detail::plot {
+/// The pieces plot_history and plot_histories are made of, for programs that draw figures of their
+/// own: a CSV and a gnuplot script beside the PNG, then gnuplot.
+namespace plot {
 
+/// A number as the shortest text that reads back as the same double.
 inline std::string number(double v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
 
+/// A number as number(double) writes it, or "" for none.
 inline std::string number(const std::optional<double>& v) { return v ? number(*v) : std::string(); }
 
 /// A gnuplot string literal: single quotes, '' for a quote, control characters as spaces.
@@ -77,6 +82,7 @@ inline std::string quote(const std::string& s) {
   return out + "'";
 }
 
+/// A CSV field: quoted (with "" for a quote) when it holds a comma, quote or line break.
 inline std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -86,24 +92,35 @@ inline std::string csv_field(const std::string& s) {
 
 /// Writes text to path through a temporary file and a rename.
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
-  if (const std::string problem = write_file_atomically(path, text); !problem.empty())
+  if (const std::string problem = detail::write_file_atomically(path, text); !problem.empty())
     throw plot_error("cannot write " + path.string() + ": " + problem);
 }
 
+/// One curve of a panel: a column of the CSV.
 struct series {
+  /// Its column in the CSV, counted from 1.
   std::size_t column;  // 1-based in the CSV
+  /// Plotted as a percentage (the CSV holds a fraction).
   bool percent;
+  //! @{
+  /// Its legend and its colour (a gnuplot rgb string such as '#1f77b4').
   std::string title, colour;
+  //! @}
 };
+/// One panel of a figure: a title, a y axis and its curves.
 struct panel {
+  //! @{
+  /// The panel's title and the label of its y axis.
   std::string title, ylabel;
+  //! @}
+  /// Its curves.
   std::vector<series> lines;
 };
 
 /// The gnuplot script: `out` (the PNG) can be set with -e to write elsewhere.
 inline std::string script(const std::filesystem::path& png, const std::filesystem::path& csv,
-                          const std::filesystem::path& gp, const plot_options& o, std::size_t lo,
-                          std::size_t hi, const std::vector<panel>& panels) {
+                          const std::filesystem::path& gp, const plot_options& o, std::size_t lo, std::size_t hi,
+                          const std::vector<panel>& panels) {
   const std::string size = panels.size() == 1 ? "700,500" : "1200,500";
   std::size_t step = 0;  // x tics: 1, 2, 5, 10, 20, ... epochs, at most about 10 of them
   for (std::size_t m = 1; !step; m *= 10)
@@ -115,7 +132,8 @@ inline std::string script(const std::filesystem::path& png, const std::filesyste
                   " noenhanced font 'sans,11'\n} else {\n  set terminal png size " + size +
                   " noenhanced\n}\nset output out\nset datafile separator comma\nset grid\n"
                   "set key below horizontal reverse Left samplen 3 width 2 height 1\nset xlabel 'epoch'\n"
-                  "set xrange [" + number(double(lo) - (hi == lo) * 0.5) + ":" + number(double(hi) + (hi == lo) * 0.5) +
+                  "set xrange [" +
+                  number(double(lo) - (hi == lo) * 0.5) + ":" + number(double(hi) + (hi == lo) * 0.5) +
                   "]\nset xtics " + std::to_string(step) + "\nx0 = " + std::to_string(lo) +
                   "\nset multiplot layout 1," + std::to_string(panels.size());
   if (!o.title.empty()) s += " title " + quote(o.title) + " font ',14'";
@@ -138,7 +156,7 @@ inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::
   const auto exe = find_gnuplot();
   if (!exe)
     throw plot_error("gnuplot not found: apt-get install gnuplot-nox (the figures are in " + csv.string() + ")");
-  atomic_file out(png);  // gnuplot draws into out.temp(); removed unless committed
+  detail::atomic_file out(png);  // gnuplot draws into out.temp(); removed unless committed
   const auto& tmp = out.temp();
   auto fail = [&](const std::string& why) { throw plot_error("gnuplot failed on " + gp.string() + ": " + why); };
   int fds[2];
@@ -158,8 +176,10 @@ inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::
   if (rc == 0) {
     char buf[4096];
     for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;)
-      if (n > 0) said.append(buf, std::size_t(n));
-      else if (errno != EINTR) break;
+      if (n > 0)
+        said.append(buf, std::size_t(n));
+      else if (errno != EINTR)
+        break;
   }
   ::close(fds[0]);
   if (rc != 0) fail("cannot run " + a0 + ": " + std::strerror(rc));
@@ -169,8 +189,7 @@ inline void run_gnuplot(const std::filesystem::path& gp, const std::filesystem::
   if (said.size() > 2000) said = "..." + said.substr(said.size() - 2000);
   if (!said.empty()) said = "\n" + said;
   if (WIFSIGNALED(status)) fail("killed by signal " + std::to_string(WTERMSIG(status)) + said);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail("exit status " + std::to_string(WEXITSTATUS(status)) + said);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("exit status " + std::to_string(WEXITSTATUS(status)) + said);
   char sig[8] = {};
   std::ifstream f(tmp, std::ios::binary);
   if (!f.read(sig, 8) || std::memcmp(sig, "\x89PNG\r\n\x1a\n", 8) != 0) fail("it wrote no PNG" + said);
@@ -190,9 +209,8 @@ inline std::pair<std::filesystem::path, std::filesystem::path> beside(const std:
 }
 
 /// Writes the CSV and the script beside png, then png through gnuplot.
-inline std::filesystem::path draw(const std::filesystem::path& png, const std::string& csv_text,
-                                  const plot_options& o, std::size_t lo, std::size_t hi,
-                                  const std::vector<panel>& panels) {
+inline std::filesystem::path draw(const std::filesystem::path& png, const std::string& csv_text, const plot_options& o,
+                                  std::size_t lo, std::size_t hi, const std::vector<panel>& panels) {
   namespace fs = std::filesystem;
   const auto [csv, gp] = beside(png);
   write_file(csv, csv_text);
@@ -201,14 +219,14 @@ inline std::filesystem::path draw(const std::filesystem::path& png, const std::s
   return png;
 }
 
-}  // namespace detail::plot
+}  // namespace plot
 
 /// Accuracy (%) and cost against epoch, evaluation and training series, whichever were recorded,
 /// in two panels (a panel with no data is left out). Writes <stem>.csv (accuracies as fractions)
 /// and <stem>.gp beside png, then png itself. Returns png.
 inline std::filesystem::path plot_history(const train_history& h, const std::filesystem::path& png,
                                           const plot_options& o = {}) {
-  namespace d = detail::plot;
+  namespace d = plot;
   d::beside(png);  // checks the name before anything else
   if (h.epochs.empty()) throw plot_error("empty training history: nothing to plot in " + png.string());
   bool has[4] = {};  // evaluation accuracy, training accuracy, evaluation cost, training cost
@@ -247,7 +265,7 @@ inline std::filesystem::path plot_history(const train_history& h, const std::fil
 /// run and figure (<name> evaluation_accuracy, <name> evaluation_cost), one row per epoch.
 inline std::filesystem::path plot_histories(const std::vector<std::pair<std::string, train_history>>& runs,
                                             const std::filesystem::path& png, const plot_options& o = {}) {
-  namespace d = detail::plot;
+  namespace d = plot;
   d::beside(png);  // checks the name before anything else
   if (runs.empty()) throw plot_error("no runs: nothing to plot in " + png.string());
   bool all_cost = true;

@@ -19,26 +19,39 @@
 
 namespace nndl {
 
+/// The layer dropout<P> becomes after a part of shape Shape: no parameters, a mask per training pass.
 template <class T, class Shape, double P>
 class dropout_layer {
  public:
+  /// The number type, float or double.
   using scalar = T;
+  /// None: dropout has no activation (identity).
   using activation = identity;
+  /// Its output has the shape of its input.
   using output_shape = Shape;
+  //! @{
+  /// Inputs and outputs per sample (the same).
   static constexpr std::size_t in_size = Shape::size, out_size = Shape::size;
+  //! @}
+  /// It learns nothing.
   static constexpr std::size_t parameter_tensors = 0;
+  /// The probability of dropping an input.
   static constexpr double p = P;
   struct scratch {};
 
+  /// It learns nothing: 0.
   static constexpr std::size_t parameter_count() { return 0; }
+  /// What the layer is: "dropout", its shape and p.
   static layer_record record() {
     const std::array<std::size_t, 3> s{Shape::channels, Shape::height, Shape::width};
     return {.kind = "dropout", .input = s, .output = s, .p = P};
   }
+  /// Seeds the masks' generator from the network's generator r.
   template <class Init>
   void initialize(rng& r) {
     masks_.reseed(r.next());
   }
+  /// Calls nothing: there are no parameters.
   template <class F>
   void for_each_parameter(F&&) const {}
 
@@ -61,7 +74,9 @@ class dropout_layer {
   }
 
   /// The masks' generator (its state goes into checkpoints).
+  /// The masks' generator (its state goes into checkpoints).
   rng& mask_generator() { return masks_; }
+  /// The masks' generator (its state goes into checkpoints).
   const rng& mask_generator() const { return masks_; }
   /// Reseeds the masks' generator.
   void reseed(std::uint64_t seed) { masks_.reseed(seed); }
@@ -75,9 +90,12 @@ class dropout_layer {
 /// Drops each input of the next layer with probability p while training.
 template <double P>
 struct dropout {
+  /// Marks the part as a layer.
   static constexpr part_kind kind = part_kind::layer;
   static_assert(P >= 0 && P < 1, "nndl: dropout<p> needs 0 <= p < 1");
+  /// None (identity).
   using activation = identity;
+  /// The layer it becomes in a network of scalar T after a part of shape InShape.
   template <class T, class InShape>
   using impl = dropout_layer<T, InShape, P>;
 };

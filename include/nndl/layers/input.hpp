@@ -12,7 +12,11 @@ namespace nndl {
 /// channels × height × width; a flat vector of n values is shape<1, 1, n>.
 template <std::size_t C, std::size_t H, std::size_t W>
 struct shape {
+  //! @{
+  /// Its channels, height and width, and size = channels × height × width (the values of one sample).
   static constexpr std::size_t channels = C, height = H, width = W, size = C * H * W;
+  //! @}
+  /// "784" for a flat vector, else "1x28x28".
   static std::string str() {
     if (C == 1 && H == 1) return std::to_string(W);
     return std::to_string(C) + "x" + std::to_string(H) + "x" + std::to_string(W);
@@ -39,10 +43,12 @@ struct input_shape<C, H, W> {
 /// The first part of every network: input<784> (a flat vector), input<28, 28> or input<1, 28, 28>.
 template <std::size_t... Dims>
 struct input {
+  /// Marks the part as the network's input.
   static constexpr part_kind kind = part_kind::input;
   static_assert(sizeof...(Dims) >= 1 && sizeof...(Dims) <= 3,
                 "nndl: input<...> takes one to three sizes: input<784>, input<28, 28> or input<1, 28, 28>");
   static_assert(((Dims > 0) && ...), "nndl: input<...> sizes must be positive");
+  /// The shape of a sample: input<784> is shape<1, 1, 784>, input<28, 28> shape<1, 28, 28>.
   using shape = typename detail::input_shape<Dims...>::type;
 };
 

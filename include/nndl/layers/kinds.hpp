@@ -19,17 +19,22 @@ using layer_kinds = std::tuple<dense_kind, conv_kind, max_pool_kind, dropout_kin
 /// Calls f.template operator()<Kind>() for the kind named `name`; false when none is.
 template <class F>
 bool with_kind(std::string_view name, F&& f) {
-  return std::apply([&](auto... k) {
-    static_assert((layer_kind<decltype(k)> && ...), "nndl: every entry of layer_kinds must be a layer_kind (layers/kind/kind.hpp)");
-    return ((name == decltype(k)::name ? (f.template operator()<decltype(k)>(), true) : false) || ...);
-  }, layer_kinds{});
+  return std::apply(
+      [&](auto... k) {
+        static_assert((layer_kind<decltype(k)> && ...),
+                      "nndl: every entry of layer_kinds must be a layer_kind (layers/kind/kind.hpp)");
+        return ((name == decltype(k)::name ? (f.template operator()<decltype(k)>(), true) : false) || ...);
+      },
+      layer_kinds{});
 }
 
 /// The kinds' names, "dense, conv, max_pool and dropout", for messages.
 inline std::string kind_names() {
   std::string s;
   std::size_t i = 0, n = std::tuple_size_v<layer_kinds>;
-  std::apply([&](auto... k) { ((s += (i ? (i + 1 == n ? " and " : ", ") : "") + std::string(decltype(k)::name), ++i), ...); }, layer_kinds{});
+  std::apply(
+      [&](auto... k) { ((s += (i ? (i + 1 == n ? " and " : ", ") : "") + std::string(decltype(k)::name), ++i), ...); },
+      layer_kinds{});
   return s;
 }
 

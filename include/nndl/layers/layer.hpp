@@ -41,7 +41,9 @@ namespace nndl {
 /// whether a training pass draws dropout masks (false: dropout scales by 1 − p as at inference, so
 /// that the gradient is the inference network's).
 struct context {
+  /// The threads that may share the pass's work; nullptr: all on the caller.
   detail::worker_team* team = nullptr;
+  /// Whether a training pass draws new dropout masks.
   bool draw_masks = true;
 };
 
@@ -49,8 +51,11 @@ struct context {
 /// over the mini-batch. (Plain SGD: into = θ, scale = −η/m, keep = the weight-decay factor.)
 template <class T>
 struct gradient_sink {
+  /// The tensor the gradient goes into (nullptr: the gradient is not wanted).
   T* into = nullptr;
+  /// The factor of the summed gradient Σ_x ∂C_x/∂θ.
   T scale = 1;
+  /// The factor of what `into` held before.
   T keep = 0;
 };
 
@@ -59,11 +64,14 @@ template <class T>  // T or const T
 struct parameter {
   std::string_view name;    ///< "weights", "biases"
   std::string_view symbol;  ///< "w", "b": the name in the file formats
+  /// Its values (rows × columns, row-major).
   T* value = nullptr;
-  T* gradient = nullptr;    ///< the layer's gradient buffer (filled when a sink points at it)
+  T* gradient = nullptr;  ///< the layer's gradient buffer (filled when a sink points at it)
+  /// 2 for a weight matrix, 1 for a bias vector.
   std::size_t rank = 1;
   std::array<std::size_t, 2> shape{};  ///< {rows, columns}, or {size, 1} for rank 1
-  bool regularized = false; ///< weights are; biases are not (network2.py)
+  bool regularized = false;            ///< weights are; biases are not (network2.py)
+  /// The number of values.
   std::size_t size() const { return shape[0] * (rank == 2 ? shape[1] : 1); }
 };
 
@@ -73,6 +81,7 @@ struct forward_batch {
   detail::cview<T> x;  ///< input {rows, in_size}
   detail::mview<T> z;  ///< weighted input {rows, out_size}
   detail::mview<T> a;  ///< activation {rows, out_size}
+  /// The number of samples of the batch.
   std::size_t rows() const { return x.shape()[0]; }
 };
 
@@ -83,21 +92,28 @@ enum class delta_holds { dC_dA, dC_dZ };
 /// The views of one backward pass.
 template <class T>
 struct backward_batch {
+  //! @{
   detail::cview<T> x, z, a;  ///< as the forward pass left them
-  detail::mview<T> delta;    ///< on entry what `holds` says; on exit Δ = ∂C/∂Z (BP2)
+  //! @}
+  detail::mview<T> delta;  ///< on entry what `holds` says; on exit Δ = ∂C/∂Z (BP2)
+  /// What delta holds on entry: ∂C/∂A (from the layer above) or ∂C/∂Z (from the cost, BP1).
   delta_holds holds = delta_holds::dC_dA;
   std::optional<detail::mview<T>> input_gradient;  ///< receives ∂C/∂X {rows, in_size}; none for the first layer
+  /// The number of samples of the batch.
   std::size_t rows() const { return delta.shape()[0]; }
 };
 
 /// What a layer is, for describe(), the file formats and messages (see network/architecture.hpp).
 struct layer_record {
-  std::string kind;                        ///< "dense", "conv", "max_pool", "dropout"
-  std::string activation = "identity";     ///< the activation's name
+  std::string kind;                     ///< "dense", "conv", "max_pool", "dropout"
+  std::string activation = "identity";  ///< the activation's name
+  //! @{
   std::array<std::size_t, 3> input{}, output{};  ///< channels, height, width
-  std::size_t units = 0;                   ///< dense: neurons; conv: feature maps
-  std::size_t window = 0;                  ///< conv: kernel size; max_pool: pool size
-  double p = 0;                            ///< dropout: the probability of dropping an input
+  //! @}
+  std::size_t units = 0;   ///< dense: neurons; conv: feature maps
+  std::size_t window = 0;  ///< conv: kernel size; max_pool: pool size
+  double p = 0;            ///< dropout: the probability of dropping an input
+  /// The number of weights and biases it learns.
   std::size_t parameters = 0;
 };
 

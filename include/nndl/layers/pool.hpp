@@ -77,42 +77,67 @@ struct pool_kernel : Sizes {
 };
 }  // namespace detail
 
+/// The layer max_pool<Pool> becomes after a part of shape In: the maximum of each Pool × Pool block of each feature
+/// map.
 template <class T, class In, std::size_t Pool>
 class max_pool_layer {
  public:
+  /// Whether Pool divides the input's height and width (otherwise a compile-time error says so).
   static constexpr bool fits =
       detail::layer_fits<In, window<Pool, Pool>, (In::height % Pool == 0 && In::width % Pool == 0)>::value;
+  //! @{
+  /// The input's channels, height and width.
   static constexpr std::size_t C = In::channels, H = In::height, W = In::width;
+  //! @}
+  //! @{
+  /// The output's height and width: H / Pool and W / Pool.
   static constexpr std::size_t Ho = fits ? H / Pool : 1, Wo = fits ? W / Pool : 1;
+  //! @}
 
+  /// The number type, float or double.
   using scalar = T;
+  /// None (identity).
   using activation = identity;
+  /// Its output: C maps of Ho × Wo.
   using output_shape = shape<C, Ho, Wo>;
+  //! @{
+  /// Inputs and outputs per sample.
   static constexpr std::size_t in_size = In::size, out_size = C * Ho * Wo;
+  //! @}
+  /// It learns nothing.
   static constexpr std::size_t parameter_tensors = 0;
 
   /// Where each block's maximum was, per sample (training only).
   struct scratch {
+    /// The index of each block's maximum in the sample.
     detail::grow_buffer<std::uint32_t> where;
   };
 
+  /// It learns nothing: 0.
   static constexpr std::size_t parameter_count() { return 0; }
+  /// What the layer is: "max_pool", its shapes and pool size.
   static layer_record record() {
     return {.kind = "max_pool", .input = {C, H, W}, .output = {C, Ho, Wo}, .window = Pool};
   }
+  /// Nothing to initialise.
   template <class Init>
   void initialize(rng&) {}
+  /// Calls nothing: there are no parameters.
   template <class F>
   void for_each_parameter(F&&) const {}
 
+  /// A = the maximum of each block (inference: where it was is not kept).
   void forward(forward_batch<T> f, scratch&, const context& ctx) const {
     kernel.forward(f.x.data(), f.rows(), f.a.data(), nullptr, ctx.team);
   }
+  /// The same, keeping where each maximum was for backward.
   void forward_training(forward_batch<T> f, scratch& s, const context& ctx) {
     kernel.forward(f.x.data(), f.rows(), f.a.data(), s.where.reserve(f.rows() * out_size), ctx.team);
   }
+  /// ∂C/∂X: each block's ∂C/∂A at the position of its maximum, 0 elsewhere.
   void backward(backward_batch<T> p, scratch& s, std::span<const gradient_sink<T>, 0>, const context& ctx) {
-    if (p.input_gradient) kernel.backward(p.delta.data(), p.rows(), s.where.data.data(), p.input_gradient->data(), ctx.team);
+    if (p.input_gradient)
+      kernel.backward(p.delta.data(), p.rows(), s.where.data.data(), p.input_gradient->data(), ctx.team);
   }
 
  private:
@@ -122,9 +147,12 @@ class max_pool_layer {
 /// P×P max pooling of every feature map (P must divide the height and the width).
 template <std::size_t P = 2>
 struct max_pool {
+  /// Marks the part as a layer.
   static constexpr part_kind kind = part_kind::layer;
   static_assert(P > 0, "nndl: max_pool<P> needs P > 0");
+  /// None (identity).
   using activation = identity;
+  /// The layer it becomes in a network of scalar T after a part of shape InShape.
   template <class T, class InShape>
   using impl = max_pool_layer<T, InShape, P>;
 };

@@ -24,7 +24,7 @@
 
 #include "../data/dataset.hpp"
 #include "../detail/parallel.hpp"
-#include "../detail/pool.hpp"
+#include "../detail/scratch_pool.hpp"
 #include "../detail/vote.hpp"
 #include "../detail/xtensor.hpp"
 #include "../network/architecture.hpp"
@@ -45,7 +45,8 @@ struct runtime_network {
   };
   /// The output activations {rows, out} for rows at x, in ws (valid until its next use).
   const T* forward(const T* x, std::size_t rows, workspace& ws) const {
-    if (ws.z.size() != layers.size()) ws.z.resize(layers.size()), ws.a.resize(layers.size()), ws.scratch.resize(layers.size());
+    if (ws.z.size() != layers.size())
+      ws.z.resize(layers.size()), ws.a.resize(layers.size()), ws.scratch.resize(layers.size());
     const T* in = x;
     for (std::size_t l = 0; l < layers.size(); ++l) {
       const std::size_t n = layers[l]->out_size();
@@ -59,8 +60,11 @@ struct runtime_network {
 
 }  // namespace detail
 
+/// A trained network or ensemble whose architecture is known only at run time (read from a model file): predictions,
+/// evaluation, and its record.
 class model {
  public:
+  /// The run-time network of scalar T that a model holds (one per member).
   template <class T>
   using network_type = detail::runtime_network<T>;
 
@@ -74,14 +78,19 @@ class model {
     impl_ = std::move(impl);
   }
 
+  /// What its networks are: layers, shapes, activations, cost, scalar type.
   const architecture_record& architecture() const { return architecture_; }
   /// The training provenance stored with the model (JSON text; "{}" when the file has none).
   const std::string& provenance() const { return provenance_; }
+  /// True when its networks compute in float, false for double.
   bool is_float() const { return std::holds_alternative<std::shared_ptr<impl_t<float>>>(impl_); }
+  /// The number of networks (1, or K of an ensemble that votes).
   std::size_t members() const {
     return std::visit([](const auto& i) { return i->members.size(); }, impl_);
   }
+  /// The values per input sample.
   std::size_t input_size() const { return shape_size(architecture_.input); }
+  /// The outputs per sample (the classes).
   std::size_t output_size() const { return shape_size(architecture_.layers.back().output); }
   /// True when the output layer is softmax (its outputs are probabilities).
   bool softmax_output() const { return architecture_.layers.back().activation == "softmax"; }
@@ -90,13 +99,15 @@ class model {
   /// type, or converted to it).
   template <class T>
   std::vector<T> outputs(const T* x, std::size_t rows, std::size_t k = 0) const {
-    return std::visit([&](const auto& i) {
-      using M = typename std::decay_t<decltype(*i)>::scalar;
-      const auto in = converted<M>(x, rows);
-      auto ws = i->pool.take();
-      const M* a = i->members.at(k).forward(in.data, rows, *ws);
-      return std::vector<T>(a, a + rows * output_size());
-    }, impl_);
+    return std::visit(
+        [&](const auto& i) {
+          using M = typename std::decay_t<decltype(*i)>::scalar;
+          const auto in = converted<M>(x, rows);
+          auto ws = i->pool.take();
+          const M* a = i->members.at(k).forward(in.data, rows, *ws);
+          return std::vector<T>(a, a + rows * output_size());
+        },
+        impl_);
   }
 
   /// Probabilities {rows, outputs}: a softmax output as it is, log_softmax's exponentiated, a linear
@@ -129,14 +140,19 @@ class model {
   /// The class of each of the rows: the most active output, or an ensemble's plurality vote.
   template <class T>
   std::vector<std::size_t> predict(const T* x, std::size_t rows) const {
-    return std::visit([&](const auto& i) { return i->predict(converted<typename std::decay_t<decltype(*i)>::scalar>(x, rows).data, rows, output_size()); }, impl_);
+    return std::visit(
+        [&](const auto& i) {
+          return i->predict(converted<typename std::decay_t<decltype(*i)>::scalar>(x, rows).data, rows, output_size());
+        },
+        impl_);
   }
   /// The class of each sample of member k alone (k < members()).
   template <class T>
   std::vector<std::size_t> predict_member(const T* x, std::size_t rows, std::size_t k) const {
     const auto a = outputs(x, rows, k);
     std::vector<std::size_t> c(rows);
-    for (std::size_t i = 0; i < rows; ++i) c[i] = detail::argmax_row(detail::rows_view(a.data(), rows, output_size()), i);
+    for (std::size_t i = 0; i < rows; ++i)
+      c[i] = detail::argmax_row(detail::rows_view(a.data(), rows, output_size()), i);
     return c;
   }
 
@@ -147,23 +163,27 @@ class model {
     if (data.size() > 0 && data.features() != input_size())
       throw std::invalid_argument("nndl: the data has " + std::to_string(data.features()) +
                                   " values per sample, the model takes " + std::to_string(input_size()));
-    return detail::sum_over_chunks<std::size_t>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
-      const auto c = predict(data.row(start), rows);
-      std::size_t correct = 0;
-      for (std::size_t i = 0; i < rows; ++i) correct += c[i] == data.labels[start + i];
-      return correct;
-    });
+    return detail::sum_over_chunks<std::size_t>(data.size(), eval_chunk, workers,
+                                                [&](std::size_t start, std::size_t rows) {
+                                                  const auto c = predict(data.row(start), rows);
+                                                  std::size_t correct = 0;
+                                                  for (std::size_t i = 0; i < rows; ++i)
+                                                    correct += c[i] == data.labels[start + i];
+                                                  return correct;
+                                                });
   }
 
   /// The parameter tensors of member k (weights and biases of each layer with parameters, as layer
   /// index and tensor), for looking at them (the first layer's weights as images).
   template <class F>
   void for_each_parameter(std::size_t k, F&& f) const {
-    std::visit([&](const auto& i) {
-      const auto& net = i->members.at(k);
-      for (std::size_t l = 0; l < net.layers.size(); ++l)
-        for (const auto& p : net.layers[l]->parameters()) f(l, p);
-    }, impl_);
+    std::visit(
+        [&](const auto& i) {
+          const auto& net = i->members.at(k);
+          for (std::size_t l = 0; l < net.layers.size(); ++l)
+            for (const auto& p : net.layers[l]->parameters()) f(l, p);
+        },
+        impl_);
   }
 
   /// "network<float>: 1x28x28 -> ... " (describe()), with the members and the provenance.

@@ -54,7 +54,9 @@ template <class T>
 activation_fn<T> activation_named(const std::string& name) {
   activation_fn<T> fn = nullptr;
   with_activation(name, [&]<class Act>() {
-    fn = [](const T* z, T* a, std::size_t rows, std::size_t cols) { Act::forward(rows_view(z, rows, cols), rows_view(a, rows, cols)); };
+    fn = [](const T* z, T* a, std::size_t rows, std::size_t cols) {
+      Act::forward(rows_view(z, rows, cols), rows_view(a, rows, cols));
+    };
   });
   if (!fn) throw std::invalid_argument("unknown activation \"" + name + "\"");
   return fn;
@@ -65,8 +67,11 @@ class runtime_dense final : public runtime_layer<T> {
  public:
   using kind = dense_kind;
   explicit runtime_dense(const layer_record& r)
-      : runtime_layer<T>(r), kernel_{this->in_size(), this->out_size()}, act_(activation_named<T>(r.activation)),
-        w_(matrix<T>::from_shape({kernel_.out, kernel_.in})), b_(vector<T>::from_shape({kernel_.out})) {}
+      : runtime_layer<T>(r),
+        kernel_{this->in_size(), this->out_size()},
+        act_(activation_named<T>(r.activation)),
+        w_(matrix<T>::from_shape({kernel_.out, kernel_.in})),
+        b_(vector<T>::from_shape({kernel_.out})) {}
   void forward(const T* x, std::size_t rows, T* z, T* a, runtime_scratch<T>&) const override {
     kernel_.forward(x, rows, w_.data(), b_.data(), z, nullptr);
     act_(z, a, rows, kernel_.out);
@@ -88,8 +93,10 @@ class runtime_conv final : public runtime_layer<T> {
  public:
   using kind = conv_kind;
   explicit runtime_conv(const layer_record& r)
-      : runtime_layer<T>(r), kernel_{{r.input[0], r.input[1], r.input[2], r.units, r.window}},
-        act_(activation_named<T>(r.activation)), w_(matrix<T>::from_shape({r.units, kernel_.CKK()})),
+      : runtime_layer<T>(r),
+        kernel_{{r.input[0], r.input[1], r.input[2], r.units, r.window}},
+        act_(activation_named<T>(r.activation)),
+        w_(matrix<T>::from_shape({r.units, kernel_.CKK()})),
         b_(vector<T>::from_shape({r.units})) {}
   void forward(const T* x, std::size_t rows, T* z, T* a, runtime_scratch<T>& s) const override {
     const std::size_t n_out = kernel_.out_size();

@@ -21,6 +21,7 @@
 
 namespace nndl {
 
+/// A process_group over an MPI communicator: the processes that mpirun started share each mini-batch.
 class mpi_group final : public process_group {
  public:
   /// The processes of `comm` (MPI must be initialised; the communicator stays the caller's).
@@ -30,13 +31,18 @@ class mpi_group final : public process_group {
     MPI_Comm_size(comm_, &k);
     rank_ = std::size_t(r), size_ = std::size_t(k);
   }
+  /// This process's rank in the communicator.
   std::size_t rank() const override { return rank_; }
+  /// The number of processes.
   std::size_t size() const override { return size_; }
+  /// Every process's b summed, on every process, in rank order (the same result everywhere).
   void sum(std::span<double> b) override { ordered_sum(b, MPI_DOUBLE, gathered_d_); }
+  /// Every process's b summed, on every process, in rank order (the same result everywhere).
   void sum(std::span<float> b) override { ordered_sum(b, MPI_FLOAT, gathered_f_); }
   void sum(std::span<std::uint64_t> c) override {
     check(MPI_Allreduce(MPI_IN_PLACE, c.data(), int(c.size()), MPI_UINT64_T, MPI_SUM, comm_), "MPI_Allreduce");
   }
+  /// What the sums have moved and taken so far.
   communication_stats stats() const override { return stats_; }
 
  private:
@@ -63,7 +69,8 @@ class mpi_group final : public process_group {
     char text[MPI_MAX_ERROR_STRING];
     int len = 0;
     MPI_Error_string(status, text, &len);
-    throw std::runtime_error(std::string("nndl: data-parallel training: ") + what + " failed: " + std::string(text, std::size_t(len)));
+    throw std::runtime_error(std::string("nndl: data-parallel training: ") + what +
+                             " failed: " + std::string(text, std::size_t(len)));
   }
 
   MPI_Comm comm_;

@@ -15,13 +15,21 @@
 
 namespace nndl {
 
+/// What a network is, as data: scalar type, input shape, layers, cost, initialisation and regulariser (for describe(),
+/// model files and messages).
 struct architecture_record {
-  std::string scalar;                    ///< "float" or "double"
-  std::array<std::size_t, 3> input{};    ///< channels, height, width
+  std::string scalar;                  ///< "float" or "double"
+  std::array<std::size_t, 3> input{};  ///< channels, height, width
+  /// Its layers, input side first.
   std::vector<layer_record> layers;
-  std::string cost, cost_book_name;      ///< "cross-entropy", "CrossEntropyCost"
-  std::string init, regularizer;         ///< "default", "L2"
+  //! @{
+  std::string cost, cost_book_name;  ///< "cross-entropy", "CrossEntropyCost"
+  //! @}
+  //! @{
+  std::string init, regularizer;  ///< "default", "L2"
+  //! @}
 
+  /// The number of weights and biases of all its layers.
   std::size_t parameters() const {
     std::size_t n = 0;
     for (const auto& l : layers) n += l.parameters;

@@ -32,8 +32,8 @@ struct composition {
 
   static constexpr bool known_parts = (is_known_part<Parts>() && ...);
   static constexpr bool has_input = n_inputs == 1 && input_is_first<Parts...>();
-  static constexpr bool well_formed = known_parts && has_input && n_layers >= 1 && n_costs == 1 && n_inits <= 1 &&
-                                      n_regs <= 1;
+  static constexpr bool well_formed =
+      known_parts && has_input && n_layers >= 1 && n_costs == 1 && n_inits <= 1 && n_regs <= 1;
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
                 "nndl: network<T, ...>: the scalar type T must be float or double");
   static_assert(known_parts,
@@ -42,7 +42,8 @@ struct composition {
                 "regulariser (l2_regularizer, ...); an activation goes inside a layer: dense<30, sigmoid>");
   static_assert(!known_parts || has_input,
                 "nndl: a network starts with exactly one input<...>, e.g. network<double, input<784>, ...>");
-  static_assert(!known_parts || !has_input || n_layers >= 1, "nndl: a network needs at least one layer, e.g. dense<10, sigmoid>");
+  static_assert(!known_parts || !has_input || n_layers >= 1,
+                "nndl: a network needs at least one layer, e.g. dense<10, sigmoid>");
   static_assert(!known_parts || !has_input || n_layers == 0 || n_costs == 1,
                 "nndl: a network needs exactly one cost: quadratic_cost, cross_entropy_cost or log_likelihood_cost");
   static_assert(!known_parts || n_inits <= 1, "nndl: a network takes at most one weight initialisation");
@@ -59,7 +60,8 @@ struct composition {
   /// False when a layer did not fit its input (that layer's static_assert said so; the rest were not built).
   static constexpr bool layers_fit = depth == n_layers;
   using output_layer_type = std::tuple_element_t<  // (a stand-in when there is no layer: one message only)
-      depth == 0 ? 0 : depth - 1, std::conditional_t<depth == 0, std::tuple<dense_layer<T, 1, 1, sigmoid>>, layers_type>>;
+      depth == 0 ? 0 : depth - 1,
+      std::conditional_t<depth == 0, std::tuple<dense_layer<T, 1, 1, sigmoid>>, layers_type>>;
   using output_activation = typename output_layer_type::activation;
 
   // The cost says which output layer it needs (its own static_assert, cost.hpp).
@@ -77,7 +79,8 @@ struct composition {
     });
     return ok;
   }();
-  static_assert(!well_formed || !layers_fit || softmax_only_last, "nndl: softmax can only be the activation of the output layer");
+  static_assert(!well_formed || !layers_fit || softmax_only_last,
+                "nndl: softmax can only be the activation of the output layer");
   static constexpr bool layers_keep_the_contract = [] {
     bool ok = true;
     static_for<depth>([&](auto i) { ok = ok && layer<std::tuple_element_t<i(), layers_type>>; });

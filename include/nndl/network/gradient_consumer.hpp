@@ -12,6 +12,8 @@
 
 namespace nndl {
 
+/// What backpropagation asks of what takes the gradients: sink<Reg>(k, p, m), where tensor k's gradient
+/// goes, and update<Reg>(k, p, m), what follows that layer's backward pass.
 template <class C, class T, class Reg>
 concept gradient_consumer = requires(C& c, std::size_t k, const parameter<T>& p, std::size_t m) {
   { c.template sink<Reg>(k, p, m) } -> std::same_as<gradient_sink<T>>;

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "../data/dataset.hpp"
-#include "../detail/pool.hpp"
+#include "../detail/scratch_pool.hpp"
 #include "../detail/xtensor.hpp"
 #include "../rng.hpp"
 #include "architecture.hpp"
@@ -44,26 +44,43 @@ struct parameter_slot {
   std::size_t weighted_layer = 0;  ///< its position among the layers with parameters (network2.py's weights[k])
 };
 
+/// A feed-forward network of scalar T (float or double) made of Parts: an input, layers, a cost and optionally a weight
+/// initialisation and a regulariser.
 template <class T, class... Parts>
 class network {
   using parts = detail::composition<T, Parts...>;
 
  public:
+  /// The number type, float or double.
   using scalar = T;
+  /// Its input part, input<...>.
   using input_part = typename parts::input_part;
+  /// The shape of an input sample.
   using input_shape = typename parts::input_shape;
+  /// Its cost policy.
   using cost = typename parts::cost;
+  /// Its weight initialisation policy (default_weight_init unless given).
   using init = typename parts::init;
+  /// Its regulariser policy (no_regularizer unless given).
   using regularizer = typename parts::regularizer;
+  /// Its layers, as a std::tuple of layer types, input side first.
   using layers_type = typename parts::layers_type;
+  /// The number of layers (the input is not one).
   static constexpr std::size_t depth = parts::depth;
+  /// Whether every layer fits the shape before it (if not, a compile-time error says which).
   static constexpr bool layers_fit = parts::layers_fit;
+  /// The type of layer I.
   template <std::size_t I>
   using layer_type = std::tuple_element_t<I, layers_type>;
+  /// The type of the last layer.
   using output_layer_type = typename parts::output_layer_type;
+  /// The activation of the last layer (the cost checks it).
   using output_activation = typename parts::output_activation;
+  /// The values per input sample.
   static constexpr std::size_t input_size = input_shape::size;
+  /// The outputs per sample.
   static constexpr std::size_t output_size = output_layer_type::out_size;
+  /// The buffers of a pass (one per thread that runs one).
   using workspace = detail::network_workspace<T, input_size, output_size, layers_type>;
 
  private:
@@ -74,6 +91,7 @@ class network {
   }();
 
  public:
+  /// The number of parameter tensors of all layers (two per dense or conv layer).
   static constexpr std::size_t parameter_tensors = first_tensor[depth];
 
   /// A network with weights drawn by its initialisation policy from a seeded generator.
@@ -87,18 +105,26 @@ class network {
     rng r(seed);
     detail::static_for<depth>([&](auto i) { std::get<i()>(layers_).template initialize<Init>(r); });
   }
+  /// The seed its weights were last drawn from.
   std::uint64_t seed() const { return seed_; }
 
+  /// Layer I.
   template <std::size_t I>
-  layer_type<I>& layer() { return std::get<I>(layers_); }
+  layer_type<I>& layer() {
+    return std::get<I>(layers_);
+  }
+  /// Layer I.
   template <std::size_t I>
-  const layer_type<I>& layer() const { return std::get<I>(layers_); }
+  const layer_type<I>& layer() const {
+    return std::get<I>(layers_);
+  }
 
   /// Calls f(layer, index) for each layer, input side first.
   template <class F>
   void for_each_layer(F&& f) {
     detail::static_for<depth>([&](auto i) { f(std::get<i()>(layers_), i()); });
   }
+  /// Calls f(layer, index) for each layer, input side first.
   template <class F>
   void for_each_layer(F&& f) const {
     detail::static_for<depth>([&](auto i) { f(std::get<i()>(layers_), i()); });
@@ -110,11 +136,13 @@ class network {
   void for_each_parameter(F&& f) {
     walk(*this, f);
   }
+  /// The parameter walk of a const network: f(parameter_slot, parameter<const T>).
   template <class F>
   void for_each_parameter(F&& f) const {
     walk(*this, f);
   }
 
+  /// The number of weights and biases.
   static constexpr std::size_t parameter_count() {
     std::size_t n = 0;
     detail::static_for<depth>([&](auto i) { n += layer_type<i()>::parameter_count(); });
@@ -124,8 +152,12 @@ class network {
   /// What this network is, as data (architecture.hpp).
   static architecture_record record() {
     architecture_record a{std::is_same_v<T, float> ? "float" : "double",
-                          {input_shape::channels, input_shape::height, input_shape::width}, {}, std::string(cost::name),
-                          std::string(cost::book_name), std::string(init::name), std::string(regularizer::name)};
+                          {input_shape::channels, input_shape::height, input_shape::width},
+                          {},
+                          std::string(cost::name),
+                          std::string(cost::book_name),
+                          std::string(init::name),
+                          std::string(regularizer::name)};
     detail::static_for<depth>([&](auto i) { a.layers.push_back(layer_type<i()>::record()); });
     return a;
   }
@@ -136,7 +168,9 @@ class network {
   /// `ws`; the view points into it and stays valid until its next use.
   detail::cview<T> feedforward(const T* x, std::size_t rows, workspace& ws, const context& ctx = {}) const {
     ws.reserve(rows, false);
-    detail::static_for<depth>([&](auto i) { std::get<i()>(layers_).forward(ws.template batch<i()>(x, rows), ws.template scratch<i()>(), ctx); });
+    detail::static_for<depth>([&](auto i) {
+      std::get<i()>(layers_).forward(ws.template batch<i()>(x, rows), ws.template scratch<i()>(), ctx);
+    });
     return ws.output(rows);
   }
   /// The same as a matrix {rows, output_size}.
@@ -144,6 +178,7 @@ class network {
     const auto ws = pool_.take();
     return feedforward(x, rows, *ws);
   }
+  /// The output activations {rows, output_size} for the samples of a matrix expression {rows, input_size}.
   template <class E>
   matrix<T> feedforward(const xt::xexpression<E>& e) const {
     const matrix<T> x = e.derived_cast();  // a copy makes any expression contiguous
@@ -161,24 +196,27 @@ class network {
   /// blocks of eval_chunk rows go to threads of their own (the count is the same).
   std::size_t evaluate(const dataset<T>& data, std::size_t workers = 1) const {
     check_columns(data.features());
-    return detail::sum_over_chunks<std::size_t>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
-      const auto ws = pool_.take();
-      const auto a = feedforward(data.row(start), rows, *ws);
-      std::size_t correct = 0;
-      for (std::size_t i = 0; i < rows; ++i) correct += detail::argmax_row(a, i) == data.labels[start + i];
-      return correct;
-    });
+    return detail::sum_over_chunks<std::size_t>(data.size(), eval_chunk, workers,
+                                                [&](std::size_t start, std::size_t rows) {
+                                                  const auto ws = pool_.take();
+                                                  const auto a = feedforward(data.row(start), rows, *ws);
+                                                  std::size_t correct = 0;
+                                                  for (std::size_t i = 0; i < rows; ++i)
+                                                    correct += detail::argmax_row(a, i) == data.labels[start + i];
+                                                  return correct;
+                                                });
   }
 
   /// network2.py's total_cost: (1/n) Σ_x C_x + the regulariser's term with n = data.size().
   double total_cost(const dataset<T>& data, double lambda = 0.0, std::size_t workers = 1) const {
     check_columns(data.features());
-    const double sum = detail::sum_over_chunks<double>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
-      const auto ws = pool_.take();
-      feedforward(data.row(start), rows, *ws);
-      ws->set_targets(std::span(data.labels).subspan(start, rows));
-      return output_cost(*ws, rows);
-    });
+    const double sum =
+        detail::sum_over_chunks<double>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
+          const auto ws = pool_.take();
+          feedforward(data.row(start), rows, *ws);
+          ws->set_targets(std::span(data.labels).subspan(start, rows));
+          return output_cost(*ws, rows);
+        });
     const std::size_t n = std::max<std::size_t>(data.size(), 1);
     return sum / double(n) + regularizer_cost(lambda / double(n));
   }
@@ -199,8 +237,9 @@ class network {
   template <class Consumer>
   void backpropagate(workspace& ws, const T* x, std::span<const std::uint8_t> labels, Consumer& c,
                      const context& ctx = {}) {
-    static_assert(gradient_consumer<Consumer, T, regularizer>,
-                  "nndl: backpropagate needs a gradient consumer: sink<Reg>(k, parameter, m) and update<Reg>(k, parameter, m)");
+    static_assert(
+        gradient_consumer<Consumer, T, regularizer>,
+        "nndl: backpropagate needs a gradient consumer: sink<Reg>(k, parameter, m) and update<Reg>(k, parameter, m)");
     const std::size_t m = labels.size();
     ws.set_targets(labels);
     constexpr std::size_t L = depth - 1;
@@ -211,11 +250,13 @@ class network {
       auto& lay = std::get<l>(layers_);
       std::array<gradient_sink<T>, layer_type<l>::parameter_tensors> sinks{};
       std::size_t k = 0;
-      lay.for_each_parameter([&](const parameter<T>& p) { sinks[k] = c.template sink<regularizer>(first_tensor[l] + k, p, m), ++k; });
+      lay.for_each_parameter(
+          [&](const parameter<T>& p) { sinks[k] = c.template sink<regularizer>(first_tensor[l] + k, p, m), ++k; });
       lay.backward(ws.template for_backward<l>(x, m, l == L), ws.template scratch<l>(),
                    std::span<const gradient_sink<T>, layer_type<l>::parameter_tensors>(sinks), ctx);
       k = 0;
-      lay.for_each_parameter([&](const parameter<T>& p) { c.template update<regularizer>(first_tensor[l] + k++, p, m); });
+      lay.for_each_parameter(
+          [&](const parameter<T>& p) { c.template update<regularizer>(first_tensor[l] + k++, p, m); });
     });
   }
 
@@ -250,8 +291,9 @@ class network {
     std::size_t weighted = 0;
     detail::static_for<depth>([&](auto i) {
       std::size_t k = 0;
-      std::get<i()>(self.layers_).for_each_parameter(
-          [&](const auto& p) { f(parameter_slot{first_tensor[i()] + k++, i(), weighted}, p); });
+      std::get<i()>(self.layers_).for_each_parameter([&](const auto& p) {
+        f(parameter_slot{first_tensor[i()] + k++, i(), weighted}, p);
+      });
       if constexpr (layer_type<i()>::parameter_tensors > 0) ++weighted;
     });
   }
@@ -272,8 +314,8 @@ class network {
 
   static void check_columns(std::size_t cols) {
     if (cols != input_size)
-      throw std::invalid_argument("nndl: the data has " + std::to_string(cols) + " values per sample, the network takes " +
-                                  std::to_string(input_size));
+      throw std::invalid_argument("nndl: the data has " + std::to_string(cols) +
+                                  " values per sample, the network takes " + std::to_string(input_size));
   }
 
   layers_type layers_;

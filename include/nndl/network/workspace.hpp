@@ -53,8 +53,12 @@ class network_workspace<T, In, Out, std::tuple<L...>> {
   backward_batch<T> for_backward(const T* x, std::size_t rows, bool output) {
     std::optional<mview<T>> din;
     if constexpr (I > 0) din = delta<I - 1>(rows);
-    return {input<I>(x, rows), const_view(z_[I], rows, sizes[I]), const_view(a_[I], rows, sizes[I]), delta<I>(rows),
-            output ? delta_holds::dC_dZ : delta_holds::dC_dA, din};
+    return {input<I>(x, rows),
+            const_view(z_[I], rows, sizes[I]),
+            const_view(a_[I], rows, sizes[I]),
+            delta<I>(rows),
+            output ? delta_holds::dC_dZ : delta_holds::dC_dA,
+            din};
   }
   template <std::size_t I>
   typename layer_t<I>::scratch& scratch() {
@@ -62,15 +66,25 @@ class network_workspace<T, In, Out, std::tuple<L...>> {
   }
 
   template <std::size_t I>
-  mview<T> z_view(std::size_t rows) { return rows_view(z_[I].data.data(), rows, sizes[I]); }
+  mview<T> z_view(std::size_t rows) {
+    return rows_view(z_[I].data.data(), rows, sizes[I]);
+  }
   template <std::size_t I>
-  mview<T> a_view(std::size_t rows) { return rows_view(a_[I].data.data(), rows, sizes[I]); }
+  mview<T> a_view(std::size_t rows) {
+    return rows_view(a_[I].data.data(), rows, sizes[I]);
+  }
   template <std::size_t I>
-  mview<T> delta(std::size_t rows) { return rows_view(g_[I].data.data(), rows, sizes[I]); }
+  mview<T> delta(std::size_t rows) {
+    return rows_view(g_[I].data.data(), rows, sizes[I]);
+  }
   template <std::size_t I>
-  cview<T> z_of(std::size_t rows) const { return const_view(z_[I], rows, sizes[I]); }
+  cview<T> z_of(std::size_t rows) const {
+    return const_view(z_[I], rows, sizes[I]);
+  }
   template <std::size_t I>
-  cview<T> a_of(std::size_t rows) const { return const_view(a_[I], rows, sizes[I]); }
+  cview<T> a_of(std::size_t rows) const {
+    return const_view(a_[I], rows, sizes[I]);
+  }
   cview<T> output(std::size_t rows) const { return const_view(a_[depth - 1], rows, Out); }
   cview<T> targets(std::size_t rows) const { return const_view(y_, rows, Out); }
 

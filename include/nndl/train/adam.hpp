@@ -18,24 +18,30 @@
 
 namespace nndl {
 
+/// Adam (Kingma and Ba, 2015): each weight's step from running averages of its gradient and squared gradient.
 class adam {
  public:
+  /// Adam's settings.
   struct options {
     double beta1 = 0.9;     ///< decay of the first-moment estimate
     double beta2 = 0.999;   ///< decay of the second-moment estimate
     double epsilon = 1e-8;  ///< keeps the step finite where v̂ is 0
   };
+  /// "adam", as checkpoints record it.
   std::string_view name() const { return "adam"; }
 
   adam() = default;
+  /// Adam with these settings.
   explicit adam(options o) : o_(o) {}
 
+  /// Moments of zeros for tensors of these sizes (kept when they are the same, so training can continue).
   template <class T>
   void prepare(std::span<const std::size_t> sizes) {
     if (m_.tensors<T>() != sizes.size()) t_ = 0;  // a new network: a new run
     m_.prepare<T>(sizes);
     v_.prepare<T>(sizes);
   }
+  /// η and λ/n of the coming step; counts the step for the bias corrections.
   void begin_step(const step_settings& s) {
     s_ = s;
     ++t_;
@@ -49,6 +55,7 @@ class adam {
     return {p.gradient, T(1.0 / double(m)), T(0)};
   }
 
+  /// The step of tensor k: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², w ← w − η m̂ / (√v̂ + ε).
   template <class Reg, class T>
   void update(std::size_t k, const parameter<T>& p, std::size_t) {
     const std::size_t n = p.size();
@@ -69,15 +76,18 @@ class adam {
     }
   }
 
+  /// f(k, name, values) for the moments "m" and "v" of each tensor (what a checkpoint saves).
   template <class T, class F>
   void for_each_state(F&& f) {
     m_.each<T>("m", f);
     v_.each<T>("v", f);
   }
+  /// f("t", steps) (what a checkpoint saves).
   template <class F>
   void for_each_counter(F&& f) {
     f("t", t_);
   }
+  /// The number of steps taken.
   std::uint64_t steps() const { return t_; }
 
  private:

@@ -37,13 +37,21 @@ template <class C>
 using callback_type = typename unwrapped<std::remove_cvref_t<C>>::type;
 
 template <class C, class Net>
-concept has_train_begin = requires(C& c, const Net& n, const train_options& o) { c.on_train_begin(n, o); };
+concept has_train_begin = requires(C& c, const Net& n, const train_options& o) {
+  c.on_train_begin(n, o);
+};
 template <class C, class Net>
-concept has_batch_end = requires(C& c, const Net& n, std::size_t k) { c.on_batch_end(n, k, k); };
+concept has_batch_end = requires(C& c, const Net& n, std::size_t k) {
+  c.on_batch_end(n, k, k);
+};
 template <class C, class Net>
-concept has_epoch_end = requires(C& c, const Net& n, epoch_record& r) { c.on_epoch_end(n, r); };
+concept has_epoch_end = requires(C& c, const Net& n, epoch_record& r) {
+  c.on_epoch_end(n, r);
+};
 template <class C, class Net>
-concept has_train_end = requires(C& c, const Net& n, const train_history& h) { c.on_train_end(n, h); };
+concept has_train_end = requires(C& c, const Net& n, const train_history& h) {
+  c.on_train_end(n, h);
+};
 
 // A member *named* like a hook, whatever its signature: in a class derived from both C and
 // hook_names, the name is ambiguous exactly when C has it too.
@@ -55,20 +63,29 @@ struct hook_probe : C, hook_names {};
 template <class C>
 constexpr bool probable = std::is_class_v<C> && !std::is_final_v<C>;
 template <class C>
-concept names_train_begin = probable<C> && !requires { &hook_probe<C>::on_train_begin; };
+concept names_train_begin = probable<C> && !requires {
+  &hook_probe<C>::on_train_begin;
+};
 template <class C>
-concept names_batch_end = probable<C> && !requires { &hook_probe<C>::on_batch_end; };
+concept names_batch_end = probable<C> && !requires {
+  &hook_probe<C>::on_batch_end;
+};
 template <class C>
-concept names_epoch_end = probable<C> && !requires { &hook_probe<C>::on_epoch_end; };
+concept names_epoch_end = probable<C> && !requires {
+  &hook_probe<C>::on_epoch_end;
+};
 template <class C>
-concept names_train_end = probable<C> && !requires { &hook_probe<C>::on_train_end; };
+concept names_train_end = probable<C> && !requires {
+  &hook_probe<C>::on_train_end;
+};
 
 /// One message for a wrong callback (checked for each callback the loop is given).
 template <class Cb, class Net>
 constexpr bool check_callback() {
   using C = callback_type<Cb>;
-  static_assert(!names_train_begin<C> || has_train_begin<C, Net>,
-                "nndl: a callback's on_train_begin cannot be called as on_train_begin(const Net&, const train_options&)");
+  static_assert(
+      !names_train_begin<C> || has_train_begin<C, Net>,
+      "nndl: a callback's on_train_begin cannot be called as on_train_begin(const Net&, const train_options&)");
   static_assert(!names_batch_end<C> || has_batch_end<C, Net>,
                 "nndl: a callback's on_batch_end cannot be called as on_batch_end(const Net&, std::size_t batch, "
                 "std::size_t batches)");

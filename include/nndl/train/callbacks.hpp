@@ -51,19 +51,24 @@ struct evaluation_share {
 /// monitor_evaluation_accuracy). Also its cost when with_cost is set.
 template <class T>
 struct evaluate_on {
+  /// The data set it evaluates on.
   const dataset<T>* data;
+  /// Whether it also computes the total cost (network2.py's monitor_evaluation_cost).
   bool with_cost = false;
-  double lambda = 0;  ///< for the regulariser's term of the cost
-  std::size_t workers = 1;  ///< the training's workers (taken from its options)
+  double lambda = 0;                    ///< for the regulariser's term of the cost
+  std::size_t workers = 1;              ///< the training's workers (taken from its options)
   detail::evaluation_share<T> split{};  ///< data-parallel: the accuracy is split (the cost is not)
+  /// Evaluates on d after each epoch; with cost set, also its total cost with regularisation parameter lam.
   explicit evaluate_on(const dataset<T>& d, bool cost = false, double lam = 0)
       : data(&d), with_cost(cost), lambda(lam) {}
 
+  /// Takes the training's workers (and, data-parallel, this process's share of the data).
   template <class Net, class Options>
   void on_train_begin(const Net&, const Options& o) {
     workers = o.workers;
     split.begin(*data, o);
   }
+  /// Records the evaluation accuracy (and cost) of the epoch; never stops training.
   template <class Net>
   bool on_epoch_end(const Net& net, epoch_record& r) const {
     r.evaluation_correct = split.correct(net, *data, workers);
@@ -76,18 +81,27 @@ struct evaluate_on {
 /// Accuracy (and cost) on the training data after each epoch (network2.py's monitor_training_*).
 template <class T>
 struct monitor_training {
+  /// The training data it evaluates on.
   const dataset<T>* data;
+  //! @{
+  /// Whether it records the training accuracy and the training cost.
   bool accuracy = true, cost = true;
+  //! @}
+  /// The regularisation parameter λ of the cost.
   double lambda = 0;
+  /// The training's workers (taken from its options).
   std::size_t workers = 1;
   detail::evaluation_share<T> split{};  ///< data-parallel: the accuracy is split (the cost is not)
+  /// Monitors the training data d, the cost with regularisation parameter lam.
   explicit monitor_training(const dataset<T>& d, double lam = 0) : data(&d), lambda(lam) {}
 
+  /// Takes the training's workers (and, data-parallel, this process's share of the data).
   template <class Net, class Options>
   void on_train_begin(const Net&, const Options& o) {
     workers = o.workers;
     if (accuracy) split.begin(*data, o);
   }
+  /// Records the training accuracy and cost of the epoch; never stops training.
   template <class Net>
   bool on_epoch_end(const Net& net, epoch_record& r) const {
     if (accuracy) {
@@ -108,7 +122,8 @@ struct patience_counter {
   std::size_t since_best = 0;
   bool run_out(const epoch_record& r, const char* who) {
     const auto acc = r.evaluation_accuracy();
-    if (!acc) throw std::logic_error(std::string("nndl: ") + who + " needs evaluate_on(...) before it in the callbacks");
+    if (!acc)
+      throw std::logic_error(std::string("nndl: ") + who + " needs evaluate_on(...) before it in the callbacks");
     if (*acc > best) {
       best = *acc;
       since_best = 0;
@@ -123,8 +138,10 @@ struct patience_counter {
 
 /// Stops when the evaluation accuracy has not improved for `patience` epochs ("no-improvement-in-n").
 struct early_stopping {
+  /// The epochs without improvement that stop training.
   std::size_t patience = 10;
 
+  /// True (stop) once `patience` epochs have passed without a better evaluation accuracy.
   template <class Net>
   bool on_epoch_end(const Net&, epoch_record& r) {
     counter.patience = patience;
@@ -132,6 +149,7 @@ struct early_stopping {
     r.note = "early stopping: no improvement in " + std::to_string(patience) + " epochs";
     return true;
   }
+  /// The count of epochs since the best evaluation accuracy.
   detail::patience_counter counter{};
 };
 
@@ -139,10 +157,14 @@ struct early_stopping {
 /// epochs, multiply η by `factor` (halve it); stop once η has fallen to `stop_ratio` of its first
 /// value (1/128). Needs evaluate_on(...) before it.
 struct eta_schedule {
+  /// The epochs without improvement after which η changes.
   std::size_t patience = 10;
+  /// What η is multiplied by then.
   double factor = 0.5;
+  /// Training stops when η would fall to this fraction of its first value.
   double stop_ratio = 1.0 / 128;
 
+  /// After `patience` epochs without improvement, sets the next epoch's η (r.next_eta), or stops (true).
   template <class Net>
   bool on_epoch_end(const Net&, epoch_record& r) {
     if (first_eta == 0) first_eta = r.eta;
@@ -159,18 +181,23 @@ struct eta_schedule {
              std::to_string(next);
     return false;
   }
+  /// The first epoch's η.
   double first_eta = 0;
+  /// The count of epochs since the best evaluation accuracy.
   detail::patience_counter counter{};
 };
 
 /// Writes the history so far as CSV after each epoch. The file is replaced atomically
 /// (detail::atomic_file), so a crash never leaves half a file.
 struct csv_metrics {
+  /// The CSV file.
   std::filesystem::path path;
+  /// The epochs recorded so far.
   std::vector<epoch_record> rows;
 
   std::string kept;  ///< rows of earlier epochs kept by resume()
 
+  /// Writes to the CSV file p.
   explicit csv_metrics(std::filesystem::path p) : path(std::move(p)) {}
 
   /// For a run continued at first_epoch: keeps the existing file's rows of the earlier epochs.
@@ -184,6 +211,7 @@ struct csv_metrics {
     return *this;
   }
 
+  /// Records the epoch and rewrites the file; never stops training.
   template <class Net>
   bool on_epoch_end(const Net&, epoch_record& r) {
     rows.push_back(r);
@@ -191,6 +219,7 @@ struct csv_metrics {
     return false;
   }
 
+  /// Writes the header, the kept rows and every recorded epoch, atomically.
   void write() const {
     std::ostringstream f;
     f << "epoch,eta,train_seconds,elapsed_seconds,evaluation_correct,evaluation_total,evaluation_accuracy,"

@@ -18,23 +18,34 @@
 
 namespace nndl {
 
+/// The book's optimizer: stochastic gradient descent (1.18–1.21), with L2's weight decay (3.93) or momentum
+/// (3.107–3.108).
 class sgd_optimizer {
  public:
+  /// Its setting: the momentum coefficient.
   struct options {
     double momentum = 0.0;  ///< μ of momentum-based gradient descent (3.107); 0 is plain SGD
   };
+  /// "sgd", as checkpoints record it.
   std::string_view name() const { return "sgd"; }
 
   sgd_optimizer() = default;
+  /// SGD with momentum coefficient o.momentum.
   explicit sgd_optimizer(options o) : o_(o) {}
+  /// The momentum coefficient μ (0: plain SGD).
   double momentum() const { return o_.momentum; }
 
+  /// With momentum: velocities of zeros for tensors of these sizes (kept when they are the same).
   template <class T>
   void prepare(std::span<const std::size_t> sizes) {
     if (o_.momentum != 0) velocity_.prepare<T>(sizes);
   }
+  /// η and λ/n of the coming step.
   void begin_step(const step_settings& s) { s_ = s; }
 
+  /// Where tensor k's gradient goes: with momentum into the velocity, v ← μv − (η/m) Σ ∇C_x (3.107); otherwise, with no
+  /// regulariser or L2, straight into w, w ← (1 − ηλ/n) w − (η/m) Σ ∇C_x (3.93); for L1 the mean gradient into the
+  /// gradient buffer, for update().
   template <class Reg, class T>
   gradient_sink<T> sink(std::size_t k, const parameter<T>& p, std::size_t m) {
     const T rate = T(-s_.eta / double(m));
@@ -48,6 +59,8 @@ class sgd_optimizer {
     }
   }
 
+  /// The rest of the step: with momentum, the regulariser's term into v and w ← w + v (3.108); for L1, w ← w − η (g +
+  /// ∂R/∂w).
   template <class Reg, class T>
   void update(std::size_t k, const parameter<T>& p, std::size_t) {
     auto w = detail::flat_view(p.value, p.size());
@@ -63,17 +76,21 @@ class sgd_optimizer {
     }
   }
 
+  /// f(k, name, values) for the velocities "v" (none without momentum).
   template <class T, class F>
   void for_each_state(F&& f) {
     velocity_.each<T>("v", f);
   }
+  /// None: SGD counts nothing.
   template <class F>
   void for_each_counter(F&&) {}
 
  private:
   /// A regulariser whose whole step is a factor on w (none, L2) fuses into the GEMM.
   template <class Reg>
-  static constexpr bool fused = requires { requires Reg::pure_shrink; };
+  static constexpr bool fused = requires {
+    requires Reg::pure_shrink;
+  };
   template <class T>
   T decay() const {
     return T(s_.eta * s_.lambda / double(s_.n));  // ηλ/n

@@ -31,23 +31,31 @@
 
 namespace nndl {
 
+/// The settings of a training run (train() and sgd()).
 struct train_options {
-  std::size_t epochs = 30;      ///< the book's chapter-1 defaults
+  std::size_t epochs = 30;  ///< the book's chapter-1 defaults
+  /// The mini-batch size m.
   std::size_t mini_batch = 10;
-  double eta = 3.0;             ///< learning rate η
-  double lambda = 0.0;          ///< for the network's regulariser (ignored without one)
-  double momentum = 0.0;        ///< sgd() only: μ of momentum-based gradient descent (3.107); 0 is plain SGD
-  std::uint64_t seed = 1;       ///< for the shuffles
-  bool shuffle = true;          ///< reshuffle the training data every epoch (network.py does)
-  bool verbose = true;          ///< print the book's "Epoch k: correct / total" lines
+  double eta = 3.0;     ///< learning rate η
+  double lambda = 0.0;  ///< for the network's regulariser (ignored without one)
+  /// sgd() only: μ of momentum-based gradient descent (3.107); 0 is plain SGD. train() refuses it
+  /// (there the optimizer holds μ: sgd_optimizer({.momentum})); it is kept because sgd() is the
+  /// one call of a run that tunes μ with the other options (examples/hyperparameter_search.cpp).
+  double momentum = 0.0;
+  std::uint64_t seed = 1;  ///< for the shuffles
+  bool shuffle = true;     ///< reshuffle the training data every epoch (network.py does)
+  bool verbose = true;     ///< print the book's "Epoch k: correct / total" lines
   /// Threads that share each mini-batch (the conv and pooling layers split its samples, wide dense
   /// layers their neurons) and each evaluation of the callbacks; 1 keeps all work on the caller.
   std::size_t workers = 1;
+  //! @{
   /// Continue a run (after load_checkpoint): epochs first_epoch .. epochs − 1 are run, the first
   /// of them from mini-batch first_batch on, and the earlier epochs' shuffles are replayed so that
   /// the data order is the uninterrupted run's.
   std::size_t first_epoch = 0, first_batch = 0;
-  std::string label{};          ///< "Network 2": epoch lines read "Network 2, epoch 3: ..."
+  //! @}
+  std::string label{};  ///< "Network 2": epoch lines read "Network 2, epoch 3: ..."
+  /// Where the epoch lines go (nullptr: nowhere).
   std::ostream* out = &std::cout;
   /// Checked after every mini-batch: when it becomes true, training stops there (interrupted).
   const std::atomic<bool>* stop = nullptr;
@@ -97,10 +105,13 @@ inline std::string divergence(const epoch_record& r, const epoch_record* previou
   const double a = *r.evaluation_accuracy();
   if (best_accuracy >= chance + 0.2)
     return std::snprintf(b, sizeof b, "the accuracy fell to %.2f%%, chance, after reaching %.2f%%", 100 * a,
-                         100 * best_accuracy), b;
+                         100 * best_accuracy),
+           b;
   if (previous && at_chance(*previous) && start_largest > 0 && largest >= 2 * start_largest)
-    return std::snprintf(b, sizeof b, "the accuracy stays at chance (%.2f%%) while the largest weight grew from %.3g to %.3g",
-                         100 * a, start_largest, largest), b;
+    return std::snprintf(b, sizeof b,
+                         "the accuracy stays at chance (%.2f%%) while the largest weight grew from %.3g to %.3g",
+                         100 * a, start_largest, largest),
+           b;
   return "";
 }
 
@@ -142,7 +153,7 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
   trainer<Net, Opt> step(net, opt, o.workers);
   process_group* const group = o.data_parallel;
   const bool speaks = !group || group->rank() == 0;  // only process 0 prints
-  bool group_stop = false;                             // any process's stop flag at the last step
+  bool group_stop = false;                           // any process's stop flag at the last step
   const std::size_t n = training.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -172,8 +183,9 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
       bool stop_now = false;
       if (group) {  // the processes agree on stopping: the flags (as they were before the step) travel with the sums
         const auto mine = share(next - k, group->rank(), group->size());
-        stop_now = group_stop = step.take_shared(training, std::span(order).subspan(k + mine.begin, mine.count), next - k,
-                                                 s, *group, o.stop && o.stop->load(std::memory_order_relaxed));
+        stop_now = group_stop =
+            step.take_shared(training, std::span(order).subspan(k + mine.begin, mine.count), next - k, s, *group,
+                             o.stop && o.stop->load(std::memory_order_relaxed));
       } else {
         step.take(training, std::span(order).subspan(k, next - k), s,
                   std::span(order).subspan(next, std::min(o.mini_batch, n - next)));
@@ -201,8 +213,8 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
     ((stop = detail::call_epoch_end(callbacks, net, r) || stop), ...);
     r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();
     const epoch_record* previous = h.epochs.empty() ? nullptr : &h.epochs.back();
-    if (const std::string why = detail::divergence(r, previous, largest, start_largest, best, Net::output_size,
-                                                   o.stop_on_divergence);
+    if (const std::string why =
+            detail::divergence(r, previous, largest, start_largest, best, Net::output_size, o.stop_on_divergence);
         !why.empty())
       throw_diverged(epoch, eta, why);
     if (const auto a = r.evaluation_accuracy()) best = std::max(best, *a);

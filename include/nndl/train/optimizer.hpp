@@ -33,12 +33,17 @@ namespace nndl {
 /// The settings of one step: the learning rate η, the regularisation parameter λ and the size n
 /// of the whole training set (the n of λ/n, 3.85); m, the mini-batch size, comes with each call.
 struct step_settings {
+  /// The learning rate η.
   double eta = 3.0;
+  /// The regularisation parameter λ.
   double lambda = 0.0;
+  /// The size n of the whole training set.
   std::size_t n = 1;
+  /// λ/n (λ for n = 0).
   double lambda_over_n() const { return lambda / double(n == 0 ? 1 : n); }
 };
 
+/// What the training loop asks of an optimizer (the list at the top of this file).
 template <class O>
 concept optimizer = requires(O& o, const step_settings& s, std::span<const std::size_t> sizes, std::size_t k,
                              std::size_t m, const parameter<float>& pf, const parameter<double>& pd) {

@@ -19,30 +19,40 @@ namespace nndl {
 
 /// What a group has moved and waited for since it was made (for measurements).
 struct communication_stats {
-  std::uint64_t calls = 0;           ///< sums of gradients (one per training step)
-  std::uint64_t bytes_sent = 0;      ///< by this process, as the implementation counts them
+  std::uint64_t calls = 0;       ///< sums of gradients (one per training step)
+  std::uint64_t bytes_sent = 0;  ///< by this process, as the implementation counts them
+  /// by this process, as the implementation counts them
   std::uint64_t bytes_received = 0;
-  double seconds = 0;                ///< spent in the sums, waiting included
+  double seconds = 0;  ///< spent in the sums, waiting included
 };
 
+/// The processes that train one network together (data-parallel training): each takes a share of every mini-batch, and
+/// the gradients are summed.
 class process_group {
  public:
   virtual ~process_group() = default;
+  /// This process's number, 0 .. size() − 1 (process 0 prints).
   virtual std::size_t rank() const = 0;
+  /// The number of processes K.
   virtual std::size_t size() const = 0;
   /// In place, on every process: buffer ← Σ_{r = 0, 1, ..., K−1} buffer of process r, added in that
   /// order (so the result is the same bit for bit on every process and in every run with this K).
   /// Every process calls it with buffers of the same size.
   virtual void sum(std::span<double> buffer) = 0;
+  /// The same for float buffers.
   virtual void sum(std::span<float> buffer) = 0;
   /// Counts (exact in any order).
   virtual void sum(std::span<std::uint64_t> counts) = 0;
+  /// What the sums have moved and taken so far.
   virtual communication_stats stats() const = 0;
 };
 
 /// The share of process `rank` of `m` samples among `k` processes: [begin, begin + count).
 struct share_range {
+  //! @{
+  /// The first sample of the share and the number of samples.
   std::size_t begin = 0, count = 0;
+  //! @}
 };
 inline share_range share(std::size_t m, std::size_t rank, std::size_t k) {
   const std::size_t base = m / k, extra = m % k;

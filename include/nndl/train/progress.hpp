@@ -31,11 +31,13 @@
 
 namespace nndl {
 
+/// How a progress bar draws.
 struct progress_options {
-  bool quiet = false;                ///< print nothing at all
-  std::FILE* out = stderr;           ///< where to draw
-  std::optional<bool> terminal;      ///< force bar (true) or plain lines (false); default: isatty(out)
-  double plain_every = 0.1;          ///< plain mode: a line each time this fraction of the total is done; 0: every tick
+  bool quiet = false;            ///< print nothing at all
+  std::FILE* out = stderr;       ///< where to draw
+  std::optional<bool> terminal;  ///< force bar (true) or plain lines (false); default: isatty(out)
+  double plain_every = 0.1;      ///< plain mode: a line each time this fraction of the total is done; 0: every tick
+  /// The bar's width in characters.
   std::size_t bar_width = 24;
 };
 
@@ -53,8 +55,10 @@ inline std::string clock_string(double seconds) {
 }
 }  // namespace detail
 
+/// A progress bar on a terminal (drawn in place), or plain lines elsewhere.
 class progress {
  public:
+  /// The clock of its times.
   using clock = std::chrono::steady_clock;
 
   /// A loop of `total` steps counted in `unit` ("images", "epochs", "trials").
@@ -66,10 +70,10 @@ class progress {
   progress& operator=(const progress&) = delete;
   ~progress() { finish(); }
 
-  /// n more steps done; `status` (e.g. "test 97.85%") replaces the shown status when not empty.
   /// True when drawing a bar in place on a terminal (not plain lines, not quiet).
   bool is_terminal() const { return terminal_ && !o_.quiet && o_.out; }
 
+  /// n more steps done; `status` (e.g. "test 97.85%") replaces the shown status when not empty.
   void tick(std::size_t n = 1, const std::string& status = "") {
     done_ += n;
     if (!status.empty()) status_ = status;
@@ -126,9 +130,13 @@ class progress {
     }
   }
 
+  /// The steps done.
   std::size_t done() const { return done_; }
+  /// The steps in all.
   std::size_t total() const { return total_; }
+  /// Whether it draws on a terminal.
   bool terminal() const { return terminal_; }
+  /// Seconds since it started.
   double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
   /// Steps per second so far (0 before the first step).
   double rate() const {
@@ -149,8 +157,8 @@ class progress {
     const double e = std::chrono::duration<double>(now - start_).count();
     const double r = e > 0 ? double(done_) / e : 0;
     char buf[160];
-    std::snprintf(buf, sizeof buf, r >= 100 ? "%.0f %s/s%s%s elapsed%sETA %s" : "%.2f %s/s%s%s elapsed%sETA %s", r, unit_.c_str(), sep,
-                  detail::clock_string(e).c_str(), sep,
+    std::snprintf(buf, sizeof buf, r >= 100 ? "%.0f %s/s%s%s elapsed%sETA %s" : "%.2f %s/s%s%s elapsed%sETA %s", r,
+                  unit_.c_str(), sep, detail::clock_string(e).c_str(), sep,
                   done_ >= total_ ? "0:00" : detail::clock_string(r > 0 ? double(total_ - done_) / r : NAN).c_str());
     return buf;
   }
@@ -167,8 +175,8 @@ class progress {
     const std::size_t w = o_.bar_width;
     const std::size_t fill = total_ ? std::min(w, w * done_ / total_) : w;
     std::string line = unit_ + " " + std::to_string(done_) + "/" + std::to_string(total_) + " [" +
-                       std::string(fill, '#') + std::string(w - fill, '.') + "] " + std::to_string(percent()) +
-                       "%  " + figures(now, "  ");
+                       std::string(fill, '#') + std::string(w - fill, '.') + "] " + std::to_string(percent()) + "%  " +
+                       figures(now, "  ");
     if (!status_.empty()) line += "  " + status_;
     if (const std::size_t cols = columns(); cols > 1 && line.size() >= cols) line.resize(cols - 1);
     std::fprintf(o_.out, "\r\033[K%s", line.c_str());
@@ -213,16 +221,23 @@ inline std::string epoch_status(const epoch_record& r, const std::string& evalua
 /// training loop prints no epoch lines itself (train_options::verbose false), so that an epoch is
 /// reported in one place.
 struct progress_callback {
+  /// How the bar draws (off a terminal: a plain line per epoch).
   progress_options options = [] {
     progress_options o;
     o.plain_every = 0;  // plain mode: a line per epoch
     return o;
   }();
+  /// What the evaluation data is called in the status ("test", "validation").
   std::string evaluation_name = "eval";
+  /// The bar, once training shows one.
   std::optional<progress> bar{};
+  //! @{
+  /// The run's epochs, and the epoch it is in.
   std::size_t epochs = 0, epoch = 0;
+  //! @}
   bool batches = false;  ///< the bar counts mini-batches (on a terminal)
 
+  /// Starts a bar: per mini-batch on a terminal; elsewhere a line per epoch, unless quiet or the loop prints its own.
   template <class Net, class Options>
   void on_train_begin(const Net&, const Options& o) {
     epochs = o.epochs;
@@ -232,12 +247,14 @@ struct progress_callback {
     if (!terminal) bar.emplace(epochs - epoch, "epochs", options);  // plain lines, one per epoch
     batches = terminal;
   }
+  /// One mini-batch more on a terminal's bar.
   template <class Net>
   void on_batch_end(const Net&, std::size_t, std::size_t per_epoch) {
     if (!batches) return;
     if (!bar) bar.emplace((epochs - epoch) * per_epoch, "batches", options);
     bar->tick(1);
   }
+  /// The epoch and the monitors' figures as the status; never stops training.
   template <class Net>
   bool on_epoch_end(const Net&, epoch_record& r) {
     if (!bar) return false;
@@ -253,6 +270,7 @@ struct progress_callback {
     }
     return false;
   }
+  /// Ends the bar's line.
   template <class Net, class History>
   void on_train_end(const Net&, const History&) {
     if (bar) bar->finish();

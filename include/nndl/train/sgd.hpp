@@ -24,7 +24,8 @@ train_history sgd(Net& net, const dataset<typename Net::scalar>& training, const
   return train(net, training, opt, loop, std::forward<Callbacks>(callbacks)...);
 }
 
-/// The options of sgd() are the training loop's.
+/// The options of sgd() are the training loop's. Kept as a name of its own because
+/// examples/ch1_network.cpp spells its run's options so, after network.py's SGD.
 using sgd_options = train_options;
 
 }  // namespace nndl

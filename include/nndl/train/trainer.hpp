@@ -25,9 +25,11 @@
 
 namespace nndl {
 
+/// Training steps for a network by an optimizer: one mini-batch's forward pass, backpropagation and update.
 template <class Net, optimizer Opt>
 class trainer {
  public:
+  /// The network's number type.
   using T = typename Net::scalar;
 
   /// Steps for `net` by `opt` on `workers` threads (1: all on the calling thread).
@@ -71,7 +73,8 @@ class trainer {
   bool take_shared(const dataset<T>& data, std::span<const std::size_t> mine, std::size_t m_global,
                    const step_settings& s, process_group& g, bool stop = false) {
     if (sum_.empty()) {
-      net_.for_each_parameter([&](const auto&, const auto& p) { offsets_.push_back(sum_.size()), sum_.resize(sum_.size() + p.size()); });
+      net_.for_each_parameter(
+          [&](const auto&, const auto& p) { offsets_.push_back(sum_.size()), sum_.resize(sum_.size() + p.size()); });
       sum_.push_back(T(0));  // the stop flag
     }
     const std::size_t m = mine.size();

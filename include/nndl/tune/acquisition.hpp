@@ -29,17 +29,18 @@ inline double expected_improvement(double mean, double variance, double best, do
   return imp * normal_cdf(z) + sd * normal_pdf(z);
 }
 
+/// How maximise_ei searches the unit cube for the highest expected improvement.
 struct acquisition_options {
-  double xi = 0.0;               ///< exploration margin, in the targets' units
-  std::size_t direct_evals = 0;  ///< 0: 400 per dimension
-  std::size_t polish_starts = 3; ///< BOBYQA polishes from the DIRECT optimum and the best observed points
-  std::uint64_t seed = 11;       ///< for the random fallback
+  double xi = 0.0;                ///< exploration margin, in the targets' units
+  std::size_t direct_evals = 0;   ///< 0: 400 per dimension
+  std::size_t polish_starts = 3;  ///< BOBYQA polishes from the DIRECT optimum and the best observed points
+  std::uint64_t seed = 11;        ///< for the random fallback
 };
 
 /// The point of the unit cube with the highest EI under the GP (and its EI).
 inline std::pair<std::vector<double>, double> maximise_ei(const gaussian_process& gp, double best,
-                                                         const std::vector<std::vector<double>>& starts = {},
-                                                         const acquisition_options& o = {}) {
+                                                          const std::vector<std::vector<double>>& starts = {},
+                                                          const acquisition_options& o = {}) {
   const std::size_t d = gp.dims();
   struct ctx {
     const gaussian_process* gp;

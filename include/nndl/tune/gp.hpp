@@ -27,6 +27,7 @@
 
 namespace nndl::tune {
 
+/// The hyperparameters of the Matérn 5/2 kernel: length scales, signal and noise variance.
 struct gp_hyper {
   std::vector<double> length;  ///< ℓ_i per input dimension
   double signal = 1.0;         ///< σf²
@@ -35,14 +36,25 @@ struct gp_hyper {
 
 /// Bounds of the maximum-likelihood fit (inputs in the unit cube, standardised targets).
 struct gp_fit_options {
+  //! @{
+  /// The bounds of each length scale ℓ_i.
   double length_lo = 0.02, length_hi = 5.0;
+  //! @}
+  //! @{
+  /// The bounds of the signal variance σf².
   double signal_lo = 0.05, signal_hi = 20.0;
+  //! @}
+  //! @{
+  /// The bounds of the noise variance σn².
   double noise_lo = 1e-6, noise_hi = 0.5;
-  std::size_t restarts = 4;      ///< starting points of the local optimiser (the first is the previous optimum)
-  std::size_t max_evals = 300;   ///< per start
+  //! @}
+  std::size_t restarts = 4;     ///< starting points of the local optimiser (the first is the previous optimum)
+  std::size_t max_evals = 300;  ///< per start
+  /// The seed of the random starting points.
   std::uint64_t seed = 7;
 };
 
+/// Gaussian-process regression (Matérn 5/2, ARD), the surrogate of Bayesian optimisation.
 class gaussian_process {
  public:
   /// Matérn 5/2 between two points under the given hyperparameters.
@@ -58,7 +70,8 @@ class gaussian_process {
 
   /// Conditions on data X {n, d} (one point per row) and y {n} with fixed hyperparameters.
   void set_data(std::vector<std::vector<double>> x, std::vector<double> y, gp_hyper h, bool standardise = true) {
-    if (x.size() != y.size() || x.empty()) throw std::invalid_argument("nndl: gaussian_process needs n >= 1 points and n targets");
+    if (x.size() != y.size() || x.empty())
+      throw std::invalid_argument("nndl: gaussian_process needs n >= 1 points and n targets");
     d_ = x.front().size();
     if (h.length.size() != d_) h.length.assign(d_, 0.3);
     x_ = std::move(x);
@@ -153,9 +166,13 @@ class gaussian_process {
     return {mean_ + scale_ * mu, scale_ * scale_ * std::max(var, 0.0)};
   }
 
+  /// The hyperparameters in use (those fit() chose).
   const gp_hyper& hyper() const { return h_; }
+  /// The log marginal likelihood at those hyperparameters.
   double fitted_log_likelihood() const { return log_likelihood_; }
+  /// The number of observations.
   std::size_t size() const { return x_.size(); }
+  /// The input dimensions.
   std::size_t dims() const { return d_; }
 
  private:

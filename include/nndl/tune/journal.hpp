@@ -41,6 +41,7 @@ struct journal_error : std::runtime_error {
 /// A journal's configuration: (setting, value) pairs in the order they are written.
 using journal_settings = std::vector<std::pair<std::string, std::string>>;
 
+/// The search journal: one CSV row per finished trial, appended and made durable at once, read back to resume.
 class journal {
  public:
   /// Opens (creating it if needed) the journal of a search over `s` by `strategy`; `settings` are
@@ -59,6 +60,7 @@ class journal {
     }
   }
 
+  /// The CSV header: trial, strategy, the parameters' names, score, epochs, seconds, worker, note.
   std::string header() const {
     std::string h = "trial,strategy";
     for (const auto& p : s_.parameters()) h += "," + p.name;
@@ -83,12 +85,14 @@ class journal {
     std::lock_guard lock(m_);
     return trials_;
   }
+  /// Whether trial `id` is in the journal.
   bool has(std::size_t id) const {
     std::lock_guard lock(m_);
     for (const auto& t : trials_)
       if (t.id == id) return true;
     return false;
   }
+  /// The journal's file.
   const std::filesystem::path& path() const { return path_; }
 
   /// What a journal records of its search: strategy, space (exact bounds) and the settings.
@@ -125,8 +129,10 @@ class journal {
     };
     for (const auto& [key, value] : expected) {
       const std::string* there = value_in(recorded, key);
-      if (!there) diff += "; " + key + " is not recorded there, " + value + " here";
-      else if (*there != value) diff += "; " + key + " is " + *there + " there, " + value + " here";
+      if (!there)
+        diff += "; " + key + " is not recorded there, " + value + " here";
+      else if (*there != value)
+        diff += "; " + key + " is " + *there + " there, " + value + " here";
     }
     for (const auto& [key, value] : recorded)
       if (!value_in(expected, key)) diff += "; " + key + " is " + value + " there, not set here";

@@ -18,9 +18,8 @@ namespace nndl::tune {
 
 /// The trials sorted best first (ties: lower id first).
 inline std::vector<trial> best_trials(std::vector<trial> v, std::size_t n = SIZE_MAX) {
-  std::stable_sort(v.begin(), v.end(), [](const trial& a, const trial& b) {
-    return a.score != b.score ? a.score > b.score : a.id < b.id;
-  });
+  std::stable_sort(v.begin(), v.end(),
+                   [](const trial& a, const trial& b) { return a.score != b.score ? a.score > b.score : a.id < b.id; });
   if (v.size() > n) v.resize(n);
   return v;
 }
@@ -44,8 +43,10 @@ inline std::string table(const space& s, const std::vector<trial>& best, bool pe
     const auto& t = best[r];
     std::snprintf(b, sizeof b, "  %4zu  %5zu", r + 1, t.id), out += b;
     for (double v : t.x) std::snprintf(b, sizeof b, " %12.5g", v), out += b;
-    if (percent) std::snprintf(b, sizeof b, "  %8.2f%%  %6zu  %7.1f\n", 100 * t.score, t.epochs, t.seconds);
-    else std::snprintf(b, sizeof b, "  %9.5g  %6zu  %7.1f\n", t.score, t.epochs, t.seconds);
+    if (percent)
+      std::snprintf(b, sizeof b, "  %8.2f%%  %6zu  %7.1f\n", 100 * t.score, t.epochs, t.seconds);
+    else
+      std::snprintf(b, sizeof b, "  %9.5g  %6zu  %7.1f\n", t.score, t.epochs, t.seconds);
     out += b;
   }
   return out;
@@ -54,10 +55,10 @@ inline std::string table(const space& s, const std::vector<trial>& best, bool pe
 /// Writes <stem>-trials.png (score against trial, one panel per strategy) and <stem>-params.png
 /// (score against each parameter, all strategies), with their CSV and gnuplot scripts beside.
 /// Returns the PNGs written.
-inline std::vector<std::filesystem::path> plot_search(const space& s,
-                                                      const std::vector<std::pair<std::string, std::vector<trial>>>& runs,
-                                                      const std::filesystem::path& stem, bool percent = true) {
-  namespace d = nndl::detail::plot;
+inline std::vector<std::filesystem::path> plot_search(
+    const space& s, const std::vector<std::pair<std::string, std::vector<trial>>>& runs,
+    const std::filesystem::path& stem, bool percent = true) {
+  namespace d = nndl::plot;
   namespace fs = std::filesystem;
   const fs::path csv = stem.string() + "-trials.csv";
   std::string text = "strategy_index,strategy,trial,score,best_so_far";
@@ -84,7 +85,8 @@ inline std::vector<std::filesystem::path> plot_search(const space& s,
            "\nif (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n  set terminal pngcairo size " + size +
            " noenhanced font 'sans,10'\n} else {\n  set terminal png size " + size +
            " noenhanced\n}\nset output out\nset datafile separator comma\nset grid\nset key bottom right\n"
-           "data = " + d::quote(fs::absolute(csv).string()) + "\nset multiplot layout 1," + std::to_string(panels) + "\n";
+           "data = " +
+           d::quote(fs::absolute(csv).string()) + "\nset multiplot layout 1," + std::to_string(panels) + "\n";
   };
   // Score against trial number, one panel per strategy, on a common y range.
   double lo = 1e300, hi = -1e300;
@@ -106,8 +108,8 @@ inline std::vector<std::filesystem::path> plot_search(const space& s,
   b += "set ylabel " + d::quote(ylabel) + "\nset yrange [" + d::number(lo - pad) + ":" + d::number(hi + pad) + "]\n";
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto& p = s[i];
-    b += std::string(p.sc == scale::log && !p.is_choice() ? "set logscale x\n" : "unset logscale x\n") +
-         "set xlabel " + d::quote(p.name) + "\nset title " + d::quote(p.name) + "\nplot ";
+    b += std::string(p.sc == scale::log && !p.is_choice() ? "set logscale x\n" : "unset logscale x\n") + "set xlabel " +
+         d::quote(p.name) + "\nset title " + d::quote(p.name) + "\nplot ";
     for (std::size_t r = 0; r < runs.size(); ++r)
       b += std::string(r ? ", " : "") + "data skip 1 using " + std::to_string(6 + i) + ":($1 == " + std::to_string(r) +
            " ? $4 : NaN) with points pt 7 ps 0.8 lc rgb '" + colours[r % 5] + "' title " + d::quote(runs[r].first);

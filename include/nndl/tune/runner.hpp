@@ -32,16 +32,21 @@
 
 namespace nndl::tune {
 
+/// What the objective says of one trial.
 struct outcome {
+  /// The score, maximised (e.g. the validation accuracy).
   double score = 0;
+  /// The epochs it ran.
   std::size_t epochs = 0;
+  /// A remark for the journal ("best epoch 7").
   std::string note;
 };
 
+/// How run_search runs the trials.
 struct run_options {
-  std::size_t budget = 30;       ///< trial ids 0 .. budget-1 (fewer for a smaller grid)
-  double budget_seconds = 0;     ///< > 0: start no round after this many seconds
-  unsigned workers = 0;          ///< parallel trials; 0: one per core
+  std::size_t budget = 30;                       ///< trial ids 0 .. budget-1 (fewer for a smaller grid)
+  double budget_seconds = 0;                     ///< > 0: start no round after this many seconds
+  unsigned workers = 0;                          ///< parallel trials; 0: one per core
   std::function<void(const trial&)> on_trial{};  ///< called (serialised) as each trial finishes
 };
 

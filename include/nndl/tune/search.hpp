@@ -27,18 +27,25 @@ namespace nndl::tune {
 
 /// One finished trial. score is maximised (e.g. validation accuracy).
 struct trial {
+  /// Its number (it decides its seed).
   std::size_t id = 0;
+  /// The point it tried.
   point x;
+  /// Its score (maximised).
   double score = 0;
-  std::size_t epochs = 0;   ///< epochs run (fewer than asked when stopped early)
+  std::size_t epochs = 0;  ///< epochs run (fewer than asked when stopped early)
+  /// How long it took.
   double seconds = 0;
-  int worker = 0;           ///< thread or MPI rank that ran it
+  int worker = 0;  ///< thread or MPI rank that ran it
+  /// The objective's remark.
   std::string note;
 };
 
+/// Where a search looks next: grid, random or Bayesian.
 class strategy {
  public:
   virtual ~strategy() = default;
+  /// Its name in the journal ("grid", "random", "bayes").
   virtual std::string name() const = 0;
   /// The point of trial `id`, or nothing when the strategy has no more (a finished grid).
   virtual std::optional<point> propose(std::size_t id, const std::vector<trial>& done,
@@ -52,6 +59,7 @@ inline rng trial_rng(std::uint64_t seed, std::size_t id, std::uint64_t stream = 
   return rng(seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL * (id + 1) + 0xd1b54a32d192ed03ULL * stream);
 }
 
+/// Every combination of `levels` values per continuous parameter (and every choice), in order.
 class grid_search : public strategy {
  public:
   /// `levels` per continuous parameter (choices use all their values); 0 picks the largest k with
@@ -59,8 +67,10 @@ class grid_search : public strategy {
   grid_search(space s, std::size_t budget, std::size_t levels = 0) : s_(std::move(s)) {
     std::size_t continuous = 0, fixed = 1;
     for (const auto& p : s_.parameters()) {
-      if (p.is_choice()) fixed *= p.choices.size();
-      else ++continuous;
+      if (p.is_choice())
+        fixed *= p.choices.size();
+      else
+        ++continuous;
     }
     if (levels == 0) {
       levels = 1;
@@ -80,12 +90,14 @@ class grid_search : public strategy {
       if (i == 0) break;
     }
   }
+  /// "grid".
   std::string name() const override { return "grid"; }
   std::size_t capacity() const override { return grid_.size(); }
   std::optional<point> propose(std::size_t id, const std::vector<trial>&, const std::vector<point>&) override {
     if (id >= grid_.size()) return std::nullopt;
     return grid_[id];
   }
+  /// The grid's points, in trial order.
   const std::vector<point>& points() const { return grid_; }
 
  private:
@@ -93,13 +105,17 @@ class grid_search : public strategy {
   std::vector<point> grid_;
 };
 
+/// Points drawn uniformly in the unit cube (log scale for log parameters), one generator per trial.
 class random_search : public strategy {
  public:
+  /// Random search over s, seeded with seed.
   random_search(space s, std::uint64_t seed) : s_(std::move(s)), seed_(seed) {}
+  /// "random".
   std::string name() const override { return "random"; }
   std::optional<point> propose(std::size_t id, const std::vector<trial>&, const std::vector<point>&) override {
     return sample(s_, seed_, id);
   }
+  /// The random point of trial `id` (and `stream`, for redraws) of a search seeded with `seed`.
   static point sample(const space& s, std::uint64_t seed, std::size_t id, std::uint64_t stream = 0) {
     rng r = trial_rng(seed, id, stream);
     std::vector<double> u(s.size());
@@ -112,12 +128,17 @@ class random_search : public strategy {
   std::uint64_t seed_;
 };
 
+/// Bayesian optimisation: a Gaussian process of the scores so far, and the point of highest expected improvement.
 class bayes_search : public strategy {
  public:
-  bayes_search(space s, std::uint64_t seed, std::size_t initial = 5) : s_(std::move(s)), seed_(seed), initial_(initial) {}
+  /// Bayesian search over s, seeded with seed, after `initial` random trials.
+  bayes_search(space s, std::uint64_t seed, std::size_t initial = 5)
+      : s_(std::move(s)), seed_(seed), initial_(initial) {}
+  /// "bayes".
   std::string name() const override { return "bayes"; }
 
-  std::optional<point> propose(std::size_t id, const std::vector<trial>& done, const std::vector<point>& pending) override {
+  std::optional<point> propose(std::size_t id, const std::vector<trial>& done,
+                               const std::vector<point>& pending) override {
     if (id < initial_ || done.size() < 2) return random_search::sample(s_, seed_, id);
     std::vector<std::vector<double>> x;
     std::vector<double> y;
@@ -140,7 +161,8 @@ class bayes_search : public strategy {
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](auto a, auto b) { return done[a].score > done[b].score; });
     std::vector<std::vector<double>> starts;
-    for (std::size_t i = 0; i < std::min<std::size_t>(order.size(), 3); ++i) starts.push_back(s_.to_unit(done[order[i]].x));
+    for (std::size_t i = 0; i < std::min<std::size_t>(order.size(), 3); ++i)
+      starts.push_back(s_.to_unit(done[order[i]].x));
     acquisition_options ao;
     ao.seed = seed_ + id;
     ao.xi = 0.01 * gp_scale(y);
@@ -151,7 +173,9 @@ class bayes_search : public strategy {
     for (std::uint64_t k = 1; k < 50 && seen(p, done, pending); ++k) p = random_search::sample(s_, seed_, id, k);
     return p;
   }
+  /// The Gaussian process of the last proposal.
   const gaussian_process& model() const { return gp_; }
+  /// The expected improvement of the last proposal.
   double last_ei() const { return last_ei_; }
 
  private:

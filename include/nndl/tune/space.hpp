@@ -21,15 +21,23 @@ struct space_error : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+/// How a parameter's range is spread over the unit interval.
 enum class scale { linear, log };
 
+/// One dimension of a search space: a range (linear or log, whole numbers or not) or a list of choices.
 struct parameter {
+  /// Its name ("eta", "lambda", ...).
   std::string name;
+  //! @{
+  /// The lower and upper end of its range.
   double lo = 0, hi = 1;
+  //! @}
+  /// Linear or logarithmic.
   scale sc = scale::linear;
-  bool integer = false;          ///< rounded to whole numbers
-  std::vector<double> choices;   ///< non-empty: one of these values (lo, hi unused)
+  bool integer = false;         ///< rounded to whole numbers
+  std::vector<double> choices;  ///< non-empty: one of these values (lo, hi unused)
 
+  /// Whether it is one of a list of values.
   bool is_choice() const { return !choices.empty(); }
 
   /// The value at unit coordinate u in [0, 1].
@@ -48,11 +56,13 @@ struct parameter {
   double to_unit(double v) const {
     if (is_choice()) {
       const auto it = std::find(choices.begin(), choices.end(), v);
-      if (it == choices.end()) throw space_error("nndl: " + name + " = " + std::to_string(v) + " is not one of its choices");
+      if (it == choices.end())
+        throw space_error("nndl: " + name + " = " + std::to_string(v) + " is not one of its choices");
       return (double(it - choices.begin()) + 0.5) / double(choices.size());
     }
     if (hi == lo) return 0.5;
-    const double u = sc == scale::log ? (std::log(v) - std::log(lo)) / (std::log(hi) - std::log(lo)) : (v - lo) / (hi - lo);
+    const double u =
+        sc == scale::log ? (std::log(v) - std::log(lo)) / (std::log(hi) - std::log(lo)) : (v - lo) / (hi - lo);
     return std::clamp(u, 0.0, 1.0);
   }
 
@@ -87,9 +97,11 @@ struct parameter {
 /// A point: one value per parameter, in the space's order.
 using point = std::vector<double>;
 
+/// A search space: its parameters, and points as one value per parameter.
 class space {
  public:
   space() = default;
+  /// The space of these parameters (their names must differ).
   explicit space(std::vector<parameter> ps) : params_(std::move(ps)) {
     for (std::size_t i = 0; i < params_.size(); ++i) {
       const auto& p = params_[i];
@@ -105,23 +117,30 @@ class space {
     }
   }
 
+  /// The number of parameters.
   std::size_t size() const { return params_.size(); }
+  /// Parameter i.
   const parameter& operator[](std::size_t i) const { return params_[i]; }
+  /// The parameters, in order.
   const std::vector<parameter>& parameters() const { return params_; }
+  /// The position of the parameter `name` (a space_error if none).
   std::size_t index(const std::string& name) const {
     for (std::size_t i = 0; i < params_.size(); ++i)
       if (params_[i].name == name) return i;
     throw space_error("nndl: the search space has no parameter " + name);
   }
+  /// Whether it has a parameter `name`.
   bool has(const std::string& name) const {
     return std::any_of(params_.begin(), params_.end(), [&](const parameter& p) { return p.name == name; });
   }
 
+  /// The point at unit coordinates u.
   point from_unit(const std::vector<double>& u) const {
     point x(size());
     for (std::size_t i = 0; i < size(); ++i) x[i] = params_[i].from_unit(u[i]);
     return x;
   }
+  /// The unit coordinates of point x.
   std::vector<double> to_unit(const point& x) const {
     std::vector<double> u(size());
     for (std::size_t i = 0; i < size(); ++i) u[i] = params_[i].to_unit(x[i]);
@@ -135,6 +154,7 @@ class space {
     return m;
   }
 
+  /// The space as text, "eta=0.01:10:log,lambda=0.01:20:log" (what a journal records).
   std::string spec() const {
     std::string s;
     for (std::size_t i = 0; i < size(); ++i) s += (i ? "," : "") + params_[i].spec();
@@ -195,10 +215,14 @@ inline space parse_space(const std::string& text) {
       p.hi = detail::to_number(detail::trim(f[1]), item);
       for (std::size_t i = 2; i < f.size(); ++i) {
         const auto flag = detail::trim(f[i]);
-        if (flag == "log") p.sc = scale::log;
-        else if (flag == "lin" || flag == "linear") p.sc = scale::linear;
-        else if (flag == "int") p.integer = true;
-        else throw space_error("nndl: search space: unknown flag '" + flag + "' in '" + item + "' (log, lin, int)");
+        if (flag == "log")
+          p.sc = scale::log;
+        else if (flag == "lin" || flag == "linear")
+          p.sc = scale::linear;
+        else if (flag == "int")
+          p.integer = true;
+        else
+          throw space_error("nndl: search space: unknown flag '" + flag + "' in '" + item + "' (log, lin, int)");
       }
     }
     ps.push_back(std::move(p));

@@ -33,9 +33,16 @@ namespace nndl {
 
 /// What a graph read from an ONNX file holds, before it becomes a model or a typed network's weights.
 struct onnx_contents {
+  /// The layers, shapes and activations the graph computes.
   architecture_record record;
+  /// Each layer's weights and biases, as the graph holds them.
   detail::layer_parameters parameters;
+  //! @{
+  /// The file's producer name and version; nndl's "nndl.architecture" metadata (empty in other files); its
+  /// "nndl.provenance" (JSON, "{}" when none).
   std::string producer, metadata_architecture, provenance = "{}";
+  //! @}
+  /// True when the graph ends in LogSoftmax (a PyTorch network trained with NLLLoss).
   bool log_softmax_output = false;
 };
 
@@ -55,7 +62,8 @@ inline std::string onnx_prescan(const std::string& bytes) {
       std::uint32_t length = 0;
       if (!model.ReadVarint32(&length)) return "is truncated (in its graph)";
       std::string graph_bytes;
-      if (!model.ReadString(&graph_bytes, int(length))) return "is truncated (its graph claims " + std::to_string(length) + " bytes)";
+      if (!model.ReadString(&graph_bytes, int(length)))
+        return "is truncated (its graph claims " + std::to_string(length) + " bytes)";
       CodedInputStream g(reinterpret_cast<const std::uint8_t*>(graph_bytes.data()), int(graph_bytes.size()));
       long counts[16] = {};
       for (std::uint32_t t; (t = g.ReadTag()) != 0;) {
@@ -64,7 +72,8 @@ inline std::string onnx_prescan(const std::string& bytes) {
         if (f < 16 && counts[f] > onnx_max_nodes)
           return "has more than " + std::to_string(onnx_max_nodes) + (f == 1 ? " nodes" : " tensors or values") +
                  " in its graph: far more than any network nndl implements";
-        if (!google::protobuf::internal::WireFormatLite::SkipField(&g, t)) return "is truncated or corrupt (in its graph)";
+        if (!google::protobuf::internal::WireFormatLite::SkipField(&g, t))
+          return "is truncated or corrupt (in its graph)";
       }
     } else if (!google::protobuf::internal::WireFormatLite::SkipField(&model, tag)) {
       return "is truncated or not an ONNX model (a protobuf ModelProto)";
@@ -93,29 +102,45 @@ inline graph::tensor onnx_tensor(const onnx::TensorProto& t, const std::filesyst
   const int type = t.data_type();
   const bool ok = want_int ? (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::BOOL)
                            : (type == onnx::TensorProto::FLOAT || type == onnx::TensorProto::DOUBLE);
-  if (!ok) throw model_error(file, name + " has data type " + std::to_string(type) + (want_int ? "; INT64 (7) is needed" : "; nndl reads FLOAT (1) and DOUBLE (11)"));
+  if (!ok)
+    throw model_error(file, name + " has data type " + std::to_string(type) +
+                                (want_int ? "; INT64 (7) is needed" : "; nndl reads FLOAT (1) and DOUBLE (11)"));
   const bool boolean = type == onnx::TensorProto::BOOL;  // (Dropout's training_mode)
   const std::size_t width = type == onnx::TensorProto::FLOAT ? 4 : boolean ? 1 : 8;
-  const std::size_t held = t.has_raw_data() ? t.raw_data().size() / width
-                           : type == onnx::TensorProto::FLOAT ? std::size_t(t.float_data_size())
+  const std::size_t held = t.has_raw_data()                    ? t.raw_data().size() / width
+                           : type == onnx::TensorProto::FLOAT  ? std::size_t(t.float_data_size())
                            : type == onnx::TensorProto::DOUBLE ? std::size_t(t.double_data_size())
-                           : boolean ? std::size_t(t.int32_data_size())
-                                     : std::size_t(t.int64_data_size());
-  if (t.has_raw_data() && t.raw_data().size() % width != 0) throw model_error(file, name + "'s raw data is not a whole number of values");
+                           : boolean                           ? std::size_t(t.int32_data_size())
+                                                               : std::size_t(t.int64_data_size());
+  if (t.has_raw_data() && t.raw_data().size() % width != 0)
+    throw model_error(file, name + "'s raw data is not a whole number of values");
   if (held != n)
-    throw model_error(file, name + " claims " + std::to_string(n) + " values (dims " + graph::dims_string(out.dims) + ") but holds " + std::to_string(held));
+    throw model_error(file, name + " claims " + std::to_string(n) + " values (dims " + graph::dims_string(out.dims) +
+                                ") but holds " + std::to_string(held));
   out.values.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (t.has_raw_data()) {
       const char* p = t.raw_data().data() + i * width;
-      if (type == onnx::TensorProto::FLOAT) { float f; std::memcpy(&f, p, 4); out.values[i] = f; }
-      else if (type == onnx::TensorProto::DOUBLE) { double d; std::memcpy(&d, p, 8); out.values[i] = d; }
-      else if (boolean) out.values[i] = *p != 0;
-      else { std::int64_t v; std::memcpy(&v, p, 8); out.values[i] = double(v); }
+      if (type == onnx::TensorProto::FLOAT) {
+        float f;
+        std::memcpy(&f, p, 4);
+        out.values[i] = f;
+      } else if (type == onnx::TensorProto::DOUBLE) {
+        double d;
+        std::memcpy(&d, p, 8);
+        out.values[i] = d;
+      } else if (boolean)
+        out.values[i] = *p != 0;
+      else {
+        std::int64_t v;
+        std::memcpy(&v, p, 8);
+        out.values[i] = double(v);
+      }
     } else {
-      out.values[i] = type == onnx::TensorProto::FLOAT ? double(t.float_data(int(i)))
+      out.values[i] = type == onnx::TensorProto::FLOAT    ? double(t.float_data(int(i)))
                       : type == onnx::TensorProto::DOUBLE ? t.double_data(int(i))
-                      : boolean ? double(t.int32_data(int(i) ) != 0) : double(t.int64_data(int(i)));
+                      : boolean                           ? double(t.int32_data(int(i)) != 0)
+                                                          : double(t.int64_data(int(i)));
     }
     if (!want_int && !std::isfinite(out.values[i])) throw model_error(file, name + " holds a non-finite value");
   }
@@ -130,7 +155,8 @@ class onnx_chain final : public graph::reader {
     std::vector<const onnx::NodeProto*> rest;
     for (const auto& n : g.node()) {
       if (!n.domain().empty() && n.domain() != "ai.onnx")
-        throw model_error(file, "node \"" + n.name() + "\" (" + n.op_type() + ") is of domain \"" + n.domain() + "\", which nndl does not implement");
+        throw model_error(file, "node \"" + n.name() + "\" (" + n.op_type() + ") is of domain \"" + n.domain() +
+                                    "\", which nndl does not implement");
       if (n.op_type() == "Constant" && n.output_size() == 1) {
         constants_[n.output(0)] = &n;
       } else {
@@ -141,11 +167,15 @@ class onnx_chain final : public graph::reader {
     const onnx::ValueInfoProto* input = nullptr;
     for (const auto& i : g.input())
       if (!initializers_.count(i.name())) {
-        if (input) throw model_error(file, "the graph has two inputs, \"" + input->name() + "\" and \"" + i.name() + "\"; nndl reads networks of one input");
+        if (input)
+          throw model_error(file, "the graph has two inputs, \"" + input->name() + "\" and \"" + i.name() +
+                                      "\"; nndl reads networks of one input");
         input = &i;
       }
     if (!input) throw model_error(file, "the graph has no input");
-    if (g.output_size() != 1) throw model_error(file, "the graph has " + std::to_string(g.output_size()) + " outputs; nndl reads networks of one output");
+    if (g.output_size() != 1)
+      throw model_error(
+          file, "the graph has " + std::to_string(g.output_size()) + " outputs; nndl reads networks of one output");
     read_input(*input);
     output_ = g.output(0).name();
     // Walk from the input along the one node that reads each value.
@@ -156,26 +186,36 @@ class onnx_chain final : public graph::reader {
     std::set<const onnx::NodeProto*> seen;
     for (std::string value = input_name_; value != output_;) {
       const auto& r = readers[value];
-      if (r.empty()) throw model_error(file, "the value \"" + value + "\" is read by no node and is not the graph's output");
+      if (r.empty())
+        throw model_error(file, "the value \"" + value + "\" is read by no node and is not the graph's output");
       if (r.size() > 1)
-        throw model_error(file, "the value \"" + value + "\" is read by nodes \"" + r[0]->name() + "\" (" + r[0]->op_type() + ") and \"" +
-                                    r[1]->name() + "\" (" + r[1]->op_type() + "): nndl reads chains of layers, not branches");
+        throw model_error(file, "the value \"" + value + "\" is read by nodes \"" + r[0]->name() + "\" (" +
+                                    r[0]->op_type() + ") and \"" + r[1]->name() + "\" (" + r[1]->op_type() +
+                                    "): nndl reads chains of layers, not branches");
       const onnx::NodeProto* n = r[0];
-      if (!seen.insert(n).second) throw model_error(file, "the graph has a cycle through node \"" + n->name() + "\" (" + n->op_type() + ")");
-      if (n->output_size() < 1 || n->output(0).empty()) throw model_error(file, "node \"" + n->name() + "\" (" + n->op_type() + ") has no output");
+      if (!seen.insert(n).second)
+        throw model_error(file, "the graph has a cycle through node \"" + n->name() + "\" (" + n->op_type() + ")");
+      if (n->output_size() < 1 || n->output(0).empty())
+        throw model_error(file, "node \"" + n->name() + "\" (" + n->op_type() + ") has no output");
       for (int k = 1; k < n->output_size(); ++k)
         if (!n->output(k).empty() && (readers.count(n->output(k)) || n->output(k) == output_))
-          throw model_error(file, "node \"" + n->name() + "\" (" + n->op_type() + "): its output " + std::to_string(k + 1) + " is used, which nndl does not implement");
+          throw model_error(file, "node \"" + n->name() + "\" (" + n->op_type() + "): its output " +
+                                      std::to_string(k + 1) + " is used, which nndl does not implement");
       nodes_.push_back(convert(*n));
       value = n->output(0);
-      if (nodes_.size() > std::size_t(onnx_max_nodes)) throw model_error(file, "the graph's chain is longer than its nodes");
+      if (nodes_.size() > std::size_t(onnx_max_nodes))
+        throw model_error(file, "the graph's chain is longer than its nodes");
     }
     for (const auto* n : rest)
-      if (!seen.count(n)) throw model_error(file, "node \"" + n->name() + "\" (" + n->op_type() + ") is not on the path from the input to the output");
+      if (!seen.count(n))
+        throw model_error(
+            file, "node \"" + n->name() + "\" (" + n->op_type() + ") is not on the path from the input to the output");
     if (nodes_.empty()) throw model_error(file, "the graph has no nodes between its input and its output");
   }
 
-  const graph::node* peek(std::size_t ahead = 0) const override { return next_ + ahead < nodes_.size() ? &nodes_[next_ + ahead] : nullptr; }
+  const graph::node* peek(std::size_t ahead = 0) const override {
+    return next_ + ahead < nodes_.size() ? &nodes_[next_ + ahead] : nullptr;
+  }
   void take(std::size_t count) override { next_ += count; }
   std::optional<graph::tensor> constant(const std::string& name) const override {
     if (const auto it = initializers_.find(name); it != initializers_.end())
@@ -183,14 +223,16 @@ class onnx_chain final : public graph::reader {
     if (const auto it = constants_.find(name); it != constants_.end()) {
       for (const auto& a : it->second->attribute())
         if (a.name() == "value" && a.has_t()) return onnx_tensor(a.t(), file_, whole(a.t().data_type()));
-      throw model_error(file_, "Constant node \"" + it->second->name() + "\" holds no tensor \"value\" (the only kind nndl reads)");
+      throw model_error(
+          file_, "Constant node \"" + it->second->name() + "\" holds no tensor \"value\" (the only kind nndl reads)");
     }
     return std::nullopt;
   }
   std::array<std::size_t, 3> shape() const override { return shape_; }
   int rank() const override { return rank_; }
   [[noreturn]] void refuse(const graph::node& n, const std::string& attribute, const std::string& why) const override {
-    throw model_error(file_, "node \"" + n.name + "\" (" + n.op + ")" + (attribute.empty() ? "" : ", attribute " + attribute) + ": " + why);
+    throw model_error(file_, "node \"" + n.name + "\" (" + n.op + ")" +
+                                 (attribute.empty() ? "" : ", attribute " + attribute) + ": " + why);
   }
 
   void set_shape(const std::array<std::size_t, 3>& s, int rank) { shape_ = s, rank_ = rank; }
@@ -206,15 +248,18 @@ class onnx_chain final : public graph::reader {
     if (!in.type().has_tensor_type()) throw model_error(file_, where + " is not a tensor");
     const auto& t = in.type().tensor_type();
     if (t.elem_type() != onnx::TensorProto::FLOAT && t.elem_type() != onnx::TensorProto::DOUBLE)
-      throw model_error(file_, where + " has element type " + std::to_string(t.elem_type()) + "; nndl reads FLOAT (1) and DOUBLE (11)");
+      throw model_error(file_, where + " has element type " + std::to_string(t.elem_type()) +
+                                   "; nndl reads FLOAT (1) and DOUBLE (11)");
     single_ = t.elem_type() == onnx::TensorProto::FLOAT;
     const int r = t.shape().dim_size();
-    if (r != 2 && r != 4) throw model_error(file_, where + " has rank " + std::to_string(r) + "; nndl reads {N, features} or {N, C, H, W}");
+    if (r != 2 && r != 4)
+      throw model_error(file_, where + " has rank " + std::to_string(r) + "; nndl reads {N, features} or {N, C, H, W}");
     std::array<std::size_t, 3> s{1, 1, 1};
     for (int d = 1; d < r; ++d) {
       const auto& dim = t.shape().dim(d);
       if (!dim.has_dim_value() || dim.dim_value() < 1 || dim.dim_value() > (1 << 24))
-        throw model_error(file_, where + ": dimension " + std::to_string(d + 1) + " must be a fixed size from 1 to 16777216 (only the batch may vary)");
+        throw model_error(file_, where + ": dimension " + std::to_string(d + 1) +
+                                     " must be a fixed size from 1 to 16777216 (only the batch may vary)");
       s[r == 2 ? 2 : std::size_t(d - 1)] = std::size_t(dim.dim_value());
     }
     if (double(s[0]) * double(s[1]) * double(s[2]) > double(1 << 26)) throw model_error(file_, where + " is too large");
@@ -222,19 +267,32 @@ class onnx_chain final : public graph::reader {
     rank_ = r;
   }
   graph::node convert(const onnx::NodeProto& n) const {
-    graph::node g{n.name().empty() ? n.op_type() + "_" + std::to_string(nodes_.size() + 1) : n.name(), n.op_type(), {}, {}, {}};
+    graph::node g{
+        n.name().empty() ? n.op_type() + "_" + std::to_string(nodes_.size() + 1) : n.name(), n.op_type(), {}, {}, {}};
     for (const auto& i : n.input()) g.inputs.push_back(i);
     for (const auto& o : n.output()) g.outputs.push_back(o);
     for (const auto& a : n.attribute()) {
       graph::attribute at;
       at.name = a.name();
       switch (a.type()) {
-        case onnx::AttributeProto::INT: at.kind = graph::attribute::type::ints, at.ints = {a.i()}; break;
-        case onnx::AttributeProto::INTS: at.kind = graph::attribute::type::ints, at.list = true, at.ints.assign(a.ints().begin(), a.ints().end()); break;
-        case onnx::AttributeProto::FLOAT: at.kind = graph::attribute::type::floats, at.floats = {a.f()}; break;
-        case onnx::AttributeProto::FLOATS: at.kind = graph::attribute::type::floats, at.list = true, at.floats.assign(a.floats().begin(), a.floats().end()); break;
-        case onnx::AttributeProto::STRING: at.kind = graph::attribute::type::text, at.text = a.s(); break;
-        default: break;
+        case onnx::AttributeProto::INT:
+          at.kind = graph::attribute::type::ints, at.ints = {a.i()};
+          break;
+        case onnx::AttributeProto::INTS:
+          at.kind = graph::attribute::type::ints, at.list = true, at.ints.assign(a.ints().begin(), a.ints().end());
+          break;
+        case onnx::AttributeProto::FLOAT:
+          at.kind = graph::attribute::type::floats, at.floats = {a.f()};
+          break;
+        case onnx::AttributeProto::FLOATS:
+          at.kind = graph::attribute::type::floats, at.list = true,
+          at.floats.assign(a.floats().begin(), a.floats().end());
+          break;
+        case onnx::AttributeProto::STRING:
+          at.kind = graph::attribute::type::text, at.text = a.s();
+          break;
+        default:
+          break;
       }
       g.attributes.push_back(std::move(at));
     }

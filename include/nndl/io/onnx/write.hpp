@@ -78,7 +78,8 @@ class onnx_writer final : public graph::writer {
       }
     }
   }
-  std::string constant(const std::string& hint, std::vector<std::int64_t> dims, std::span<const double> values) override {
+  std::string constant(const std::string& hint, std::vector<std::int64_t> dims,
+                       std::span<const double> values) override {
     auto* t = g_.add_initializer();
     const std::string name = "l" + std::to_string(layer) + "_" + hint;
     t->set_name(name);
@@ -106,7 +107,8 @@ class onnx_writer final : public graph::writer {
     t->set_name(name);
     t->set_data_type(onnx::TensorProto::INT64);
     t->add_dims(4);
-    for (std::int64_t v : {std::int64_t(-1), std::int64_t(chw[0]), std::int64_t(chw[1]), std::int64_t(chw[2])}) t->add_int64_data(v);
+    for (std::int64_t v : {std::int64_t(-1), std::int64_t(chw[0]), std::int64_t(chw[1]), std::int64_t(chw[2])})
+      t->add_int64_data(v);
     node("Reshape", {name}, {});
     rank_ = 4;
   }
@@ -134,7 +136,8 @@ class onnx_writer final : public graph::writer {
 };
 
 /// The ONNX bytes of a network given as its record and its parameters.
-inline std::string onnx_bytes(const architecture_record& rec, const layer_parameters& params, const nlohmann::json& provenance) {
+inline std::string onnx_bytes(const architecture_record& rec, const layer_parameters& params,
+                              const nlohmann::json& provenance) {
   onnx::ModelProto m;
   m.set_ir_version(onnx_ir_version);
   m.set_producer_name("nndl");
@@ -164,12 +167,13 @@ inline std::string onnx_bytes(const architecture_record& rec, const layer_parame
   return bytes;
 }
 
-inline void write_onnx(const std::filesystem::path& file, const architecture_record& rec, const layer_parameters& params,
-                       const nlohmann::json& provenance) {
+inline void write_onnx(const std::filesystem::path& file, const architecture_record& rec,
+                       const layer_parameters& params, const nlohmann::json& provenance) {
   for (std::size_t l = 0; l < params.size(); ++l)
     for (const auto& p : params[l])
       for (double v : p)
-        if (!std::isfinite(v)) throw model_error(file, "refusing to save: layer " + std::to_string(l + 1) + " has a non-finite parameter");
+        if (!std::isfinite(v))
+          throw model_error(file, "refusing to save: layer " + std::to_string(l + 1) + " has a non-finite parameter");
   if (const auto problem = write_file_atomically(file, onnx_bytes(rec, params, provenance)); !problem.empty())
     throw model_error(file, problem);
 }

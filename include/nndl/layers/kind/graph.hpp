@@ -20,23 +20,42 @@ namespace nndl::graph {
 
 /// One attribute of a node: whole numbers (INT, INTS), numbers (FLOAT, FLOATS) or text.
 struct attribute {
+  /// What an attribute holds.
   enum class type { ints, floats, text, other };
+  /// Its name ("kernel_shape", "axis", ...).
   std::string name;
+  /// What it holds.
   type kind = type::other;
+  /// Its whole numbers (INT, INTS).
   std::vector<std::int64_t> ints;
+  /// Its numbers (FLOAT, FLOATS).
   std::vector<double> floats;
+  /// Its text (STRING).
   std::string text;
   bool list = false;  ///< INTS or FLOATS (not INT or FLOAT)
 
-  static attribute of_ints(std::string n, std::vector<std::int64_t> v) { return {std::move(n), type::ints, std::move(v), {}, {}, true}; }
+  /// An INTS attribute.
+  static attribute of_ints(std::string n, std::vector<std::int64_t> v) {
+    return {std::move(n), type::ints, std::move(v), {}, {}, true};
+  }
+  /// An INT attribute.
   static attribute of_int(std::string n, std::int64_t v) { return {std::move(n), type::ints, {v}, {}, {}, false}; }
 };
 
+/// One node of a graph: an operation, its inputs and outputs, its attributes.
 struct node {
+  //! @{
+  /// Its name and its operation ("Gemm", "Conv", ...).
   std::string name, op;
+  //! @}
+  //! @{
+  /// The names of the values it reads and writes.
   std::vector<std::string> inputs, outputs;
+  //! @}
+  /// Its attributes.
   std::vector<attribute> attributes;
 
+  /// The attribute named n, or nullptr.
   const attribute* find(std::string_view n) const {
     for (const auto& a : attributes)
       if (a.name == n) return &a;
@@ -46,8 +65,11 @@ struct node {
 
 /// A constant tensor's shape and values (as double: float32 values convert exactly).
 struct tensor {
+  /// Its dimensions, outermost first.
   std::vector<std::int64_t> dims;
+  /// Its values, row-major.
   std::vector<double> values;
+  /// The number of values.
   std::size_t size() const { return values.size(); }
 };
 
@@ -63,9 +85,11 @@ inline std::string dims_string(const std::vector<std::int64_t>& d) {
 class writer {
  public:
   virtual ~writer() = default;
+  /// Appends a node of operation op that reads the current value and more_inputs; its output becomes the current value.
   virtual void node(std::string op, std::vector<std::string> more_inputs, std::vector<attribute> attributes) = 0;
   /// A constant (an initializer) of the network's scalar type, named after `hint`; its name.
-  virtual std::string constant(const std::string& hint, std::vector<std::int64_t> dims, std::span<const double> values) = 0;
+  virtual std::string constant(const std::string& hint, std::vector<std::int64_t> dims,
+                               std::span<const double> values) = 0;
   /// The current value as a matrix {N, features} (a Flatten when it is {N, C, H, W}) ...
   virtual void as_matrix() = 0;
   /// ... or as images {N, C, H, W} (a Reshape when it is a matrix).
@@ -84,6 +108,7 @@ class reader {
   virtual std::optional<tensor> constant(const std::string& name) const = 0;
   /// The current value per sample: {C, H, W}, or {1, 1, n} for a matrix; and its rank (2 or 4).
   virtual std::array<std::size_t, 3> shape() const = 0;
+  /// The current value's rank: 2 (a matrix) or 4 (images).
   virtual int rank() const = 0;
   /// Refuses the graph: throws, naming the node, its operation, the attribute (if any) and why.
   [[noreturn]] virtual void refuse(const node& n, const std::string& attribute, const std::string& why) const = 0;

@@ -30,15 +30,20 @@ using record_fields = std::vector<std::pair<std::string, std::variant<std::size_
 class field_source {
  public:
   virtual ~field_source() = default;
-  virtual std::size_t size(const char* key) const = 0;   ///< a whole number from 1 to 2^24
+  virtual std::size_t size(const char* key) const = 0;  ///< a whole number from 1 to 2^24
+  /// The number of field `key`.
   virtual double number(const char* key) const = 0;
+  /// The text of field `key`.
   virtual std::string text(const char* key) const = 0;
+  /// Refuses the field: throws, naming the file, the layer and `problem`.
   [[noreturn]] virtual void bad(const std::string& problem) const = 0;
 };
 
 /// A layer read from a graph: its record and its parameter tensors in nndl's layout and walk order.
 struct imported_layer {
+  /// What the layer is.
   layer_record record;
+  /// Its parameter tensors (weights, then biases), in nndl's layout.
   std::vector<std::vector<double>> parameters;
 };
 
@@ -74,12 +79,18 @@ inline std::optional<std::string> read_activation(reader& g) {
   const node* n = g.peek();
   if (!n) return std::nullopt;
   std::optional<std::string> found;
-  std::apply([&](auto... a) {
-    (void)((!decltype(a)::graph_op.empty() && n->op == decltype(a)::graph_op ? (found = std::string(decltype(a)::name), true) : false) || ...);
-  }, activations{});
+  std::apply(
+      [&](auto... a) {
+        (void)((!decltype(a)::graph_op.empty() && n->op == decltype(a)::graph_op
+                    ? (found = std::string(decltype(a)::name), true)
+                    : false) ||
+               ...);
+      },
+      activations{});
   if (!found) return std::nullopt;
   const auto* axis = n->find("axis");
-  if (axis && (axis->kind != attribute::type::ints || axis->ints.size() != 1 || (axis->ints[0] != 1 && axis->ints[0] != -1)))
+  if (axis &&
+      (axis->kind != attribute::type::ints || axis->ints.size() != 1 || (axis->ints[0] != 1 && axis->ints[0] != -1)))
     g.refuse(*n, "axis", "only axis 1 (the classes of each sample) is implemented");
   if (g.rank() != 2 && (*found == "softmax" || *found == "log_softmax"))
     g.refuse(*n, "", "nndl applies " + *found + " to the outputs of a dense layer only");

@@ -8,7 +8,7 @@
 //   bytes(m["architecture"]).decode() "[784, 30, 10] sigmoid/sigmoid, CrossEntropyCost" (uint8),
 //                                    the same string as nndl::architecture(net) and the JSON files
 //
-// The arrays are written and read through npz_file.hpp (strict .npy headers, atomic writes,
+// The arrays are written and read through npz_container.hpp (strict .npy headers, atomic writes,
 // compressed archives from numpy.savez_compressed accepted); loading is all-or-nothing, and every
 // problem is an nndl::model_error naming the file.
 #pragma once
@@ -31,9 +31,9 @@
 #include "../describe.hpp"
 #include "../detail/file.hpp"
 #include "../detail/xtensor.hpp"
-#include "json.hpp"  // architecture(), the dense-layer walk
 #include "book_model.hpp"
-#include "npz_file.hpp"
+#include "network2_json.hpp"  // architecture(), the dense-layer walk
+#include "npz_container.hpp"
 
 namespace nndl {
 
@@ -50,15 +50,19 @@ inline npz_model_info read_info(const std::filesystem::path& file, const npz_rea
   const npy_array s = z.read("sizes");
   if (s.descr != "<i8" && s.descr != "<i4" && s.descr != "<u8" && s.descr != "<u4")
     throw model_error(file, "array sizes: dtype " + s.descr + ", expected int64 (<i8)");
-  if (s.shape.size() != 1 || s.size() < 2) throw model_error(file, "array sizes: shape " + s.shape_string() + ", expected (layers + 1,)");
+  if (s.shape.size() != 1 || s.size() < 2)
+    throw model_error(file, "array sizes: shape " + s.shape_string() + ", expected (layers + 1,)");
   for (std::size_t i = 0; i < s.size(); ++i) {
     const double v = npy_value(s, i);
-    if (!(v >= 1 && v < 1e9)) throw model_error(file, "array sizes: entry " + std::to_string(i) + " = " + std::to_string(v) + " is not a layer size");
+    if (!(v >= 1 && v < 1e9))
+      throw model_error(file,
+                        "array sizes: entry " + std::to_string(i) + " = " + std::to_string(v) + " is not a layer size");
     info.sizes.push_back(std::size_t(v));
   }
   const npy_array a = z.read("architecture");
   if (a.descr != "|u1" || a.shape.size() != 1)
-    throw model_error(file, "array architecture: dtype " + a.descr + " shape " + a.shape_string() + ", expected uint8 bytes (|u1, 1-D)");
+    throw model_error(file, "array architecture: dtype " + a.descr + " shape " + a.shape_string() +
+                                ", expected uint8 bytes (|u1, 1-D)");
   info.architecture = a.data;
   return info;
 }
@@ -98,7 +102,8 @@ book_model<T> read_npz_arrays(const npz_reader& z, const std::filesystem::path& 
       const npy_array a = z.read(name);
       if (a.descr != "<f8" && a.descr != "<f4")
         throw model_error(file, "array " + name + ": dtype " + a.descr + ", expected float64 (<f8) or float32 (<f4)");
-      const std::string expected = weights ? "(" + std::to_string(out) + ", " + std::to_string(in) + ")" : "(" + std::to_string(out) + ",)";
+      const std::string expected =
+          weights ? "(" + std::to_string(out) + ", " + std::to_string(in) + ")" : "(" + std::to_string(out) + ",)";
       const bool ok = weights ? a.shape == std::vector<std::size_t>{out, in}
                               : a.shape == std::vector<std::size_t>{out} || a.shape == std::vector<std::size_t>{out, 1};
       if (!ok) throw model_error(file, "array " + name + ": shape " + a.shape_string() + ", expected " + expected);
@@ -111,8 +116,9 @@ book_model<T> read_npz_arrays(const npz_reader& z, const std::filesystem::path& 
           const double v = detail::npy_value(a, a.fortran_order ? c * out + r : r * cols + c);
           const T t = static_cast<T>(v);
           if (!std::isfinite(v) || !std::isfinite(t))
-            throw model_error(file, "array " + name + ": value at [" + std::to_string(r) + (weights ? ", " + std::to_string(c) : "") +
-                                        "] is not finite" + (std::isfinite(v) ? " as a float" : ""));
+            throw model_error(file, "array " + name + ": value at [" + std::to_string(r) +
+                                        (weights ? ", " + std::to_string(c) : "") + "] is not finite" +
+                                        (std::isfinite(v) ? " as a float" : ""));
           dst[r * cols + c] = t;
         }
     }
@@ -129,6 +135,9 @@ inline npz_model_info read_npz_info(const std::filesystem::path& file) {
 }
 
 /// Writes the network's weights and biases to `file` as an .npz archive (see the top of this file).
+/// No program of nndl's writes this format any more (they write save_model's), but it is kept: it
+/// makes the files that load_npz and load_model's reading of the older format are tested against
+/// (tests/test_npz.cpp, tests/test_compat.cpp, fuzz/make_seeds.cpp).
 template <class Net>
 void save_npz(const Net& net, const std::filesystem::path& file) {
   static_assert(detail::only_dense_parameters<Net>(), "nndl: save_npz/load_npz handle dense layers only");

@@ -37,7 +37,7 @@
 #include "../describe.hpp"
 #include "../errors.hpp"
 #include "book_model.hpp"
-#include "json_file.hpp"
+#include "untrusted_json.hpp"
 #include "../layers/dense.hpp"
 #include "../network/network.hpp"
 
@@ -76,10 +76,12 @@ struct book_tensor {
 };
 
 /// Writes network2.py's JSON (plus an "nndl" key) from a record and its dense layers' tensors.
-inline void write_book_json(const std::filesystem::path& file, const architecture_record& rec, const std::vector<book_tensor>& tensors) {
+inline void write_book_json(const std::filesystem::path& file, const architecture_record& rec,
+                            const std::vector<book_tensor>& tensors) {
   for (const auto& l : rec.layers)
     if (l.parameters > 0 && l.kind != "dense")
-      throw model_error(file, "network2.py's JSON holds only dense layers; this network has " + describe_layer(l) + " (save it as .npz or .onnx)");
+      throw model_error(file, "network2.py's JSON holds only dense layers; this network has " + describe_layer(l) +
+                                  " (save it as .npz or .onnx)");
   const auto sizes = book_sizes(rec);
   nlohmann::json weights = nlohmann::json::array(), biases = nlohmann::json::array();
   for (const auto& p : tensors) {
@@ -106,28 +108,43 @@ inline void write_book_json(const std::filesystem::path& file, const architectur
     }
     (p.rank == 2 ? weights : biases).push_back(std::move(values));
   }
-  const nlohmann::json j = {
-      {"sizes", sizes},
-      {"weights", std::move(weights)},
-      {"biases", std::move(biases)},
-      {"cost", rec.cost_book_name},
-      {"nndl",
-       {{"version", 1}, {"architecture", book_string(rec)}, {"activations", book_activations(rec)}, {"scalar", rec.scalar}}}};
+  const nlohmann::json j = {{"sizes", sizes},
+                            {"weights", std::move(weights)},
+                            {"biases", std::move(biases)},
+                            {"cost", rec.cost_book_name},
+                            {"nndl",
+                             {{"version", 1},
+                              {"architecture", book_string(rec)},
+                              {"activations", book_activations(rec)},
+                              {"scalar", rec.scalar}}}};
   const std::string text = j.dump() + "\n";
 
   if (const std::string problem = write_file_atomically(file, text); !problem.empty()) throw model_error(file, problem);
 }
 }  // namespace detail
 
+/// One parameter tensor for network2.py's format: weights {rows, cols} or biases {rows} of the
+/// weighted_layer-th dense layer, values row-major.
+using book_tensor = detail::book_tensor;
+
+/// Writes network2.py's JSON (plus an "nndl" key) from an architecture record and its dense
+/// layers' tensors, atomically; a layer of another kind or a value that is not finite is a model_error.
+inline void write_book_json(const std::filesystem::path& file, const architecture_record& rec,
+                            const std::vector<book_tensor>& tensors) {
+  detail::write_book_json(file, rec, tensors);
+}
+
 /// Writes the network to `file` in network2.py's JSON format (plus an "nndl" key). Atomic: the
 /// data goes to a temporary file next to it that is renamed over `file` only when fully written.
 template <class Net>
 void save_json(const Net& net, const std::filesystem::path& file) {
-  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_json/load_json handle dense layers only (network2.py's format)");
+  static_assert(detail::only_dense_parameters<Net>(),
+                "nndl: save_json/load_json handle dense layers only (network2.py's format)");
   using T = typename Net::scalar;
   std::vector<detail::book_tensor> tensors;
   net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
-    tensors.push_back({at.weighted_layer, p.rank, p.shape[0], p.rank == 2 ? p.shape[1] : 1, std::vector<double>(p.value, p.value + p.size())});
+    tensors.push_back({at.weighted_layer, p.rank, p.shape[0], p.rank == 2 ? p.shape[1] : 1,
+                       std::vector<double>(p.value, p.value + p.size())});
   });
   detail::write_book_json(file, Net::record(), tensors);
 }
@@ -208,15 +225,16 @@ inline json_book read_json_shape(const std::filesystem::path& file) {
     const auto a = extra->find("activations");
     if (a == extra->end()) throw model_error(file, "missing field \"nndl\".\"activations\"");
     if (!a->is_array() || a->size() != n)
-      throw model_error(file, "\"nndl\".\"activations\" must be an array of " + std::to_string(n) + " names, found " +
-                                  brief(*a));
+      throw model_error(
+          file, "\"nndl\".\"activations\" must be an array of " + std::to_string(n) + " names, found " + brief(*a));
     for (std::size_t k = 0; k < n; ++k) {
       if (!(*a)[k].is_string())
-        throw model_error(file, "\"nndl\".\"activations\"[" + std::to_string(k) + "] must be a string, found " +
-                                    found((*a)[k]));
+        throw model_error(
+            file, "\"nndl\".\"activations\"[" + std::to_string(k) + "] must be a string, found " + found((*a)[k]));
       acts[k] = (*a)[k].get<std::string>();
     }
-    if (const auto sc = extra->find("scalar"); sc != extra->end() && sc->is_string() && *sc == "float") book.scalar = "float";
+    if (const auto sc = extra->find("scalar"); sc != extra->end() && sc->is_string() && *sc == "float")
+      book.scalar = "float";
   }
   book.cost = jcost.get<std::string>();
   constexpr std::string_view known_costs[] = {quadratic_cost::book_name, cross_entropy_cost::book_name,
@@ -250,7 +268,8 @@ book_model<T> read_json_values(const json_book& book, const std::filesystem::pat
           return "weights" + lname + " row " + std::to_string(r) + " column " + std::to_string(c);
         });
       const json& b = jbiases[k][r];
-      m.biases[k][r] = number<T>(file, b.is_array() ? b[0] : b, [&] { return "biases" + lname + " entry " + std::to_string(r); });
+      m.biases[k][r] =
+          number<T>(file, b.is_array() ? b[0] : b, [&] { return "biases" + lname + " entry " + std::to_string(r); });
     }
   }
   return m;
@@ -262,7 +281,8 @@ book_model<T> read_json_values(const json_book& book, const std::filesystem::pat
 /// before anything is assigned: on any error the network is unchanged.
 template <class Net>
 void load_json(Net& net, const std::filesystem::path& file) {
-  static_assert(detail::only_dense_parameters<Net>(), "nndl: save_json/load_json handle dense layers only (network2.py's format)");
+  static_assert(detail::only_dense_parameters<Net>(),
+                "nndl: save_json/load_json handle dense layers only (network2.py's format)");
   using T = typename Net::scalar;
   const architecture_record rec = Net::record();
   const detail::json_book book = detail::read_json_shape(file);
@@ -276,7 +296,8 @@ void load_json(Net& net, const std::filesystem::path& file) {
   if (acts != book_activations(rec))
     throw model_error(file, has_extra ? "activation mismatch: " + both
                                       : "activation mismatch: the file has no \"nndl\" key, so it is a network2.py "
-                                        "file whose layers are all sigmoid: " + both);
+                                        "file whose layers are all sigmoid: " +
+                                            both);
   if (cost != rec.cost_book_name) throw model_error(file, "cost mismatch: " + both);
 
   const book_model<T> m = detail::read_json_values<T>(book, file);

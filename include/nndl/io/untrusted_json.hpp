@@ -27,7 +27,9 @@ namespace nndl::detail {
 /// parse error at `byte` (1-based, as nlohmann counts) is one; otherwise npos.
 inline std::size_t non_finite_literal_at(const std::string& text, std::size_t byte) {
   if (byte == 0 || byte > text.size()) return std::string::npos;
-  auto part = [&](std::size_t i) { return std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-' || text[i] == '+'; };
+  auto part = [&](std::size_t i) {
+    return std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-' || text[i] == '+';
+  };
   std::size_t b = byte - 1, e = byte - 1;
   while (b > 0 && part(b - 1)) --b;
   while (e < text.size() && part(e)) ++e;
@@ -47,13 +49,14 @@ inline constexpr int max_json_depth = 64;
 
 /// Parses JSON text from `file` (for messages), refusing nesting deeper than max_json_depth. `what`
 /// starts each message when the text is a part of the file ("its state: ").
-inline nlohmann::json parse_json_text(const std::filesystem::path& file, const std::string& text, const std::string& what = "") {
+inline nlohmann::json parse_json_text(const std::filesystem::path& file, const std::string& text,
+                                      const std::string& what = "") {
   const auto error = [&](const std::string& problem) { return model_error(file, what + problem); };
   try {
     // The callback parser reports the depth of each value as it goes: refuse before going deeper.
     return nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-      if (depth >= max_json_depth && (event == nlohmann::json::parse_event_t::object_start ||
-                                      event == nlohmann::json::parse_event_t::array_start))
+      if (depth >= max_json_depth &&
+          (event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start))
         throw error("nested more than " + std::to_string(max_json_depth) +
                     " levels deep (arrays and objects within arrays and objects)");
       return true;
@@ -63,7 +66,7 @@ inline nlohmann::json parse_json_text(const std::filesystem::path& file, const s
       const std::size_t line_start = at == 0 ? 0 : text.rfind('\n', at - 1) + 1;  // npos + 1 = 0
       const auto line = std::count(text.begin(), text.begin() + std::ptrdiff_t(at), '\n') + 1;
       throw error("NaN/Infinity values are not allowed (one at line " + std::to_string(line) + ", column " +
-                                  std::to_string(at - line_start + 1) + "): the weights in the file are not finite");
+                  std::to_string(at - line_start + 1) + "): the weights in the file are not finite");
     }
     throw error("malformed JSON (byte " + std::to_string(e.byte) + "): " + strip_json_prefix(e.what()));
   } catch (const nlohmann::json::exception& e) {  // e.g. 1e400: number overflow
@@ -72,7 +75,8 @@ inline nlohmann::json parse_json_text(const std::filesystem::path& file, const s
 }
 
 /// Reads and parses a JSON file (at most `max_bytes` of it) that nobody vouches for.
-inline nlohmann::json read_json_file(const std::filesystem::path& file, std::size_t max_bytes = default_max_file_bytes) {
+inline nlohmann::json read_json_file(const std::filesystem::path& file,
+                                     std::size_t max_bytes = default_max_file_bytes) {
   auto [text, problem] = read_whole_file(file, "a model file", max_bytes);
   if (!problem.empty()) throw model_error(file, problem);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw model_error(file, "is empty, not a JSON model");
@@ -155,3 +159,11 @@ T number(const std::filesystem::path& file, const nlohmann::json& v, Where&& whe
 }
 
 }  // namespace nndl::detail
+
+namespace nndl {
+
+/// A JSON value from a file as a short text for a message: its start, at most about `limit`
+/// characters, never the whole of a large value.
+inline std::string json_brief(const nlohmann::json& v, std::size_t limit = 80) { return detail::brief(v, limit); }
+
+}  // namespace nndl

@@ -3,7 +3,7 @@
 // 1-3, C or Fortran order; every size checked against the entry's bytes before anything is read),
 // entries are read through libzip with their CRC checked, and writing is atomic (a temporary file
 // beside the target, renamed over it once complete). Every problem is an nndl::model_error naming
-// the file. The model formats (npz.hpp, checkpoint.hpp) are built on this.
+// the file. The model formats (mlp_npz.hpp, checkpoint.hpp) are built on this.
 //
 // Link: libzip (-lzip; Debian libzip-dev).
 #pragma once
@@ -36,16 +36,20 @@ namespace nndl {
 
 /// One array of an .npz file, as its header describes it, with its raw data bytes.
 struct npy_array {
-  std::string descr;               ///< numpy's dtype string: "<f8", "<f4", "<i8", "|u1", ...
+  std::string descr;  ///< numpy's dtype string: "<f8", "<f4", "<i8", "|u1", ...
+  /// True when the data is column-major (the header's fortran_order).
   bool fortran_order = false;
+  /// The dimensions, outermost first.
   std::vector<std::size_t> shape;
-  std::string data;                ///< exactly product(shape) * item size bytes
+  std::string data;  ///< exactly product(shape) * item size bytes
 
+  /// The number of elements (the product of the dimensions).
   std::size_t size() const {
     std::size_t n = 1;
     for (std::size_t d : shape) n *= d;
     return n;
   }
+  /// The shape as NumPy prints it: "(30, 784)", "(10,)".
   std::string shape_string() const {  // "(30, 784)", "(10,)"
     std::string s = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
@@ -56,7 +60,9 @@ struct npy_array {
 namespace detail {
 
 struct zip_closer {
-  void operator()(zip_t* z) const { if (z) zip_discard(z); }
+  void operator()(zip_t* z) const {
+    if (z) zip_discard(z);
+  }
 };
 using zip_ptr = std::unique_ptr<zip_t, zip_closer>;
 
@@ -89,10 +95,12 @@ inline std::size_t npy_header_length(const std::filesystem::path& file, const st
     if (complete) bad("not a .npy array (" + std::to_string(b.size()) + " bytes)");
     return 0;
   }
-  if (std::memcmp(b.data(), "\x93NUMPY", 6) != 0) bad("not a .npy array (no \\x93NUMPY magic; " + std::to_string(b.size()) + " bytes)");
+  if (std::memcmp(b.data(), "\x93NUMPY", 6) != 0)
+    bad("not a .npy array (no \\x93NUMPY magic; " + std::to_string(b.size()) + " bytes)");
   const unsigned major = static_cast<unsigned char>(b[6]);
   if (major < 1 || major > 3) bad(".npy format version " + std::to_string(major) + " is not supported (1 to 3 are)");
-  if (major == 1) return 10 + (std::size_t(static_cast<unsigned char>(b[8])) | std::size_t(static_cast<unsigned char>(b[9])) << 8);
+  if (major == 1)
+    return 10 + (std::size_t(static_cast<unsigned char>(b[8])) | std::size_t(static_cast<unsigned char>(b[9])) << 8);
   if (b.size() < 12) {
     if (complete) bad("truncated .npy header");
     return 0;
@@ -131,17 +139,21 @@ inline npy_header parse_npy_header(const std::filesystem::path& file, const std:
   const std::string s = value_of("shape");
   const auto close = s.find(')');
   if (s.empty() || s[0] != '(' || close == std::string::npos) bad("'shape' is not a tuple");
-  if (a.descr.size() >= 3 && (a.descr[0] == '<' || a.descr[0] == '|' || a.descr[0] == '=')) out.item = std::size_t(std::atoi(a.descr.c_str() + 2));
+  if (a.descr.size() >= 3 && (a.descr[0] == '<' || a.descr[0] == '|' || a.descr[0] == '='))
+    out.item = std::size_t(std::atoi(a.descr.c_str() + 2));
   for (std::size_t i = 1; i < close;) {
     std::size_t v = 0, digits = 0;
-    while (i < close && std::isdigit(static_cast<unsigned char>(s[i])) && digits < 12) v = v * 10 + std::size_t(s[i++] - '0'), ++digits;
-    if (digits == 0 || (i < close && s[i] != ',')) bad("'shape' " + s.substr(0, close + 1) + " is not a tuple of sizes");
+    while (i < close && std::isdigit(static_cast<unsigned char>(s[i])) && digits < 12)
+      v = v * 10 + std::size_t(s[i++] - '0'), ++digits;
+    if (digits == 0 || (i < close && s[i] != ','))
+      bad("'shape' " + s.substr(0, close + 1) + " is not a tuple of sizes");
     a.shape.push_back(v);
     ++i;  // the comma
   }
   std::size_t count = 1, bytes = 0;
   for (const std::size_t dim : a.shape)
-    if (__builtin_mul_overflow(count, dim, &count)) bad("'shape' " + s.substr(0, close + 1) + " overflows a 64-bit count");
+    if (__builtin_mul_overflow(count, dim, &count))
+      bad("'shape' " + s.substr(0, close + 1) + " overflows a 64-bit count");
   if (__builtin_mul_overflow(count, out.item, &bytes) || __builtin_add_overflow(bytes, end, &bytes))
     bad("'shape' " + s.substr(0, close + 1) + " of " + a.descr + " overflows a 64-bit size");
   out.data_offset = end;
@@ -154,8 +166,8 @@ inline npy_array parse_npy(const std::filesystem::path& file, const std::string&
   npy_array& a = h.array;
   const std::size_t payload = b.size() - h.data_offset;
   if (h.item != 0 && (a.size() > payload / h.item || a.size() * h.item != payload))
-    throw model_error(file, "array " + name + ": the header declares shape " + a.shape_string() + " of " + a.descr + " (" +
-                                std::to_string(a.size()) + " values), the entry has " + std::to_string(payload) +
+    throw model_error(file, "array " + name + ": the header declares shape " + a.shape_string() + " of " + a.descr +
+                                " (" + std::to_string(a.size()) + " values), the entry has " + std::to_string(payload) +
                                 " data bytes (truncated or corrupt)");
   a.data = b.substr(h.data_offset);
   return std::move(a);
@@ -173,7 +185,8 @@ class npz_reader {
  public:
   explicit npz_reader(const std::filesystem::path& file) : file_(file) {
     // A pipe, a device, a socket: refused from its type (libzip would wait on a pipe for a writer).
-    if (const std::string problem = regular_file_problem(file, "a model file"); !problem.empty()) throw model_error(file, problem);
+    if (const std::string problem = regular_file_problem(file, "a model file"); !problem.empty())
+      throw model_error(file, problem);
     std::error_code ec;
     if (std::filesystem::file_size(file, ec) == 0) throw model_error(file, "is empty, not an .npz archive");
     int err = 0;
@@ -206,18 +219,20 @@ class npz_reader {
       const bool plain = known && st.comp_method == ZIP_CM_STORE;
       const bool deflated = known && st.comp_method == ZIP_CM_DEFLATE;
       if ((plain && st.size != stored) || (deflated && st.size / 1032 > stored))
-        throw model_error(file_, "array " + name + ": its zip entry claims " + std::to_string(st.size) + " bytes but stores " +
-                                     std::to_string(stored) + (plain ? " (uncompressed)" : " compressed") +
-                                     " bytes (corrupt or truncated)");
+        throw model_error(file_, "array " + name + ": its zip entry claims " + std::to_string(st.size) +
+                                     " bytes but stores " + std::to_string(stored) +
+                                     (plain ? " (uncompressed)" : " compressed") + " bytes (corrupt or truncated)");
     }
     if (st.size > max_bytes)
-      throw model_error(file_, "array " + name + ": entry of " + std::to_string(st.size) + " bytes is too large (limit " +
-                                   std::to_string(max_bytes) + " bytes)");
+      throw model_error(file_, "array " + name + ": entry of " + std::to_string(st.size) +
+                                   " bytes is too large (limit " + std::to_string(max_bytes) + " bytes)");
     zip_file_t* f = zip_fopen_index(z_.get(), zip_uint64_t(i), 0);
     if (!f) throw model_error(file_, "array " + name + ": cannot open its zip entry: " + zip_strerror(z_.get()));
     struct closer {
       zip_file_t*& f;
-      ~closer() { if (f) zip_fclose(f); }
+      ~closer() {
+        if (f) zip_fclose(f);
+      }
     } closed{f};
     std::string bytes;
     // Inflates until `bytes` holds `size` bytes or the entry ends; true when it ended.
@@ -226,7 +241,9 @@ class npz_reader {
         const std::size_t have = bytes.size();
         bytes.resize(std::min(size, have + (std::size_t{1} << 20)));
         const zip_int64_t r = zip_fread(f, bytes.data() + have, bytes.size() - have);
-        if (r < 0) throw model_error(file_, "array " + name + ": corrupt zip entry: " + zip_error_strerror(zip_file_get_error(f)));
+        if (r < 0)
+          throw model_error(file_,
+                            "array " + name + ": corrupt zip entry: " + zip_error_strerror(zip_file_get_error(f)));
         bytes.resize(have + std::size_t(r));
         if (r == 0) return true;
       }
@@ -237,12 +254,13 @@ class npz_reader {
     fill(std::min<std::size_t>(claimed, 12));
     const std::size_t header_end = detail::npy_header_length(file_, name, bytes, bytes.size() == claimed);
     if (header_end > max_npy_header_bytes)
-      throw model_error(file_, "array " + name + ": its .npy header claims " + std::to_string(header_end) + " bytes (the limit is " +
-                                   std::to_string(max_npy_header_bytes) + ")");
+      throw model_error(file_, "array " + name + ": its .npy header claims " + std::to_string(header_end) +
+                                   " bytes (the limit is " + std::to_string(max_npy_header_bytes) + ")");
     fill(std::min(claimed, header_end));
     const npy_header h = parse_npy_header(file_, name, bytes);
     const npy_array& a = h.array;
-    if (!expected.descrs.empty() && std::find(expected.descrs.begin(), expected.descrs.end(), a.descr) == expected.descrs.end()) {
+    if (!expected.descrs.empty() &&
+        std::find(expected.descrs.begin(), expected.descrs.end(), a.descr) == expected.descrs.end()) {
       std::string list;
       for (const auto& d : expected.descrs) list += (list.empty() ? "" : " or ") + d;
       throw model_error(file_, "array " + name + ": dtype " + a.descr + ", expected " + list);
@@ -250,12 +268,14 @@ class npz_reader {
     if (!expected.shape.empty() && a.shape != expected.shape) {
       npy_array want;
       want.shape = expected.shape;
-      throw model_error(file_, "array " + name + ": its header declares shape " + a.shape_string() + ", expected " + want.shape_string());
+      throw model_error(file_, "array " + name + ": its header declares shape " + a.shape_string() + ", expected " +
+                                   want.shape_string());
     }
     if (h.item != 0 && h.entry_bytes() != claimed)
-      throw model_error(file_, "array " + name + ": its .npy header declares shape " + a.shape_string() + " of " + a.descr + " (" +
-                                   std::to_string(h.entry_bytes()) + " bytes with the header), its zip entry records " +
-                                   std::to_string(claimed) + " bytes (truncated or corrupt)");
+      throw model_error(file_, "array " + name + ": its .npy header declares shape " + a.shape_string() + " of " +
+                                   a.descr + " (" + std::to_string(h.entry_bytes()) +
+                                   " bytes with the header), its zip entry records " + std::to_string(claimed) +
+                                   " bytes (truncated or corrupt)");
     // 2. The data, up to that size, and then the end of the entry (where libzip checks its CRC).
     bytes.reserve(claimed);
     fill(claimed);
@@ -264,7 +284,8 @@ class npz_reader {
                                    std::to_string(claimed) + " bytes)");
     char probe;
     const zip_int64_t more = zip_fread(f, &probe, 1);
-    if (more < 0) throw model_error(file_, "array " + name + ": corrupt zip entry: " + zip_error_strerror(zip_file_get_error(f)));
+    if (more < 0)
+      throw model_error(file_, "array " + name + ": corrupt zip entry: " + zip_error_strerror(zip_file_get_error(f)));
     if (more > 0) throw model_error(file_, "array " + name + ": zip entry longer than its recorded size (corrupt)");
     const int closing = zip_fclose(f);
     f = nullptr;
@@ -279,7 +300,8 @@ class npz_reader {
 
 /// Writes (name.npy, bytes) entries as an uncompressed zip (as numpy.savez), atomically: a
 /// temporary file beside `file` renamed over it once complete; on error nothing at `file` changes.
-inline void write_npz(const std::filesystem::path& file, const std::vector<std::pair<std::string, std::string>>& entries) {
+inline void write_npz(const std::filesystem::path& file,
+                      const std::vector<std::pair<std::string, std::string>>& entries) {
   detail::atomic_file out(file);
   const auto& tmp = out.temp();
   auto fail = [&](const std::string& problem) { throw model_error(file, problem); };  // out removes tmp
@@ -315,7 +337,8 @@ inline double npy_value(const npy_array& a, std::size_t i) {
   if (a.descr == "<i4") return get(std::int32_t{});
   if (a.descr == "<u8") return get(std::uint64_t{});
   if (a.descr == "<u4") return get(std::uint32_t{});
-  if (a.descr == "|u1" || a.descr == "|i1") return a.descr == "|u1" ? double(static_cast<unsigned char>(p[i])) : double(static_cast<signed char>(p[i]));
+  if (a.descr == "|u1" || a.descr == "|i1")
+    return a.descr == "|u1" ? double(static_cast<unsigned char>(p[i])) : double(static_cast<signed char>(p[i]));
   return NAN;
 }
 
@@ -323,7 +346,8 @@ inline double npy_value(const npy_array& a, std::size_t i) {
 template <class T>
 std::string npy_of(const parameter<const T>& p) {
   if (p.rank == 2) {
-    xt::xtensor<T, 2> a = xt::adapt(p.value, p.size(), xt::no_ownership(), std::array<std::size_t, 2>{p.shape[0], p.shape[1]});
+    xt::xtensor<T, 2> a =
+        xt::adapt(p.value, p.size(), xt::no_ownership(), std::array<std::size_t, 2>{p.shape[0], p.shape[1]});
     return xt::dump_npy(a);
   }
   xt::xtensor<T, 1> a = xt::adapt(p.value, p.size(), xt::no_ownership(), std::array<std::size_t, 1>{p.size()});
