@@ -202,7 +202,7 @@ struct log_softmax {
 /// A new activation is added here, in this file.
 using activations = std::tuple<sigmoid, tanh, relu, identity, softmax, log_softmax>;
 
-/// Calls f.template operator()<Act>() for the activation named `name`; false when none is.
+/// Calls `f.template operator()<Act>()` for the activation named `name`; false when none is.
 template <class F>
 bool with_activation(std::string_view name, F&& f) {
   return std::apply(

@@ -75,7 +75,7 @@ auto choose_value(const V& value, std::string_view flag, F&& f) {
   }
 }
 
-/// Calls f.template operator()<T>() for the option whose name is `name`.
+/// Calls `f.template operator()<T>()` for the option whose name is `name`.
 template <class... Options, class F>
 auto choose(std::string_view name, std::string_view flag, F&& f) {
   using R = decltype(f.template operator()<typename std::tuple_element_t<0, std::tuple<Options...>>::type>());

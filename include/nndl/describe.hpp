@@ -10,6 +10,7 @@
 
 namespace nndl {
 
+/// The network in the book's words: its sizes, activations, cost, and its layers with their shapes.
 template <class Net>
 std::string describe(const Net&) {
   return describe(Net::record());

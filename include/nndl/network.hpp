@@ -31,3 +31,7 @@
 #include "train/gradient_descent.hpp"
 #include "train/loop.hpp"
 #include "train/sgd.hpp"
+
+/// @namespace nndl
+/// Networks of Nielsen's book as typed C++: layers, costs, activations, initialisers and regularisers
+/// composed into nndl::network, trained by nndl::train / nndl::sgd, saved and read by the formats.

@@ -19,6 +19,7 @@
 
 namespace nndl {
 
+/// The bytes of a pickled str or bytes object, shared between the values that refer to them.
 using pickle_bytes = std::shared_ptr<const std::vector<std::uint8_t>>;
 
 /// A NumPy array as the pickle holds it: shape, element type and raw bytes, not yet converted.
@@ -61,6 +62,7 @@ struct pickle_value {
   /// The bytes as a string (for text values, UTF-8).
   std::string text() const { return bytes ? std::string(bytes->begin(), bytes->end()) : ""; }
 };
+/// A value of the unpickler's memo and stack, shared (pickle's memo refers to values more than once).
 using pickle_ref = std::shared_ptr<pickle_value>;
 
 /// Limits a pickle must stay within; each is checked before memory is taken for it.

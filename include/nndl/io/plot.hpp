@@ -222,8 +222,8 @@ inline std::filesystem::path draw(const std::filesystem::path& png, const std::s
 }  // namespace plot
 
 /// Accuracy (%) and cost against epoch, evaluation and training series, whichever were recorded,
-/// in two panels (a panel with no data is left out). Writes <stem>.csv (accuracies as fractions)
-/// and <stem>.gp beside png, then png itself. Returns png.
+/// in two panels (a panel with no data is left out). Writes `<stem>.csv` (accuracies as fractions)
+/// and `<stem>.gp` beside png, then png itself. Returns png.
 inline std::filesystem::path plot_history(const train_history& h, const std::filesystem::path& png,
                                           const plot_options& o = {}) {
   namespace d = plot;
@@ -262,7 +262,7 @@ inline std::filesystem::path plot_history(const train_history& h, const std::fil
 
 /// Several runs on one chart: evaluation accuracy (%) against epoch, one line per run labelled with
 /// its name, and a second panel of evaluation cost when every run has it. The CSV has a column per
-/// run and figure (<name> evaluation_accuracy, <name> evaluation_cost), one row per epoch.
+/// run and figure (`<name> evaluation_accuracy`, `<name> evaluation_cost`), one row per epoch.
 inline std::filesystem::path plot_histories(const std::vector<std::pair<std::string, train_history>>& runs,
                                             const std::filesystem::path& png, const plot_options& o = {}) {
   namespace d = plot;

@@ -14,9 +14,10 @@
 
 namespace nndl {
 
+/// Every kind of layer a model file or an ONNX graph can hold, in the order the formats try them.
 using layer_kinds = std::tuple<dense_kind, conv_kind, max_pool_kind, dropout_kind>;
 
-/// Calls f.template operator()<Kind>() for the kind named `name`; false when none is.
+/// Calls `f.template operator()<Kind>()` for the kind named `name`; false when none is.
 template <class F>
 bool with_kind(std::string_view name, F&& f) {
   return std::apply(

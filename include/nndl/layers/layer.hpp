@@ -147,6 +147,7 @@ inline std::string shape_string(const std::array<std::size_t, 3>& s) {
   return std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
 }
 
+/// The number of values in a {C, H, W} shape.
 inline std::size_t shape_size(const std::array<std::size_t, 3>& s) { return s[0] * s[1] * s[2]; }
 
 namespace detail {

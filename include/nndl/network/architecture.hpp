@@ -70,6 +70,7 @@ inline std::string book_string(const std::vector<std::size_t>& sizes, const std:
   for (std::size_t i = 0; i < acts.size(); ++i) s += (i ? "/" : "") + acts[i];
   return s + ", " + cost;
 }
+/// The network as the book writes it: "[784, 30, 10] sigmoid/sigmoid, quadratic".
 inline std::string book_string(const architecture_record& a) {
   return book_string(book_sizes(a), book_activations(a), a.cost_book_name);
 }

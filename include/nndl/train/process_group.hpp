@@ -47,13 +47,15 @@ class process_group {
   virtual communication_stats stats() const = 0;
 };
 
-/// The share of process `rank` of `m` samples among `k` processes: [begin, begin + count).
+/// A process's share of a mini-batch: samples [begin, begin + count).
 struct share_range {
   //! @{
   /// The first sample of the share and the number of samples.
   std::size_t begin = 0, count = 0;
   //! @}
 };
+/// The share of process `rank` when `m` samples are split among `k` processes: the first m mod k
+/// processes take one more.
 inline share_range share(std::size_t m, std::size_t rank, std::size_t k) {
   const std::size_t base = m / k, extra = m % k;
   return {rank * base + (rank < extra ? rank : extra), base + (rank < extra ? 1 : 0)};

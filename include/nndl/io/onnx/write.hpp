@@ -25,8 +25,11 @@
 
 namespace nndl {
 
+/// The ONNX IR version nndl writes.
 inline constexpr int onnx_ir_version = 8;
+/// The ONNX operator set nndl writes.
 inline constexpr int onnx_opset = 17;
+/// nndl's version, in the producer field of the ONNX files it writes.
 inline constexpr const char* nndl_version = "0.1.0";
 
 namespace detail {
