@@ -1,8 +1,9 @@
 // The convolutional layers of the book's chapter-6 network, float32, mini-batch 10, one BLAS thread:
 //   layer/...   conv_layer forward, and forward + backward (as in a training step)
 //   layer-2t/...  the same, the mini-batch's samples split between two threads (train_options::workers)
-//   gemm/...    only the GEMM calls they make, cut into the same slices: the floor
-//   gemm-whole/...  the same products as whole per-sample GEMMs (what the slices save)
+//   gemm/...    only the GEMM calls they make, as the layer makes them on this machine: the floor
+//   gemm-sliced/...  the same products cut into the slices used where OpenBLAS has small-matrix
+//                    kernels (AVX-512), gemm-whole/... as whole per-sample GEMMs: which pays here
 // conv1: 1x28x28 -> 20 maps of 5x5 (24x24); conv2: 20x12x12 -> 40 maps of 5x5 (8x8).
 #include <benchmark/benchmark.h>
 
@@ -60,7 +61,8 @@ void forward_backward(benchmark::State& st) {
   const auto team = nndl::detail::make_team(Threads);
   const nndl::context ctx{team.get()};
   typename S::layer_t::scratch scratch;
-  const std::array<nndl::gradient_sink<T>, 2> sgd{{{s.layer.w.data(), T(-1e-6), T(1)}, {s.layer.b.data(), T(-1e-6), T(1)}}};
+  const std::array<nndl::gradient_sink<T>, 2> sgd{
+      {{s.layer.w.data(), T(-1e-6), T(1)}, {s.layer.b.data(), T(-1e-6), T(1)}}};
   for (auto _ : st) {
     s.layer.forward_training({s.cx(), s.v(s.z), s.v(s.a)}, scratch, ctx);
     s.g.fill(T(0.01));
@@ -69,20 +71,23 @@ void forward_backward(benchmark::State& st) {
   counters<S>(st);
 }
 
-/// The same GEMMs: per sample W·colᵀ (forward), Wᵀ·Δ and Δ·col (backward), in the layer's slices
-/// (Sliced) or whole.
-template <class S, bool Backward, bool Sliced = true>
+enum class cut { as_layer, sliced, whole };
+
+/// The same GEMMs: per sample W·colᵀ (forward), Wᵀ·Δ and Δ·col (backward), in the layer's pieces,
+/// in the slices for small-matrix kernels, or whole.
+template <class S, bool Backward, cut Cut = cut::as_layer>
 void gemm_floor(benchmark::State& st) {
   S s;
   const std::size_t F = S::layer_t::output_shape::channels, CKK = S::CKK, P = S::P;
-  const std::size_t kp = Sliced ? S::layer_t::k_piece : CKK, pp = Sliced ? S::layer_t::p_piece : P;
+  const std::size_t kp = Cut == cut::as_layer ? S::layer_t::k_piece() : Cut == cut::sliced ? S::layer_t::k_slice : CKK;
+  const std::size_t pp = Cut == cut::as_layer ? S::layer_t::p_piece() : Cut == cut::sliced ? S::layer_t::p_slice : P;
   nndl::matrix<T> col = xt::ones<T>({CKK, P}), zs = xt::zeros<T>({F, P}), dcol = col, gw = s.layer.gw;
   const T* w = s.layer.w.data();
   for (auto _ : st) {
     for (std::size_t i = 0; i < m; ++i) {
       for (std::size_t k0 = 0; k0 < CKK; k0 += kp)
-        nndl::detail::gemm_raw(false, false, F, P, std::min(kp, CKK - k0), T(1), w + k0, CKK, col.data() + k0 * P,
-                               P, T(1), zs.data(), P);
+        nndl::detail::gemm_raw(false, false, F, P, std::min(kp, CKK - k0), T(1), w + k0, CKK, col.data() + k0 * P, P,
+                               T(1), zs.data(), P);
       if constexpr (Backward) {
         for (std::size_t p0 = 0; p0 < P; p0 += pp)
           nndl::detail::gemm_raw(true, false, CKK, std::min(pp, P - p0), F, T(1), w, CKK, zs.data() + p0, P, T(0),
@@ -103,18 +108,22 @@ using conv2 = setup<nndl::shape<20, 12, 12>, 40, 5>;
 BENCHMARK(forward<conv1>)->Name("layer/conv1/forward");
 BENCHMARK(forward<conv1, 2>)->Name("layer-2t/conv1/forward")->UseRealTime();
 BENCHMARK(gemm_floor<conv1, false>)->Name("gemm/conv1/forward");
-BENCHMARK(gemm_floor<conv1, false, false>)->Name("gemm-whole/conv1/forward");
+BENCHMARK(gemm_floor<conv1, false, cut::sliced>)->Name("gemm-sliced/conv1/forward");
+BENCHMARK(gemm_floor<conv1, false, cut::whole>)->Name("gemm-whole/conv1/forward");
 BENCHMARK(forward_backward<conv1>)->Name("layer/conv1/forward+backward");
 BENCHMARK(forward_backward<conv1, 2>)->Name("layer-2t/conv1/forward+backward")->UseRealTime();
 BENCHMARK(gemm_floor<conv1, true>)->Name("gemm/conv1/forward+backward");
-BENCHMARK(gemm_floor<conv1, true, false>)->Name("gemm-whole/conv1/forward+backward");
+BENCHMARK(gemm_floor<conv1, true, cut::sliced>)->Name("gemm-sliced/conv1/forward+backward");
+BENCHMARK(gemm_floor<conv1, true, cut::whole>)->Name("gemm-whole/conv1/forward+backward");
 BENCHMARK(forward<conv2>)->Name("layer/conv2/forward");
 BENCHMARK(forward<conv2, 2>)->Name("layer-2t/conv2/forward")->UseRealTime();
 BENCHMARK(gemm_floor<conv2, false>)->Name("gemm/conv2/forward");
-BENCHMARK(gemm_floor<conv2, false, false>)->Name("gemm-whole/conv2/forward");
+BENCHMARK(gemm_floor<conv2, false, cut::sliced>)->Name("gemm-sliced/conv2/forward");
+BENCHMARK(gemm_floor<conv2, false, cut::whole>)->Name("gemm-whole/conv2/forward");
 BENCHMARK(forward_backward<conv2>)->Name("layer/conv2/forward+backward");
 BENCHMARK(forward_backward<conv2, 2>)->Name("layer-2t/conv2/forward+backward")->UseRealTime();
 BENCHMARK(gemm_floor<conv2, true>)->Name("gemm/conv2/forward+backward");
-BENCHMARK(gemm_floor<conv2, true, false>)->Name("gemm-whole/conv2/forward+backward");
+BENCHMARK(gemm_floor<conv2, true, cut::sliced>)->Name("gemm-sliced/conv2/forward+backward");
+BENCHMARK(gemm_floor<conv2, true, cut::whole>)->Name("gemm-whole/conv2/forward+backward");
 
 NNDL_BENCHMARK_MAIN()

@@ -27,7 +27,6 @@
 
 #include "detail/xtensor.hpp"
 
-extern "C" char* openblas_get_corename(void);
 extern "C" __attribute__((weak)) void gotoblas_dynamic_init(void);
 extern "C" __attribute__((weak)) void gotoblas_dynamic_quit(void);
 

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <type_traits>
 
 #include <xtensor/xadapt.hpp>
@@ -26,6 +27,7 @@
 // OpenBLAS's own calls, and BLAS's Fortran GEMM (column-major; the string lengths gfortran passes last).
 extern "C" void openblas_set_num_threads(int);
 extern "C" int openblas_get_num_threads(void);
+extern "C" char* openblas_get_corename(void);
 extern "C" void sgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const float* alpha,
                        const float* a, const int* lda, const float* b, const int* ldb, const float* beta, float* c,
                        const int* ldc, std::size_t, std::size_t);
@@ -40,17 +42,32 @@ namespace nndl {
 template <class T>
 using aligned_allocator = xsimd::aligned_allocator<T, 64>;
 
+/// A row-major matrix on 64-byte aligned memory: one sample per row.
 template <class T>
 using matrix = xt::xtensor<T, 2, xt::layout_type::row_major, aligned_allocator<T>>;  // one sample per row
+/// A vector on 64-byte aligned memory (biases, one sample).
 template <class T>
 using vector = xt::xtensor<T, 1, xt::layout_type::row_major, aligned_allocator<T>>;
 
 /// Sets the number of OpenBLAS threads. Small products (mini-batch <= 100 on MNIST) are fastest on
 /// one thread; only large ones (whole-test-set evaluation, wide convolutions) gain from two.
 inline void set_blas_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
+/// The number of OpenBLAS threads.
 inline int blas_threads() { return openblas_get_num_threads(); }
 
 namespace detail {
+/// True when OpenBLAS runs its AVX-512 kernel families (SkylakeX, Cooperlake, SapphireRapids), which
+/// have small-matrix GEMM kernels that skip packing: there, a product cut into small slices is faster
+/// than a whole one, elsewhere (Haswell, Zen: AVX2) slower (benchmarks/bench_conv). Asked when the
+/// first product runs, after <nndl/blas.hpp> has settled OpenBLAS's kernels.
+inline bool blas_small_matrix_kernels() {
+  static const bool small = [] {
+    const char* c = openblas_get_corename();
+    const std::string core = c ? c : "";
+    return core == "SkylakeX" || core == "Cooperlake" || core == "SapphireRapids";
+  }();
+  return small;
+}
 
 using shape2 = std::array<std::size_t, 2>;
 

@@ -57,7 +57,7 @@ class conv_layer {
   matrix<T> w = matrix<T>::from_shape({F, CKK});  ///< kernel f over (c, i, j), as network3.py's filters
   /// The biases, one per feature map (shared by its positions).
   vector<T> b = vector<T>::from_shape({F});
-  matrix<T> gw = xt::zeros<T>({F, CKK});          ///< Σ_x ∂C_x/∂w of a backward pass (then its sink's)
+  matrix<T> gw = xt::zeros<T>({F, CKK});  ///< Σ_x ∂C_x/∂w of a backward pass (then its sink's)
   /// Σ_x ∂C_x/∂b of a backward pass (then its sink's).
   vector<T> gb = xt::zeros<T>({F});
 
@@ -68,17 +68,27 @@ class conv_layer {
  public:
   /// The patches and per-sample buffers of a pass (conv_kernel.hpp).
   using scratch = typename kernel_type::scratch;
+  /// The pieces of the per-sample products on this machine (conv_kernel.hpp; benchmarks/bench_conv.cpp
+  /// times them).
+  static std::size_t k_piece() { return kernel.k_piece(); }
+  /// See k_piece().
+  static std::size_t p_piece() { return kernel.p_piece(); }
   //! @{
-  /// The slices of the per-sample products (conv_kernel.hpp; benchmarks/bench_conv.cpp times them).
-  static constexpr std::size_t k_piece = kernel.k_piece(), p_piece = kernel.p_piece();
+  /// The slices used where OpenBLAS has small-matrix kernels.
+  static constexpr std::size_t k_slice = kernel_type::k_slice(CKK), p_slice = kernel_type::p_slice(P);
   //! @}
 
   /// F × C·K·K weights and F biases.
   static constexpr std::size_t parameter_count() { return F * CKK + F; }
   /// What the layer is: "conv", its activation, shapes, maps, kernel size and parameter count.
   static layer_record record() {
-    return {.kind = "conv", .activation = std::string(Act::name), .input = {C, H, W}, .output = {F, Ho, Wo},
-            .units = F, .window = K, .parameters = parameter_count()};
+    return {.kind = "conv",
+            .activation = std::string(Act::name),
+            .input = {C, H, W},
+            .output = {F, Ho, Wo},
+            .units = F,
+            .window = K,
+            .parameters = parameter_count()};
   }
 
   /// Draws w and b from the initialisation policy Init (fan-in C·K·K, fan-out F·K·K).
@@ -106,8 +116,7 @@ class conv_layer {
 
   /// Δ = ∂C/∂A ⊙ σ'(Z) unless delta holds ∂C/∂Z; ∂C/∂X for the layer below; the kernels' and
   /// biases' gradients into the sinks.
-  void backward(backward_batch<T> p, scratch& s, std::span<const gradient_sink<T>, 2> sinks,
-                const context& ctx) {
+  void backward(backward_batch<T> p, scratch& s, std::span<const gradient_sink<T>, 2> sinks, const context& ctx) {
     const bool from_a = p.holds == delta_holds::dC_dA;
     kernel.backward(p.z.data(), p.a.data(), p.delta.data(), p.rows(), w.data(),
                     p.input_gradient ? p.input_gradient->data() : nullptr, gw.data(), gb.data(), sinks[0], sinks[1], s,

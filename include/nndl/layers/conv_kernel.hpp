@@ -47,25 +47,28 @@ struct conv_kernel : Sizes {
   constexpr std::size_t CKK() const { return C * K * K; }
   constexpr std::size_t in_size() const { return C * H * W; }
   constexpr std::size_t out_size() const { return F * P(); }
-  // The per-sample products are cut into pieces small enough for OpenBLAS's unpacked small-matrix
-  // kernels (benchmarks/bench_conv.cpp): the forward product in slices of C·K·K, the input gradient
-  // in slices of P. Sums stay in a fixed order.
-  constexpr std::size_t k_piece() const { return CKK() > 250 ? 100 : CKK(); }
-  constexpr std::size_t p_piece() const { return P() > 48 ? 32 : P(); }
+  // Where OpenBLAS has small-matrix kernels (its AVX-512 families: blas_small_matrix_kernels), the
+  // per-sample products are cut into pieces small enough for them: the forward product in slices of
+  // C·K·K, the input gradient in slices of P. Elsewhere (AVX2) whole products are faster
+  // (benchmarks/bench_conv). Sums stay in a fixed order on a given machine.
+  static constexpr std::size_t k_slice(std::size_t ckk) { return ckk > 250 ? 100 : ckk; }
+  static constexpr std::size_t p_slice(std::size_t p) { return p > 48 ? 32 : p; }
+  std::size_t k_piece() const { return blas_small_matrix_kernels() ? k_slice(CKK()) : CKK(); }
+  std::size_t p_piece() const { return blas_small_matrix_kernels() ? p_slice(P()) : P(); }
 
   struct share_buffers {
     grow_buffer<T> dcol, gw, gb;
   };
   struct scratch {
-    grow_buffer<T> cols;                ///< training: colᵀ of every sample, kept for backward; inference: one per share
+    grow_buffer<T> cols;  ///< training: colᵀ of every sample, kept for backward; inference: one per share
     std::vector<share_buffers> shares;  ///< per share of a data-parallel backward pass
   };
 
   /// Z = W colᵀ + b per sample, then act(z, a, rows) on each share's rows. `keep` keeps every
   /// sample's colᵀ in the scratch for backward (training); otherwise each share reuses one.
   template <class Act>
-  void forward(const T* x, std::size_t m, const T* w, const T* b, T* z, T* a, scratch& s, bool keep,
-               worker_team* team, Act&& act) const {
+  void forward(const T* x, std::size_t m, const T* w, const T* b, T* z, T* a, scratch& s, bool keep, worker_team* team,
+               Act&& act) const {
     const std::size_t ckkp = CKK() * P(), n_out = out_size();
     T* cols = s.cols.reserve((keep ? m : parallel_shares(team, m)) * ckkp);
     parallel_for(team, m, [&](std::size_t begin, std::size_t end, std::size_t k) {
@@ -103,7 +106,7 @@ struct conv_kernel : Sizes {
           col2im(dcol, din + i * in_size());
         }
         gemm_raw(false, true, F, CKK(), P(), T(1), gs, P(), cols + i * ckkp, P(), i == begin ? T(0) : T(1), gwk,
-                 CKK());  // Σ_s Δ_s col_s
+                 CKK());                                                          // Σ_s Δ_s col_s
         for (std::size_t f = 0; f < F; ++f) gbk[f] += sum_of(gs + f * P(), P());  // BP3
       }
     });
@@ -120,15 +123,17 @@ struct conv_kernel : Sizes {
  private:
   /// zs {F, P} += W colᵀ_s, in slices of C·K·K.
   void forward_gemm(const T* w, const T* col, T* zs) const {
-    for (std::size_t k0 = 0; k0 < CKK(); k0 += k_piece()) {
-      const std::size_t k = std::min(k_piece(), CKK() - k0);
+    const std::size_t piece = k_piece();
+    for (std::size_t k0 = 0; k0 < CKK(); k0 += piece) {
+      const std::size_t k = std::min(piece, CKK() - k0);
       gemm_raw(false, false, F, P(), k, T(1), w + k0, CKK(), col + k0 * P(), P(), T(1), zs, P());
     }
   }
   /// dcol {C·K·K, P} = Wᵀ Δ_s, in slices of P.
   void input_gradient_gemm(const T* w, const T* gs, T* dcol) const {
-    for (std::size_t p0 = 0; p0 < P(); p0 += p_piece()) {
-      const std::size_t n = std::min(p_piece(), P() - p0);
+    const std::size_t piece = p_piece();
+    for (std::size_t p0 = 0; p0 < P(); p0 += piece) {
+      const std::size_t n = std::min(piece, P() - p0);
       gemm_raw(true, false, CKK(), n, F, T(1), w, CKK(), gs + p0, P(), T(0), dcol + p0, P());
     }
   }
@@ -138,7 +143,8 @@ struct conv_kernel : Sizes {
       for (std::size_t i = 0; i < K; ++i)
         for (std::size_t j = 0; j < K; ++j) {
           T* row = col + ((c * K + i) * K + j) * P();
-          for (std::size_t y = 0; y < Ho(); ++y) std::memcpy(row + y * Wo(), in + (c * H + y + i) * W + j, Wo() * sizeof(T));
+          for (std::size_t y = 0; y < Ho(); ++y)
+            std::memcpy(row + y * Wo(), in + (c * H + y + i) * W + j, Wo() * sizeof(T));
         }
   }
   /// The adjoint of im2col: overwrites din with the sum of the patch gradients at each pixel.
