@@ -6,13 +6,13 @@
 
 #include <nndl/blas.hpp>
 
-#define NNDL_BENCHMARK_MAIN()                                   \
-  int main(int argc, char** argv) {                             \
-    nndl::set_blas_threads(1);                                  \
-    benchmark::AddCustomContext("blas", nndl::blas_summary());  \
-    benchmark::Initialize(&argc, argv);                         \
+#define NNDL_BENCHMARK_MAIN()                                         \
+  int main(int argc, char** argv) {                                   \
+    nndl::set_blas_threads(1);                                        \
+    benchmark::AddCustomContext("blas", nndl::blas_summary());        \
+    benchmark::Initialize(&argc, argv);                               \
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1; \
-    benchmark::RunSpecifiedBenchmarks();                        \
-    benchmark::Shutdown();                                      \
-    return 0;                                                   \
+    benchmark::RunSpecifiedBenchmarks();                              \
+    benchmark::Shutdown();                                            \
+    return 0;                                                         \
   }

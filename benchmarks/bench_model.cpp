@@ -14,8 +14,8 @@
 namespace {
 using namespace nndl;
 using ch1 = network<double, input<784>, dense<30, sigmoid>, dense<10, sigmoid>, quadratic_cost, large_weight_init>;
-using mlp = network<double, input<784>, dense<256, relu>, dense<64, relu>, dense<10, softmax>, log_likelihood_cost,
-                    he_init>;
+using mlp =
+    network<double, input<784>, dense<256, relu>, dense<64, relu>, dense<10, softmax>, log_likelihood_cost, he_init>;
 using relu_net = network<float, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>,
                          dense<100, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
 

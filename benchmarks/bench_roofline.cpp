@@ -150,7 +150,8 @@ void train(benchmark::State& s, std::size_t n, std::size_t workers, double eta, 
   using T = typename Net::scalar;
   static const dataset<T> d = images<T>(n);
   Net net{1};
-  const train_options o{.epochs = 1, .mini_batch = 10, .eta = eta, .lambda = lambda, .verbose = false, .workers = workers};
+  const train_options o{
+      .epochs = 1, .mini_batch = 10, .eta = eta, .lambda = lambda, .verbose = false, .workers = workers};
   const wall w;
   for (auto _ : s) sgd(net, d, o);
   rates(s, w, count_flops(Net::record()).training, double(n), peak<T>() * double(workers));
@@ -183,8 +184,9 @@ using conv20 = network<F, input<1, 28, 28>, conv<20, 5, sigmoid>, max_pool<2>, d
 template <class Act, std::size_t FC = 100>
 using conv20_40 = network<F, input<1, 28, 28>, conv<20, 5, Act>, max_pool<2>, conv<40, 5, Act>, max_pool<2>,
                           dense<FC, Act>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
-using fc100_1000 = network<F, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>,
-                           dense<100, relu>, dense<1000, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
+using fc100_1000 =
+    network<F, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>, dense<100, relu>,
+            dense<1000, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
 using dropout_net = network<F, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>,
                             dropout<0.5>, dense<1000, relu>, dropout<0.5>, dense<1000, relu>, dropout<0.5>,
                             dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
@@ -202,8 +204,14 @@ void workload(const std::string& name, std::size_t n, double eta, double lambda)
 void register_all() {
   for (const int n : {256, 1024})
     for (const int k : {1, 2}) {
-      benchmark::RegisterBenchmark("ceiling/sgemm", ceiling_gemm<float>)->Args({n, k})->ArgNames({"n", "threads"})->UseRealTime();
-      benchmark::RegisterBenchmark("ceiling/dgemm", ceiling_gemm<double>)->Args({n, k})->ArgNames({"n", "threads"})->UseRealTime();
+      benchmark::RegisterBenchmark("ceiling/sgemm", ceiling_gemm<float>)
+          ->Args({n, k})
+          ->ArgNames({"n", "threads"})
+          ->UseRealTime();
+      benchmark::RegisterBenchmark("ceiling/dgemm", ceiling_gemm<double>)
+          ->Args({n, k})
+          ->ArgNames({"n", "threads"})
+          ->UseRealTime();
     }
   benchmark::RegisterBenchmark("ceiling/stream", ceiling_stream)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
   // conv1 and conv2 of chapter 6 per sample (forward W·colᵀ, ∂W Δ·col, input gradient Wᵀ·Δ) and the
@@ -211,11 +219,13 @@ void register_all() {
   const auto shape = [](const char* name, bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, std::size_t c,
                         bool dbl = false) {
     if (dbl)
-      benchmark::RegisterBenchmark(name, [=](benchmark::State& s) { shape_gemm<double>(s, ta, tb, M, N, K, c); })
-          ->UseRealTime();
+      benchmark::RegisterBenchmark(name, [=](benchmark::State& s) {
+        shape_gemm<double>(s, ta, tb, M, N, K, c);
+      })->UseRealTime();
     else
-      benchmark::RegisterBenchmark(name, [=](benchmark::State& s) { shape_gemm<float>(s, ta, tb, M, N, K, c); })
-          ->UseRealTime();
+      benchmark::RegisterBenchmark(name, [=](benchmark::State& s) {
+        shape_gemm<float>(s, ta, tb, M, N, K, c);
+      })->UseRealTime();
   };
   shape("shape/conv1/forward/per-sample", false, false, 20, 576, 25, 10);
   shape("shape/conv1/forward/batch", false, false, 20, 5760, 25, 1);

@@ -121,11 +121,11 @@ void gemm(benchmark::State& s) {
     if (k + m > d.size()) k = 0;
     const auto x = nndl::detail::rows_view(Streamed ? d.row(k) : static_cast<const T*>(hot.data()), m, 784);
     k += m;
-    gemm(x, w1, z1, false, true, T(1), T(1));   // Z1 = X W1ᵀ
-    gemm(z1, w2, z2, false, true, T(1), T(1));  // Z2 = A1 W2ᵀ
-    gemm(d2, w2, d1, false, false, T(1), T(0)); // Δ2 W2
-    gemm(d2, z1, w2, true, false, a, T(1));     // W2 += α Δ2ᵀ A1
-    gemm(d1, x, w1, true, false, a, T(1));      // W1 += α Δ1ᵀ X
+    gemm(x, w1, z1, false, true, T(1), T(1));    // Z1 = X W1ᵀ
+    gemm(z1, w2, z2, false, true, T(1), T(1));   // Z2 = A1 W2ᵀ
+    gemm(d2, w2, d1, false, false, T(1), T(0));  // Δ2 W2
+    gemm(d2, z1, w2, true, false, a, T(1));      // W2 += α Δ2ᵀ A1
+    gemm(d1, x, w1, true, false, a, T(1));       // W1 += α Δ1ᵀ X
     benchmark::DoNotOptimize(w1.data());
   }
   counters(s, m);
@@ -142,8 +142,8 @@ void epoch(benchmark::State& s) {
   Net net{1};
   const double lambda = std::is_same_v<Net, ch1<T>> ? 0.0 : 5.0;
   for (auto _ : s)
-    nndl::sgd(net, d, {.epochs = 1, .mini_batch = std::size_t(s.range(0)), .eta = 0.5, .lambda = lambda,
-                       .verbose = false});
+    nndl::sgd(net, d,
+              {.epochs = 1, .mini_batch = std::size_t(s.range(0)), .eta = 0.5, .lambda = lambda, .verbose = false});
   s.counters["samples/s"] = benchmark::Counter(double(s.iterations()) * double(d.size()), benchmark::Counter::kIsRate);
 }
 
