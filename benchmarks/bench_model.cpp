@@ -2,6 +2,7 @@
 // was saved from: evaluating 10,000 images (generated pixels), one thread. The bound: the
 // model within 1.2x of the typed network. Networks: chapter 1's [784, 30, 10], the
 // [784, 256, 64, 10] MLP, chapter 6's ReLU conv20 + conv40 + FC100 (float).
+#include "bench_data.hpp"
 #include "bench_main.hpp"
 
 #include <nndl/io/model_file.hpp>
@@ -19,20 +20,10 @@ using mlp =
 using relu_net = network<float, input<1, 28, 28>, conv<20, 5, relu>, max_pool<2>, conv<40, 5, relu>, max_pool<2>,
                          dense<100, relu>, dense<10, softmax>, log_likelihood_cost, l2_regularizer>;
 
-template <class T>
-dataset<T> images(std::size_t n) {
-  dataset<T> d;
-  d.x = matrix<T>::from_shape({n, 784});
-  rng r(7);
-  for (auto& v : d.x) v = T(r.uniform());
-  for (std::size_t i = 0; i < n; ++i) d.labels.push_back(std::uint8_t(i % 10));
-  return d;
-}
-
 template <class Net>
 void typed(benchmark::State& s) {
   const Net net{1};
-  const auto d = images<typename Net::scalar>(10000);
+  const auto d = nndl_bench::generated_images<typename Net::scalar>(10000);
   for (auto _ : s) benchmark::DoNotOptimize(net.evaluate(d));
   s.SetItemsProcessed(std::int64_t(s.iterations()) * 10000);
 }
@@ -44,7 +35,7 @@ void runtime(benchmark::State& s) {
   save_model(net, file, {{"program", "bench_model"}});
   const model m = load_model(file);
   std::filesystem::remove(file);
-  const auto d = images<typename Net::scalar>(10000);
+  const auto d = nndl_bench::generated_images<typename Net::scalar>(10000);
   if (m.evaluate(d) != net.evaluate(d)) s.SkipWithError("the model and the network disagree");
   for (auto _ : s) benchmark::DoNotOptimize(m.evaluate(d));
   s.SetItemsProcessed(std::int64_t(s.iterations()) * 10000);

@@ -4,7 +4,7 @@
 //   ceiling/stream/Kt        memory bandwidth: a = b + s·c over three 64 MB arrays (GB/s)
 //   shape/...                the GEMMs nndl runs, at their own shapes (per-sample conv products, ch1)
 //   train/<net>/Kt           one epoch of sgd at mini-batch 10 on K threads (train_options::workers),
-//                            over `images` generated images; ms/step and s/epoch (scaled to 50,000)
+//                            over n generated images (bench_data.hpp); ms/step and s/epoch (scaled to 50,000)
 //   infer/<net>              evaluate 10,000 generated images, one thread
 // Counters (wall clock): GFLOP/s (the network's GEMM flops: forward 2·in·out per dense layer and 2·F·C·K²·P per
 // conv layer; training adds the same for ∂C/∂w (BP4) and, but for the first layer, for the input's
@@ -12,6 +12,7 @@
 // (N = 1024) on as many threads as the workload uses: 1/of_peak is how far it is from its GEMM
 // floor. (Two threads' peak is measured, not assumed twice one's: this machine's two cores give
 // about 1.4x one core's GEMM rate.)
+#include "bench_data.hpp"
 #include "bench_main.hpp"
 
 #include <nndl/blas.hpp>
@@ -131,17 +132,6 @@ flops count_flops(const architecture_record& a) {
   return f;
 }
 
-template <class T>
-dataset<T> images(std::size_t n) {
-  dataset<T> d;
-  d.x = matrix<T>::from_shape({n, 784});
-  rng r(7);
-  for (auto& v : d.x) v = T(r.uniform());
-  for (std::size_t i = 0; i < n; ++i) d.labels.push_back(std::uint8_t(r.below(10)));
-  d.name = "generated";
-  return d;
-}
-
 void rates(benchmark::State& s, const wall& w, double flops_per_image, double images, double peak_rate) {
   const double it = double(s.iterations()), t = w.seconds();
   per_second(s, "GFLOP/s", it * images * flops_per_image * 1e-9, t);
@@ -151,7 +141,7 @@ void rates(benchmark::State& s, const wall& w, double flops_per_image, double im
 template <class Net>
 void train(benchmark::State& s, std::size_t n, std::size_t workers, double eta, double lambda) {
   using T = typename Net::scalar;
-  static const dataset<T> d = images<T>(n);
+  static const dataset<T> d = nndl_bench::generated_images<T>(n);
   Net net{1};
   const train_options o{
       .epochs = 1, .mini_batch = 10, .eta = eta, .lambda = lambda, .verbose = false, .workers = workers};
@@ -166,7 +156,7 @@ void train(benchmark::State& s, std::size_t n, std::size_t workers, double eta, 
 template <class Net>
 void infer(benchmark::State& s) {
   using T = typename Net::scalar;
-  static const dataset<T> d = images<T>(10000);
+  static const dataset<T> d = nndl_bench::generated_images<T>(10000);
   const Net net{1};
   const wall w;
   for (auto _ : s) benchmark::DoNotOptimize(net.evaluate(d));

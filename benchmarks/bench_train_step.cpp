@@ -9,6 +9,7 @@
 // Counters: samples/s, and GFLOP/s for the step's 2·m·(2·784·30 + 2·30·10 + 30·10) flops.
 #include <benchmark/benchmark.h>
 
+#include "bench_data.hpp"
 #include "bench_main.hpp"
 
 #include <nndl/blas.hpp>
@@ -25,17 +26,8 @@ using ch1 = nndl::network<T, nndl::input<784>, nndl::dense<30, nndl::sigmoid>, n
 constexpr double flops_per_sample = 2.0 * (2 * 784 * 30 + 2 * 30 * 10 + 30 * 10);
 
 template <class T>
-const nndl::dataset<T>& training_set() {  // 50,000 random images: timing does not depend on pixels
-  static const nndl::dataset<T> d = [] {
-    nndl::dataset<T> d;
-    nndl::rng r(1);
-    d.x = nndl::matrix<T>::from_shape({50000, 784});
-    for (auto& v : d.x) v = T(r.uniform());
-    d.labels.resize(50000);
-    for (auto& l : d.labels) l = static_cast<std::uint8_t>(r.below(10));
-    d.name = "random";
-    return d;
-  }();
+const nndl::dataset<T>& training_set() {  // 50,000 generated images: timing does not depend on pixels
+  static const nndl::dataset<T> d = nndl_bench::generated_images<T>(50000, 1);
   return d;
 }
 
