@@ -1,5 +1,6 @@
 # nndl's targets (see nndl_dependencies.cmake for what each needs). All are header-only
-# (INTERFACE); the installed names are nndl::core, nndl::io, nndl::image, nndl::tune, nndl::onnx, nndl::nndl.
+# (INTERFACE); the installed names are nndl::core, nndl::io, nndl::image, nndl::tune, nndl::onnx, nndl::nndl,
+# nndl::mpi.
 add_library(nndl_core INTERFACE)
 add_library(nndl::core ALIAS nndl_core)
 set_target_properties(nndl_core PROPERTIES EXPORT_NAME core)
@@ -60,13 +61,15 @@ target_link_libraries(nndl INTERFACE ${nndl_parts})
 list(APPEND nndl_parts nndl)
 
 # nndl::mpi: data-parallel training over MPI (<nndl/mpi/data_parallel.hpp>), only when MPI is found.
-# Not part of nndl::nndl (a program without it links no MPI) and not installed yet.
+# Installed and exported with the rest, but not part of nndl::nndl (a program without it links no MPI).
 find_package(MPI QUIET COMPONENTS CXX)
 if(MPI_CXX_FOUND)
   add_library(nndl_mpi INTERFACE)
   add_library(nndl::mpi ALIAS nndl_mpi)
+  set_target_properties(nndl_mpi PROPERTIES EXPORT_NAME mpi)
   target_link_libraries(nndl_mpi INTERFACE nndl_core MPI::MPI_CXX)
   target_compile_definitions(nndl_mpi INTERFACE OMPI_SKIP_MPICXX)
+  list(APPEND nndl_parts nndl_mpi)
 else()
   message(STATUS "nndl: nndl::mpi left out (it needs MPI)")
 endif()
