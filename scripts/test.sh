@@ -5,7 +5,7 @@
 #            (one BLAS thread)
 #   asan     the fast unit tests (CTest label "fast") built and run under ASan + UBSan (preset asan)
 #   tsan     the fast and the threaded unit tests under ThreadSanitizer (preset tsan)
-#   fuzz     each libFuzzer harness for NNDL_FUZZ_SECONDS (default 20) on its seed corpus (preset fuzz)
+#   fuzz     each libFuzzer harness for NNDL_FUZZ_SECONDS (default 10) on its seed corpus (preset fuzz)
 #   scripts/test.sh release        # one stage
 # The real-MNIST tests find the data as the programs do: NNDL_DATA when set, else the user's folder,
 # else the copy that ships in data/mnist; data found but unreadable fails them.
@@ -38,7 +38,7 @@ for stage in "${stages[@]}"; do
       cmake --build --preset tsan --target fast_tests test_parallel test_ensemble
       ctest --preset tsan ;;
     fuzz)
-      cmake --preset fuzz -DNNDL_FUZZ_SECONDS="${NNDL_FUZZ_SECONDS:-20}"
+      cmake --preset fuzz -DNNDL_FUZZ_SECONDS="${NNDL_FUZZ_SECONDS:-10}"
       cmake --build --preset fuzz
       ctest --preset fuzz ;;
     *)
