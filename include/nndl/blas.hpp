@@ -32,8 +32,6 @@ extern "C" __attribute__((weak)) void gotoblas_dynamic_quit(void);
 
 namespace nndl {
 
-/// The kernel family OpenBLAS is using, e.g. "Cooperlake", "Haswell", "Prescott".
-inline std::string blas_core() { return openblas_get_corename(); }
 
 /// The best OpenBLAS kernel family for this CPU from its feature flags, or "" when unknown.
 inline std::string best_blas_core() {

@@ -54,6 +54,11 @@ using vector = xt::xtensor<T, 1, xt::layout_type::row_major, aligned_allocator<T
 inline void set_blas_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 /// The number of OpenBLAS threads.
 inline int blas_threads() { return openblas_get_num_threads(); }
+/// The kernel family OpenBLAS is using, e.g. "Cooperlake", "Haswell", "Prescott".
+inline std::string blas_core() {
+  const char* c = openblas_get_corename();
+  return c ? c : "";
+}
 
 namespace detail {
 /// True when OpenBLAS runs its AVX-512 kernel families (SkylakeX, Cooperlake, SapphireRapids), which
@@ -62,8 +67,7 @@ namespace detail {
 /// first product runs, after <nndl/blas.hpp> has settled OpenBLAS's kernels.
 inline bool blas_small_matrix_kernels() {
   static const bool small = [] {
-    const char* c = openblas_get_corename();
-    const std::string core = c ? c : "";
+    const std::string core = blas_core();
     return core == "SkylakeX" || core == "Cooperlake" || core == "SapphireRapids";
   }();
   return small;
