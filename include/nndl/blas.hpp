@@ -32,7 +32,6 @@ extern "C" __attribute__((weak)) void gotoblas_dynamic_quit(void);
 
 namespace nndl {
 
-
 /// The best OpenBLAS kernel family for this CPU from its feature flags, or "" when unknown.
 inline std::string best_blas_core() {
   unsigned a = 0, b = 0, c = 0, d = 0;
