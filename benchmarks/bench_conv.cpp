@@ -4,6 +4,8 @@
 //   gemm/...    only the GEMM calls they make, as the layer makes them on this machine: the floor
 //   gemm-sliced/...  the same products cut into the slices used where OpenBLAS has small-matrix
 //                    kernels (AVX-512), gemm-whole/... as whole per-sample GEMMs: which pays here
+//   dense/...   the wide fully connected layers of the dropout net (640 -> 1000, 1000 -> 1000), forward +
+//               backward with the SGD update fused into BP4, as in a training step
 // conv1: 1x28x28 -> 20 maps of 5x5 (24x24); conv2: 20x12x12 -> 40 maps of 5x5 (8x8).
 #include <benchmark/benchmark.h>
 
@@ -100,6 +102,32 @@ void gemm_floor(benchmark::State& st) {
   counters<S>(st);
 }
 
+/// A dense layer In -> Out (relu) forward and backward at mini-batch m, the update fused as sgd() does.
+template <std::size_t In, std::size_t Out, std::size_t Threads = 1>
+void dense_forward_backward(benchmark::State& st) {
+  using layer_t = nndl::dense_layer<T, In, Out, nndl::relu>;
+  layer_t layer;
+  nndl::rng r(1);
+  layer.template initialize<nndl::he_init>(r);
+  nndl::matrix<T> x = xt::ones<T>({m, In}), z = xt::zeros<T>({m, Out}), a = z, g = z, din = xt::zeros<T>({m, In});
+  const auto v = [](nndl::matrix<T>& b) { return nndl::detail::rows_view(b.data(), b.shape()[0], b.shape()[1]); };
+  const auto cv = [](const nndl::matrix<T>& b) {
+    return nndl::detail::rows_view(static_cast<const T*>(b.data()), b.shape()[0], b.shape()[1]);
+  };
+  const auto team = nndl::detail::make_team(Threads);
+  const nndl::context ctx{team.get()};
+  typename layer_t::scratch scratch;
+  const std::array<nndl::gradient_sink<T>, 2> sgd{
+      {{layer.w.data(), T(-1e-6), T(0.99999)}, {layer.b.data(), T(-1e-6), T(1)}}};
+  for (auto _ : st) {
+    layer.forward_training({cv(x), v(z), v(a)}, scratch, ctx);
+    g.fill(T(0.01));
+    layer.backward({cv(x), cv(z), cv(a), v(g), nndl::delta_holds::dC_dA, v(din)}, scratch, sgd, ctx);
+  }
+  st.counters["GFLOP/s"] = benchmark::Counter(double(st.iterations()) * 6.0 * m * In * Out * 1e-9,
+                                              benchmark::Counter::kIsRate);
+}
+
 using conv1 = setup<nndl::shape<1, 28, 28>, 20, 5>;
 using conv2 = setup<nndl::shape<20, 12, 12>, 40, 5>;
 
@@ -125,5 +153,10 @@ BENCHMARK(forward_backward<conv2, 2>)->Name("layer-2t/conv2/forward+backward")->
 BENCHMARK(gemm_floor<conv2, true>)->Name("gemm/conv2/forward+backward");
 BENCHMARK(gemm_floor<conv2, true, cut::sliced>)->Name("gemm-sliced/conv2/forward+backward");
 BENCHMARK(gemm_floor<conv2, true, cut::whole>)->Name("gemm-whole/conv2/forward+backward");
+
+BENCHMARK(dense_forward_backward<640, 1000>)->Name("dense/640-1000/forward+backward");
+BENCHMARK(dense_forward_backward<640, 1000, 2>)->Name("dense-2t/640-1000/forward+backward")->UseRealTime();
+BENCHMARK(dense_forward_backward<1000, 1000>)->Name("dense/1000-1000/forward+backward");
+BENCHMARK(dense_forward_backward<1000, 1000, 2>)->Name("dense-2t/1000-1000/forward+backward")->UseRealTime();
 
 NNDL_BENCHMARK_MAIN()

@@ -28,7 +28,7 @@ struct dense_kernel {
   bool split(const worker_team* team) const { return out * in >= (1u << 15) && parallel_shares(team, out) > 1; }
 
   /// Neurons per GEMM call. At a small mini-batch a wide layer's whole products go to OpenBLAS's
-  /// packed path, which copies all of W on every call; slices of neurons with m·n·in ≤ 500,000 go
+  /// packed path, which copies all of W on every call (and reads and writes it once more for BP4); slices of neurons with m·n·in ≤ 500,000 go
   /// to its unpacked small-matrix kernels (benchmarks/bench_conv.cpp has the dense layers too).
   /// Products that are small already, and larger mini-batches, stay whole.
   std::size_t piece(std::size_t m) const {
@@ -53,7 +53,7 @@ struct dense_kernel {
     if (din_shares.size() < shares) din_shares.resize(shares);  // once, for the team's size
     auto rows = [&](std::size_t o0, std::size_t o1, std::size_t k) {
       if (din) input_gradient_rows(g, m, w, k == 0 ? din : din_shares[k].reserve(m * in), o0, o1);
-      gemm_raw(true, false, o1 - o0, in, m, sw.scale, g + o0, out, x, in, sw.keep, sw.into + o0 * in, in);  // BP4
+      weight_gradient_rows(g, x, m, sw, o0, o1);  // BP4
       if (sb.keep == T(0))
         std::fill(sb.into + o0, sb.into + o1, T(0));
       else if (sb.keep != T(1))
@@ -78,6 +78,15 @@ struct dense_kernel {
     const std::size_t p = piece(m);
     for (std::size_t o = o0; o < o1; o += p)
       gemm_raw(false, true, m, std::min(p, o1 - o), in, T(1), x, in, w + o * in, in, T(1), z + o, out);
+  }
+
+  /// sink(W[o0:o1, :]) with ∂C/∂W = Δ[:, o0:o1]ᵀ X, in the same pieces of neurons as forward: a whole
+  /// rank-m update of a wide W also goes through the packed path (benchmarks/bench_conv.cpp, dense/dw).
+  void weight_gradient_rows(const T* g, const T* x, std::size_t m, const gradient_sink<T>& sw, std::size_t o0,
+                            std::size_t o1) const {
+    const std::size_t p = piece(m);
+    for (std::size_t o = o0; o < o1; o += p)
+      gemm_raw(true, false, std::min(p, o1 - o), in, m, sw.scale, g + o, out, x, in, sw.keep, sw.into + o * in, in);
   }
 
   /// d {m, in} = Δ[:, o0:o1] W[o0:o1, :] (this range of neurons' part of ∂C/∂X).
