@@ -147,17 +147,31 @@ struct conv_kernel : Sizes {
             std::memcpy(row + y * Wo(), in + (c * H + y + i) * W + j, Wo() * sizeof(T));
         }
   }
-  /// The adjoint of im2col: overwrites din with the sum of the patch gradients at each pixel.
+  /// The adjoint of im2col: overwrites din with the sum of the patch gradients at each pixel. For
+  /// each kernel column j and input row, the K rows of dcol that reach it are summed in registers
+  /// (a row of at most 64 positions) and added to it once; a row is visited again only at j + 1,
+  /// long after its last store (an update that overlaps one still in flight stalls the core).
   void col2im(const T* col, T* din) const {
     std::fill(din, din + in_size(), T(0));
+    constexpr std::size_t most = 64;
+    const std::size_t wo = Wo(), next = K * P() - wo;  // from dcol(c, i, j)(y) to dcol(c, i + 1, j)(y − 1)
     for (std::size_t c = 0; c < C; ++c)
-      for (std::size_t i = 0; i < K; ++i)
-        for (std::size_t j = 0; j < K; ++j) {
-          const T* row = col + ((c * K + i) * K + j) * P();
-          for (std::size_t y = 0; y < Ho(); ++y) {
-            T* d = din + (c * H + y + i) * W + j;
-            const T* r = row + y * Wo();
-            for (std::size_t x = 0; x < Wo(); ++x) d[x] += r[x];
+      for (std::size_t j = 0; j < K; ++j)
+        for (std::size_t yy = 0; yy < H; ++yy) {
+          const std::size_t i0 = yy + 1 > Ho() ? yy + 1 - Ho() : 0, i1 = std::min(K, yy + 1);
+          T* d = din + (c * H + yy) * W + j;
+          const T* r = col + ((c * K + i0) * K + j) * P() + (yy - i0) * wo;
+          if (wo <= most) {
+            T t[most];
+            for (std::size_t x = 0; x < wo; ++x) t[x] = r[x];
+            for (std::size_t i = i0 + 1; i < i1; ++i) {
+              r += next;
+              for (std::size_t x = 0; x < wo; ++x) t[x] += r[x];
+            }
+            for (std::size_t x = 0; x < wo; ++x) d[x] += t[x];
+          } else {
+            for (std::size_t i = i0; i < i1; ++i, r += next)
+              for (std::size_t x = 0; x < wo; ++x) d[x] += r[x];
           }
         }
   }
