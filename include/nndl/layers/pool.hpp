@@ -42,24 +42,37 @@ struct pool_kernel : Sizes {
   /// a = the maximum of each block; where (when given) = its index in the sample's input row.
   void forward(const T* x, std::size_t m, T* a, std::uint32_t* where, worker_team* team) const {
     parallel_for(team, m, [&](std::size_t begin, std::size_t end, std::size_t) {
-      for (std::size_t s = begin; s < end; ++s) {
-        const T* in = x + s * in_size();
-        T* out = a + s * out_size();
+      for (std::size_t s = begin; s < end; ++s)
         for (std::size_t c = 0; c < C; ++c)
-          for (std::size_t y = 0; y < Ho(); ++y)
-            for (std::size_t xo = 0; xo < Wo(); ++xo) {
-              std::size_t best = (c * H + y * Pool) * W + xo * Pool;
-              for (std::size_t i = 0; i < Pool; ++i)
-                for (std::size_t j = 0; j < Pool; ++j) {
-                  const std::size_t k = (c * H + y * Pool + i) * W + xo * Pool + j;
-                  if (in[k] > in[best]) best = k;
-                }
-              const std::size_t o = (c * Ho() + y) * Wo() + xo;
-              out[o] = in[best];
-              if (where) where[s * out_size() + o] = static_cast<std::uint32_t>(best);
-            }
-      }
+          for (std::size_t y = 0; y < Ho(); ++y) {
+            const std::size_t o = s * out_size() + (c * Ho() + y) * Wo(), first = (c * H + y * Pool) * W;
+            if (where)
+              pool_row<true>(x + s * in_size(), first, a + o, where + o);
+            else
+              pool_row<false>(x + s * in_size(), first, a + o, nullptr);
+          }
     });
+  }
+
+  /// One row of outputs from the input rows starting at `first`: the maximum of each block (the first
+  /// one on a tie) and, when Where, its index in the sample's input row. Branch-free, on pointers
+  /// that alias nothing, so that the compiler vectorises it.
+  template <bool Where>
+  void pool_row(const T* __restrict in, std::size_t first, T* __restrict out, std::uint32_t* __restrict at) const {
+    for (std::size_t xo = 0; xo < Wo(); ++xo) {
+      std::size_t best = first + xo * Pool;
+      T top = in[best];
+      for (std::size_t i = 0; i < Pool; ++i)
+        for (std::size_t j = 0; j < Pool; ++j) {
+          const std::size_t k = first + i * W + xo * Pool + j;
+          const T v = in[k];
+          const bool above = v > top;
+          top = above ? v : top;
+          best = above ? k : best;
+        }
+      out[xo] = top;
+      if constexpr (Where) at[xo] = static_cast<std::uint32_t>(best);
+    }
   }
 
   /// ∂C/∂x is ∂C/∂a at the position of each block's maximum, 0 elsewhere.
@@ -70,7 +83,7 @@ struct pool_kernel : Sizes {
         std::fill(d, d + in_size(), T(0));
         const T* gs = g + s * out_size();
         const std::uint32_t* at = where + s * out_size();
-        for (std::size_t o = 0; o < out_size(); ++o) d[at[o]] += gs[o];
+        for (std::size_t o = 0; o < out_size(); ++o) d[at[o]] = gs[o];  // the blocks do not overlap
       }
     });
   }
