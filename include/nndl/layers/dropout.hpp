@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -64,7 +65,8 @@ class dropout_layer {
     if (!ctx.draw_masks)
       std::fill(mask, mask + f.z.size(), T(1 - P));
     else if (!frozen)
-      for (std::size_t i = 0; i < f.z.size(); ++i) mask[i] = masks_.uniform() >= P ? T(1) : T(0);
+      for (std::size_t i = 0, n = f.z.size(); i < n; ++i)  // uniform() >= p, as integers: no branch on a coin
+        mask[i] = static_cast<T>((masks_.next() >> 11) >= keep_from);
     xt::noalias(f.a) = f.x * f.z;
   }
 
@@ -85,6 +87,12 @@ class dropout_layer {
 
  private:
   rng masks_;
+  /// rng::uniform() is (next() >> 11) · 2⁻⁵³, so uniform() >= p exactly when next() >> 11 >= ⌈p · 2⁵³⌉.
+  static constexpr std::uint64_t keep_from = [] {
+    const double t = P * 0x1p53;
+    const auto k = static_cast<std::uint64_t>(t);
+    return static_cast<double>(k) < t ? k + 1 : k;
+  }();
 };
 
 /// Drops each input of the next layer with probability p while training.
