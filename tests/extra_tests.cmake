@@ -73,6 +73,17 @@ if(NNDL_WITH_MPI AND TARGET ch6_convnet AND TARGET nndl_evaluate)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/mpi_ensemble.cmake)
 endif()
 
+# The overlapped sum of data-parallel training (buckets exchanged while backpropagation goes on)
+# equals the blocking one and the sum in rank order, bit for bit, over two MPI processes.
+if(NNDL_WITH_MPI AND TARGET nndl::mpi)
+  find_program(NNDL_MPIRUN mpirun REQUIRED)
+  add_executable(mpi_overlap ${CMAKE_CURRENT_SOURCE_DIR}/mpi_overlap.cpp)
+  target_link_libraries(mpi_overlap PRIVATE nndl::mpi nndl_build_flags)
+  add_test(NAME mpi.overlapped_sum COMMAND ${NNDL_MPIRUN} --allow-run-as-root --oversubscribe -np 2
+                                           $<TARGET_FILE:mpi_overlap>)
+  set_tests_properties(mpi.overlapped_sum PROPERTIES LABELS mpi TIMEOUT 60)
+endif()
+
 # Data-parallel training: mpirun -np 2 ch1_network --data-parallel equals ch1_network alone, and two
 # such runs are the same bit for bit (needs MNIST and python3).
 if(NNDL_WITH_MPI AND TARGET ch1_network)

@@ -43,8 +43,30 @@ class process_group {
   virtual void sum(std::span<float> buffer) = 0;
   /// Counts (exact in any order).
   virtual void sum(std::span<std::uint64_t> counts) = 0;
+
+  //! @{
+  /// An overlapped sum: begin_sum(buffer) before backpropagation, ready(begin, end) as each part
+  /// [begin, end) of the buffer holds its final value (the top layer's first), end_sum() once all
+  /// of it does. The result is sum(buffer)'s, bit for bit; a group may start moving the parts that
+  /// are ready while backpropagation goes on (nndl::mpi_group does). By default it waits for
+  /// end_sum() and calls sum().
+  virtual void begin_sum(std::span<double> buffer) { pending_d_ = buffer, pending_f_ = {}; }
+  virtual void begin_sum(std::span<float> buffer) { pending_f_ = buffer, pending_d_ = {}; }
+  //! @}
+  /// Part [begin, end) of the buffer given to begin_sum() is final.
+  virtual void ready(std::size_t begin, std::size_t end) { (void)begin, (void)end; }
+  /// All of the buffer is final: on return it holds the sum.
+  virtual void end_sum() {
+    if (!pending_d_.empty()) sum(pending_d_);
+    if (!pending_f_.empty()) sum(pending_f_);
+    pending_d_ = {}, pending_f_ = {};
+  }
   /// What the sums have moved and taken so far.
   virtual communication_stats stats() const = 0;
+
+ private:
+  std::span<double> pending_d_;
+  std::span<float> pending_f_;
 };
 
 /// A process's share of a mini-batch: samples [begin, begin + count).

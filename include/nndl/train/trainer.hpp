@@ -73,23 +73,27 @@ class trainer {
   bool take_shared(const dataset<T>& data, std::span<const std::size_t> mine, std::size_t m_global,
                    const step_settings& s, process_group& g, bool stop = false) {
     if (sum_.empty()) {
-      net_.for_each_parameter(
-          [&](const auto&, const auto& p) { offsets_.push_back(sum_.size()), sum_.resize(sum_.size() + p.size()); });
+      net_.for_each_parameter([&](const auto& slot, const auto& p) {
+        offsets_.push_back(sum_.size()), layer_of_.push_back(slot.layer), sum_.resize(sum_.size() + p.size());
+      });
       sum_.push_back(T(0));  // the stop flag
     }
-    const std::size_t m = mine.size();
+    const std::size_t m = mine.size(), flag = sum_.size() - 1;
     opt_.begin_step(s);
+    sum_.back() = stop ? T(1) : T(0);
+    g.begin_sum(std::span<T>(sum_));  // each layer's part may travel as soon as backpropagation has made it
+    g.ready(flag, flag + 1);
     if (m == 0) {
-      std::fill(sum_.begin(), sum_.end(), T(0));
+      std::fill(sum_.begin(), sum_.end() - 1, T(0));
+      hand_over_in_backpropagation_order(g);  // every process must cut the buffer at the same places
     } else {
       T* x = gather(data, mine);
       const context ctx{team_.get()};
       net_.forward_training(ws_, x, m, ctx);
-      collector c{sum_.data(), offsets_.data()};
+      collector c{sum_.data(), offsets_.data(), &g};
       net_.backpropagate(ws_, x, std::span<const std::uint8_t>(labels_.data(), m), c, ctx);
     }
-    sum_.back() = stop ? T(1) : T(0);
-    g.sum(std::span<T>(sum_));
+    g.end_sum();
     using Reg = typename Net::regularizer;
     std::size_t k = 0;
     net_.for_each_parameter([&](const auto&, auto& p) {
@@ -123,19 +127,35 @@ class trainer {
     }
     return x;
   }
-  /// Data-parallel steps: the sinks write each tensor's plain sum into its part of sum_.
+  /// Data-parallel steps: the sinks write each tensor's plain sum into its part of sum_, and each
+  /// tensor is handed to the group when its layer's backward pass is done.
   struct collector {
     T* sum;
     const std::size_t* offsets;
+    process_group* group;
     template <class Reg>
     gradient_sink<T> sink(std::size_t k, const parameter<T>&, std::size_t) const {
       return {sum + offsets[k], T(1), T(0)};
     }
     template <class Reg>
-    void update(std::size_t, const parameter<T>&, std::size_t) const {}
+    void update(std::size_t k, const parameter<T>& p, std::size_t) const {
+      group->ready(offsets[k], offsets[k] + p.size());
+    }
   };
+  /// ready() for every tensor as backpropagation calls it: the layers from the top, each layer's
+  /// tensors in their order.
+  void hand_over_in_backpropagation_order(process_group& g) const {
+    const std::size_t tensors = offsets_.size();
+    const auto end_of = [&](std::size_t k) { return k + 1 < tensors ? offsets_[k + 1] : sum_.size() - 1; };
+    for (std::size_t end = tensors; end > 0;) {
+      std::size_t begin = end - 1;
+      while (begin > 0 && layer_of_[begin - 1] == layer_of_[end - 1]) --begin;
+      for (std::size_t k = begin; k < end; ++k) g.ready(offsets_[k], end_of(k));
+      end = begin;
+    }
+  }
   std::vector<T> sum_;
-  std::vector<std::size_t> offsets_;
+  std::vector<std::size_t> offsets_, layer_of_;
 };
 
 }  // namespace nndl
