@@ -52,7 +52,8 @@ class trainer {
 
   /// One step on the samples of `data` at `indices`, gathered into the trainer's batch (no
   /// allocation). Shuffled rows come from main memory one by one; the rows of the next mini-batch
-  /// (`next`) are prefetched into the cache while this step computes.
+  /// (`next`) are prefetched into the L2 cache while this step computes (into L1 they would push out
+  /// what the step itself works on).
   void take(const dataset<T>& data, std::span<const std::size_t> indices, const step_settings& s,
             std::span<const std::size_t> next = {}) {
     constexpr std::size_t n_in = Net::input_size;
@@ -60,7 +61,7 @@ class trainer {
     T* x = gather(data, indices);
     constexpr std::size_t line = 64 / sizeof(T);
     for (std::size_t i : next)
-      for (std::size_t k = 0; k < n_in; k += line) __builtin_prefetch(data.row(i) + k);
+      for (std::size_t k = 0; k < n_in; k += line) __builtin_prefetch(data.row(i) + k, 0, 1);
     take(x, std::span<const std::uint8_t>(labels_.data(), m), s);
   }
 
