@@ -167,6 +167,35 @@ TEST_CASE("three processes, uneven shares: the one-process run, the same on ever
   }
 }
 
+TEST_CASE("the monitored costs are split among the processes and equal the one-process costs", "[data-parallel]") {
+  const auto d = toy(41, 4), test = toy(31, 5);
+  const auto run = [&](net_t& n, nndl::process_group* g) {
+    return nndl::sgd(
+        n, d, {.epochs = 2, .mini_batch = 7, .eta = 0.5, .lambda = 1, .seed = 3, .verbose = false, .data_parallel = g},
+        nndl::evaluate_on(test, true, 1.0), nndl::monitor_training(d, 1.0));
+  };
+  net_t one{2};
+  const auto h1 = run(one, nullptr);
+  std::vector<net_t> nets(3, net_t{2});
+  std::vector<nndl::train_history> hs(3);
+  const std::size_t sums = on_threads(3, [&](thread_group& g) { hs[g.rank()] = run(nets[g.rank()], &g); });
+  CHECK(sums == 2 * 6 + 2 * 4);  // a sum a step; per epoch two counts and two costs
+  for (std::size_t r = 0; r < 3; ++r) {
+    REQUIRE(hs[r].epochs.size() == 2);
+    for (std::size_t e = 0; e < 2; ++e) {
+      const auto& one_e = h1.epochs[e];
+      const auto& mine = hs[r].epochs[e];
+      REQUIRE(mine.evaluation_cost.has_value());
+      REQUIRE(mine.training_cost.has_value());
+      CHECK(*mine.evaluation_cost == Approx(*one_e.evaluation_cost).epsilon(1e-12));
+      CHECK(*mine.training_cost == Approx(*one_e.training_cost).epsilon(1e-12));
+      CHECK(*mine.training_cost == *hs[0].epochs[e].training_cost);  // the same on every process, bit for bit
+      CHECK(*mine.training_correct == *one_e.training_correct);
+    }
+  }
+  CHECK(*h1.epochs[1].training_cost != *h1.epochs[0].training_cost);  // it trained between the two
+}
+
 TEST_CASE("a stop flag on one process stops every process after the same mini-batch", "[data-parallel]") {
   const auto d = toy(40, 4);
   std::vector<net_t> nets(2, net_t{2});

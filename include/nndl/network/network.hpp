@@ -209,16 +209,27 @@ class network {
 
   /// network2.py's total_cost: (1/n) Σ_x C_x + the regulariser's term with n = data.size().
   double total_cost(const dataset<T>& data, double lambda = 0.0, std::size_t workers = 1) const {
-    check_columns(data.features());
-    const double sum =
-        detail::sum_over_chunks<double>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
-          const auto ws = pool_.take();
-          feedforward(data.row(start), rows, *ws);
-          ws->set_targets(std::span(data.labels).subspan(start, rows));
-          return output_cost(*ws, rows);
-        });
     const std::size_t n = std::max<std::size_t>(data.size(), 1);
-    return sum / double(n) + regularizer_cost(lambda / double(n));
+    return cost_sum(data, workers) / double(n) + regularizer_cost(lambda / double(n));
+  }
+  /// Σ_x C_x over the data set (no mean, no regulariser): what a part of a split evaluation adds.
+  double cost_sum(const dataset<T>& data, std::size_t workers = 1) const {
+    check_columns(data.features());
+    return detail::sum_over_chunks<double>(data.size(), eval_chunk, workers, [&](std::size_t start, std::size_t rows) {
+      const auto ws = pool_.take();
+      feedforward(data.row(start), rows, *ws);
+      ws->set_targets(std::span(data.labels).subspan(start, rows));
+      return output_cost(*ws, rows);
+    });
+  }
+  /// The regulariser's term of the cost, R(w) with λ/n (0 when it is 0), as total_cost adds it.
+  double regularizer_cost(double lambda_over_n) const {
+    double r = 0;
+    if (lambda_over_n != 0)
+      for_each_parameter([&](const parameter_slot&, const parameter<const T>& p) {
+        if (p.regularized) r += regularizer::cost(detail::flat_view(p.value, p.size()), lambda_over_n);
+      });
+    return r;
   }
 
   // ---- training building blocks --------------------------------------------------------------
@@ -301,15 +312,6 @@ class network {
   double output_cost(workspace& ws, std::size_t rows) const {
     constexpr std::size_t L = depth - 1;
     return cost::template fn<output_activation>(ws.template z_of<L>(rows), ws.template a_of<L>(rows), ws.targets(rows));
-  }
-
-  double regularizer_cost(double lambda_over_n) const {
-    double r = 0;
-    if (lambda_over_n != 0)
-      for_each_parameter([&](const parameter_slot&, const parameter<const T>& p) {
-        if (p.regularized) r += regularizer::cost(detail::flat_view(p.value, p.size()), lambda_over_n);
-      });
-    return r;
   }
 
   static void check_columns(std::size_t cols) {

@@ -4,6 +4,7 @@
 // eta_schedule, csv_metrics).
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cctype>
 #include <filesystem>
@@ -44,6 +45,16 @@ struct evaluation_share {
     group->sum(std::span<std::uint64_t>(c));
     return std::size_t(c[0]);
   }
+  /// network2.py's total_cost of the data set: each process's Σ_x C_x over its share, added in rank
+  /// order, then the mean and the regulariser's term (the one-process figure up to rounding).
+  template <class Net>
+  double total_cost(const Net& net, const dataset<T>& d, double lambda, std::size_t workers) const {
+    if (!group) return net.total_cost(d, lambda, workers);
+    double s[1] = {mine->size() ? net.cost_sum(*mine, workers) : 0.0};
+    group->sum(std::span<double>(s));
+    const std::size_t n = std::max<std::size_t>(d.size(), 1);
+    return s[0] / double(n) + net.regularizer_cost(lambda / double(n));
+  }
 };
 }  // namespace detail
 
@@ -57,7 +68,7 @@ struct evaluate_on {
   bool with_cost = false;
   double lambda = 0;                    ///< for the regulariser's term of the cost
   std::size_t workers = 1;              ///< the training's workers (taken from its options)
-  detail::evaluation_share<T> split{};  ///< data-parallel: the accuracy is split (the cost is not)
+  detail::evaluation_share<T> split{};  ///< data-parallel: this process's share of the data
   /// Evaluates on d after each epoch; with cost set, also its total cost with regularisation parameter lam.
   explicit evaluate_on(const dataset<T>& d, bool cost = false, double lam = 0)
       : data(&d), with_cost(cost), lambda(lam) {}
@@ -73,7 +84,7 @@ struct evaluate_on {
   bool on_epoch_end(const Net& net, epoch_record& r) const {
     r.evaluation_correct = split.correct(net, *data, workers);
     r.evaluation_total = data->size();
-    if (with_cost) r.evaluation_cost = net.total_cost(*data, lambda, workers);
+    if (with_cost) r.evaluation_cost = split.total_cost(net, *data, lambda, workers);
     return false;
   }
 };
@@ -91,7 +102,7 @@ struct monitor_training {
   double lambda = 0;
   /// The training's workers (taken from its options).
   std::size_t workers = 1;
-  detail::evaluation_share<T> split{};  ///< data-parallel: the accuracy is split (the cost is not)
+  detail::evaluation_share<T> split{};  ///< data-parallel: this process's share of the data
   /// Monitors the training data d, the cost with regularisation parameter lam.
   explicit monitor_training(const dataset<T>& d, double lam = 0) : data(&d), lambda(lam) {}
 
@@ -99,7 +110,7 @@ struct monitor_training {
   template <class Net, class Options>
   void on_train_begin(const Net&, const Options& o) {
     workers = o.workers;
-    if (accuracy) split.begin(*data, o);
+    if (accuracy || cost) split.begin(*data, o);
   }
   /// Records the training accuracy and cost of the epoch; never stops training.
   template <class Net>
@@ -108,7 +119,7 @@ struct monitor_training {
       r.training_correct = split.correct(net, *data, workers);
       r.training_total = data->size();
     }
-    if (cost) r.training_cost = net.total_cost(*data, lambda, workers);
+    if (cost) r.training_cost = split.total_cost(net, *data, lambda, workers);
     return false;
   }
 };
