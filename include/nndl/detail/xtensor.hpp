@@ -24,6 +24,10 @@
 #include <xtensor/xview.hpp>
 #include <xsimd/memory/xsimd_aligned_allocator.hpp>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 // OpenBLAS's own calls, and BLAS's Fortran GEMM (column-major; the string lengths gfortran passes last).
 extern "C" void openblas_set_num_threads(int);
 extern "C" int openblas_get_num_threads(void);
@@ -37,10 +41,46 @@ extern "C" void dgemm_(const char* ta, const char* tb, const int* m, const int* 
 
 namespace nndl {
 
+namespace detail {
+/// Asks Linux to back the 2 MB-aligned part of [p, p + bytes) with 2 MB pages (transparent huge pages,
+/// where the system's setting is "madvise" or "always"); does nothing elsewhere. Asked before the memory
+/// is first written, the kernel gives huge pages at once.
+inline void advise_huge_pages(void* p, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t huge = std::uintptr_t(1) << 21;
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t begin = (a + huge - 1) & ~(huge - 1), end = (a + bytes) & ~(huge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a refusal costs nothing
+#else
+  (void)p, (void)bytes;
+#endif
+}
+}  // namespace detail
+
 /// Memory for matrices starts on a 64-byte boundary (a cache line, an AVX-512 register): OpenBLAS's
 /// small-matrix kernels run faster on aligned weights than on malloc's 16 (README, "How it is fast").
+/// A buffer of 8 MB or more (a data set) asks for huge pages before it is written: the shuffled rows
+/// of a mini-batch then come from a few 2 MB pages' translations instead of a TLB miss each
+/// (docs/speed.md, "What the kernel changes of 2026-12-06 gained").
 template <class T>
-using aligned_allocator = xsimd::aligned_allocator<T, 64>;
+class aligned_allocator : public xsimd::aligned_allocator<T, 64> {
+ public:
+  /// The same allocator for another type.
+  template <class U>
+  struct rebind {
+    using other = aligned_allocator<U>;  ///< the allocator of U
+  };
+  aligned_allocator() noexcept = default;
+  /// From the allocator of another type (it holds nothing).
+  template <class U>
+  aligned_allocator(const aligned_allocator<U>&) noexcept {}
+  /// n values on a 64-byte boundary; huge pages asked for from 8 MB on.
+  T* allocate(std::size_t n, const void* hint = nullptr) {
+    T* p = xsimd::aligned_allocator<T, 64>::allocate(n, hint);
+    if (n * sizeof(T) >= (std::size_t(8) << 20)) detail::advise_huge_pages(p, n * sizeof(T));
+    return p;
+  }
+};
 
 /// A row-major matrix on 64-byte aligned memory: one sample per row.
 template <class T>
