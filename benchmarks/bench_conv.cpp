@@ -124,8 +124,8 @@ void dense_forward_backward(benchmark::State& st) {
     g.fill(T(0.01));
     layer.backward({cv(x), cv(z), cv(a), v(g), nndl::delta_holds::dC_dA, v(din)}, scratch, sgd, ctx);
   }
-  st.counters["GFLOP/s"] = benchmark::Counter(double(st.iterations()) * 6.0 * m * In * Out * 1e-9,
-                                              benchmark::Counter::kIsRate);
+  st.counters["GFLOP/s"] =
+      benchmark::Counter(double(st.iterations()) * 6.0 * m * In * Out * 1e-9, benchmark::Counter::kIsRate);
 }
 
 using conv1 = setup<nndl::shape<1, 28, 28>, 20, 5>;

@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
   }
   int all = 0;
   MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (rank == 0 && all == 0) std::printf("mpi_overlap: %d processes, every overlapped sum equals the rank-order sum\n", k);
+  if (rank == 0 && all == 0)
+    std::printf("mpi_overlap: %d processes, every overlapped sum equals the rank-order sum\n", k);
   MPI_Finalize();
   return all == 0 ? 0 : 1;
 }

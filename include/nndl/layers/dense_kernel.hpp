@@ -28,9 +28,9 @@ struct dense_kernel {
   bool split(const worker_team* team) const { return out * in >= (1u << 15) && parallel_shares(team, out) > 1; }
 
   /// Neurons per GEMM call. At a small mini-batch a wide layer's whole products go to OpenBLAS's
-  /// packed path, which copies all of W on every call (and reads and writes it once more for BP4); slices of neurons with m·n·in ≤ 500,000 go
-  /// to its unpacked small-matrix kernels (benchmarks/bench_conv.cpp has the dense layers too).
-  /// Products that are small already, and larger mini-batches, stay whole.
+  /// packed path, which copies all of W on every call (and reads and writes it once more for BP4); slices of neurons
+  /// with m·n·in ≤ 500,000 go to its unpacked small-matrix kernels (benchmarks/bench_conv.cpp has the dense layers
+  /// too). Products that are small already, and larger mini-batches, stay whole.
   std::size_t piece(std::size_t m) const {
     if (m > 16 || m * out * in <= 1000000) return out;
     return std::max<std::size_t>(8, 500000 / (m * in));
@@ -81,7 +81,7 @@ struct dense_kernel {
   }
 
   /// sink(W[o0:o1, :]) with ∂C/∂W = Δ[:, o0:o1]ᵀ X, in the same pieces of neurons as forward: a whole
-  /// rank-m update of a wide W also goes through the packed path (benchmarks/bench_conv.cpp, dense/dw).
+  /// rank-m update of a wide W also goes through the packed path (benchmarks/bench_conv.cpp, dense/...).
   void weight_gradient_rows(const T* g, const T* x, std::size_t m, const gradient_sink<T>& sw, std::size_t o0,
                             std::size_t o1) const {
     const std::size_t p = piece(m);
