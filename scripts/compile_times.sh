@@ -4,6 +4,8 @@
 #   readme_example  the README's C++ example, g++ -O2 -c, against
 #   dlib_mlp        dlib 19.24 training the same [784, 30, 10] network (benchmarks/compile/dlib_mlp.cpp),
 #                   the two compiled in turn, NNDL_COMPILE_RUNS times each (default 3), the median printed;
+#   readme_example_compiled  the example with NNDL_COMPILED, and nndl_compiled_unit: the unit that
+#                   holds nndl's out-of-line functions, compiled once per program;
 #   examples/...    each example program's one source, with the release build's own command line;
 #   full build      with --full: a fresh release build of everything in a temporary folder, the CPU
 #                   time of all its compiler and linker calls.
@@ -50,6 +52,17 @@ r=$(echo "${readme[*]}" | median) d=$(echo "${dlib[*]}" | median)
 printf 'readme_example\t%s\t(%s)\n' "$r" "${readme[*]}"
 printf 'dlib_mlp\t%s\t(%s)\n' "$d" "${dlib[*]}"
 printf 'readme_example/dlib_mlp\t%s\t(goal: at most 0.35)\n' "$(awk -v a="$r" -v b="$d" 'BEGIN {printf "%.2f", a / b}')"
+# The same example with nndl's out-of-line functions compiled once (include/nndl/detail/out_of_line.hpp):
+# the example's own file with NNDL_COMPILED, and, once, the unit that includes <nndl/compiled.hpp>.
+echo '#include <nndl/compiled.hpp>' > "$work/compiled.cpp"
+split=()
+for ((i = 0; i < runs; ++i)); do
+  split+=("$(cpu g++ -std=c++20 -O2 -Iinclude -DNNDL_COMPILED -c "$work/readme_example.cpp" -o "$work/a.o")")
+done
+s=$(echo "${split[*]}" | median)
+printf 'readme_example_compiled\t%s\t(%s; NNDL_COMPILED)\n' "$s" "${split[*]}"
+printf 'readme_example_compiled/dlib_mlp\t%s\n' "$(awk -v a="$s" -v b="$d" 'BEGIN {printf "%.2f", a / b}')"
+printf 'nndl_compiled_unit\t%s\t(once per program)\n' "$(cpu g++ -std=c++20 -O2 -Iinclude -c "$work/compiled.cpp" -o "$work/c.o")"
 
 # Each example, compiled as the release build compiles it.
 cmake --preset release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON > /dev/null

@@ -8,6 +8,8 @@
 // training file, validation = the remaining 10,000, test = the 10,000 t10k images.
 #pragma once
 
+#include "../detail/out_of_line.hpp"
+
 #include <pwd.h>     // getpwuid: home folder when HOME is unset
 #include <unistd.h>  // getuid
 
@@ -33,87 +35,35 @@ inline constexpr std::array<const char*, 4> mnist_files{"train-images-idx3-ubyte
                                                         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
 
 /// dir/base.gz if present, else dir/base (uncompressed), else nothing.
-inline std::optional<std::filesystem::path> mnist_file(const std::filesystem::path& dir, const std::string& base) {
-  std::error_code ec;
-  for (const auto& p : {dir / (base + ".gz"), dir / base})
-    if (std::filesystem::is_regular_file(p, ec)) return p;
-  return std::nullopt;
-}
+NNDL_OUT_OF_LINE std::optional<std::filesystem::path> mnist_file(const std::filesystem::path& dir,
+                                                                 const std::string& base);
 
 /// The standard files a folder lacks ("name[.gz]" each); empty when it has all four.
-inline std::vector<std::string> missing_mnist_files(const std::filesystem::path& dir) {
-  std::vector<std::string> missing;
-  for (const char* f : mnist_files)
-    if (!mnist_file(dir, f)) missing.push_back(std::string(f) + "[.gz]");
-  return missing;
-}
+NNDL_OUT_OF_LINE std::vector<std::string> missing_mnist_files(const std::filesystem::path& dir);
 
-inline std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
-  return s;
-}
+NNDL_OUT_OF_LINE std::string join(const std::vector<std::string>& v, const char* sep);
 
-inline std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
+NNDL_OUT_OF_LINE std::string env_or_empty(const char* name);
 
 /// The book's mnist.pkl.gz (or mnist.pkl) when `place` is that file or a folder holding it.
-inline std::optional<std::filesystem::path> mnist_pickle_in(const std::filesystem::path& place) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(place, ec)) return place;
-  for (const char* f : {"mnist.pkl.gz", "mnist.pkl"})
-    if (std::filesystem::is_regular_file(place / f, ec)) return place / f;
-  return std::nullopt;
-}
+NNDL_OUT_OF_LINE std::optional<std::filesystem::path> mnist_pickle_in(const std::filesystem::path& place);
 
 /// True when `place` holds MNIST: the four IDX files, or the book's pickle.
-inline bool holds_mnist(const std::filesystem::path& place) {
-  std::error_code ec;
-  return (std::filesystem::is_directory(place, ec) && missing_mnist_files(place).empty()) ||
-         mnist_pickle_in(place).has_value();
-}
+NNDL_OUT_OF_LINE bool holds_mnist(const std::filesystem::path& place);
 
 /// Throws data_error unless `place` holds MNIST; `source` says where it came from.
-inline void require_mnist_dir(const std::filesystem::path& place, const std::string& source) {
-  std::error_code ec;
-  if (holds_mnist(place)) return;
-  if (!std::filesystem::is_directory(place, ec))
-    throw data_error("nndl: data folder " + place.string() + " (from " + source +
-                     ") does not exist, and is neither a folder nor the book's mnist.pkl.gz");
-  throw data_error("nndl: data folder " + place.string() + " (from " + source + ") is missing " +
-                   join(missing_mnist_files(place), ", ") + "; it needs the four MNIST files " +
-                   "(scripts/download_mnist.sh " + place.string() + " fetches them) or the book's mnist.pkl.gz");
-}
+NNDL_OUT_OF_LINE void require_mnist_dir(const std::filesystem::path& place, const std::string& source);
 
 }  // namespace detail
 
 /// The user's data folder: ${XDG_DATA_HOME:-$HOME/.local/share}/nndl/mnist (scripts/download_mnist.sh
 /// puts the files there by default).
-inline std::string default_data_dir() {
-  std::string base = detail::env_or_empty("XDG_DATA_HOME");
-  if (base.empty() || base.front() != '/') {  // the XDG spec ignores relative values
-    std::string home = detail::env_or_empty("HOME");
-    if (home.empty()) {
-      const passwd* pw = getpwuid(getuid());
-      home = pw && pw->pw_dir ? pw->pw_dir : ".";
-    }
-    base = home + "/.local/share";
-  }
-  return base + "/nndl/mnist";
-}
+NNDL_OUT_OF_LINE std::string default_data_dir();
 
 /// The copy of MNIST that ships with nndl: data/mnist of the source tree. The nndl CMake target
 /// defines NNDL_REPOSITORY_DATA for programs built in the tree or through add_subdirectory; an
 /// installed nndl (cmake --install) does not carry the data, so there it is nothing.
-inline std::optional<std::filesystem::path> repository_data_dir() {
-#ifdef NNDL_REPOSITORY_DATA
-  return std::filesystem::path(NNDL_REPOSITORY_DATA);
-#else
-  return std::nullopt;
-#endif
-}
+NNDL_OUT_OF_LINE std::optional<std::filesystem::path> repository_data_dir();
 
 /// One place find_data_dir looks.
 struct data_place {
@@ -126,17 +76,9 @@ struct data_place {
 /// Where find_data_dir looks, in order: the --data flag (when given), env NNDL_DATA (when set and
 /// not empty), the user's data folder default_data_dir(), the repository's copy (when there is one;
 /// `repository` defaults to repository_data_dir() and is a parameter so that tests can move it).
-inline std::vector<data_place> data_search_list(
+NNDL_OUT_OF_LINE std::vector<data_place> data_search_list(
     const std::optional<std::filesystem::path>& flag = std::nullopt,
-    const std::optional<std::filesystem::path>& repository = repository_data_dir()) {
-  std::vector<data_place> places;
-  if (flag) places.push_back({*flag, "the --data flag", true});
-  if (const std::string env = detail::env_or_empty("NNDL_DATA"); !env.empty())
-    places.push_back({env, "NNDL_DATA", true});
-  places.push_back({default_data_dir(), "the user's data folder", false});
-  if (repository) places.push_back({*repository, "the repository's copy", false});
-  return places;
-}
+    const std::optional<std::filesystem::path>& repository = repository_data_dir());
 
 namespace detail {
 
@@ -153,24 +95,9 @@ inline constexpr const char* restore_hint = "restore it with `git checkout data/
 
 /// Throws data_error unless each of the four .gz files in dir (the repository's copy) has its
 /// published md5; the message names the file, both sums and how to restore it.
-inline void check_repository_copy(const std::filesystem::path& dir) {
-  for (const auto& [name, want] : mnist_md5) {
-    const std::filesystem::path file = dir / name;
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec))
-      throw data_error("nndl: " + file.string() + " is missing from the repository's copy of MNIST; " + restore_hint);
-    const std::string found = md5_file(file);
-    if (found != want)
-      throw data_error("nndl: " + file.string() + " (the repository's copy of MNIST) has md5 " + found + ", expected " +
-                       want + ": the file is damaged or was changed; " + restore_hint +
-                       " (or use another copy: scripts/download_mnist.sh, --data DIR or NNDL_DATA=DIR)");
-  }
-}
+NNDL_OUT_OF_LINE void check_repository_copy(const std::filesystem::path& dir);
 
-inline bool same_folder(const std::filesystem::path& a, const std::filesystem::path& b) {
-  std::error_code ec;
-  return std::filesystem::equivalent(a, b, ec);
-}
+NNDL_OUT_OF_LINE bool same_folder(const std::filesystem::path& a, const std::filesystem::path& b);
 
 }  // namespace detail
 
@@ -179,45 +106,9 @@ inline bool same_folder(const std::filesystem::path& a, const std::filesystem::p
 /// naming it. The user's folder and the repository's copy are used when they hold all four files.
 /// Whenever the folder chosen is the repository's copy, its md5 sums are checked first. Nothing
 /// found throws data_not_found, saying where nndl looked and what to do.
-inline std::filesystem::path find_data_dir(
+NNDL_OUT_OF_LINE std::filesystem::path find_data_dir(
     const std::optional<std::filesystem::path>& flag = std::nullopt,
-    const std::optional<std::filesystem::path>& repository = repository_data_dir()) {
-  auto checked = [&](const std::filesystem::path& dir) {
-    if (repository && detail::same_folder(dir, *repository)) detail::check_repository_copy(dir);
-    return dir;
-  };
-  std::string looked = "the --data flag (not given), env NNDL_DATA (not set)";
-  for (const data_place& place : data_search_list(flag, repository)) {
-    if (place.given) {
-      detail::require_mnist_dir(place.dir, place.source);
-      return checked(place.dir);
-    }
-    const auto missing = detail::missing_mnist_files(place.dir);
-    if (detail::holds_mnist(place.dir)) return checked(place.dir);
-    std::error_code ec;
-    looked += ", " + place.source + " " + place.dir.string() + " (" +
-              (std::filesystem::is_directory(place.dir, ec) ? "exists but lacks " + detail::join(missing, ", ")
-                                                            : std::string("does not exist")) +
-              (repository && place.dir == *repository ? "; " + std::string(detail::restore_hint) : "") + ")";
-  }
-  if (!repository)
-    looked += ", and no repository's copy (an installed nndl does not carry the data; a clone of nndl "
-              "has it in data/mnist)";
-  throw data_not_found("nndl: MNIST data not found.\n"
-                       "  Looked in: " +
-                       looked +
-                       ".\n"
-                       "  To fix, one of:\n"
-                       "  - pass --data DIR or set NNDL_DATA=DIR for a folder holding train-images-idx3-ubyte.gz,"
-                       " train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz "
-                       "(.gz or uncompressed), e.g. the data/mnist folder of a clone of nndl\n"
-                       "  - run scripts/download_mnist.sh (needs the internet; checks md5 sums; puts the four "
-                       "files in " +
-                       default_data_dir() +
-                       ")\n"
-                       "  - offline stand-in: apt-get install dataset-fashion-mnist, then "
-                       "--data /usr/share/datasets/fashion-mnist (Fashion-MNIST, same format)");
-}
+    const std::optional<std::filesystem::path>& repository = repository_data_dir());
 
 /// Loads the book's split from a folder holding the four standard files (.gz preferred), or from
 /// the book's mnist.pkl.gz (the file, or a folder holding it). IDX: training = first training_size
@@ -259,3 +150,7 @@ mnist_data<T> load_mnist(const std::filesystem::path& dir, std::size_t training_
 }
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "mnist.ipp"
+#endif

@@ -22,6 +22,8 @@
 // only as its bytes arrive. The opcode count and the nesting of tuples and MARKs are capped too.
 #pragma once
 
+#include "../detail/out_of_line.hpp"
+
 #include <zlib.h>
 
 #include <array>
@@ -297,8 +299,10 @@ class unpickler {
 
 /// Reads a pickle (gzip or plain) with the restricted unpickler and returns its one value. Throws
 /// data_error, naming the file, for anything that is not tuples of NumPy arrays and plain values.
-inline pickle_ref read_pickle(const std::filesystem::path& file, const pickle_limits& limits = {}) {
-  return detail::unpickler(file, limits).run();
-}
+NNDL_OUT_OF_LINE pickle_ref read_pickle(const std::filesystem::path& file, const pickle_limits& limits = {});
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "pickle.ipp"
+#endif

@@ -9,6 +9,8 @@
 // temporaries of processes that no longer exist.
 #pragma once
 
+#include "out_of_line.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -107,16 +109,7 @@ class atomic_file {
 };
 
 /// Writes `bytes` as the file `file`, atomically. Returns "" on success, otherwise what went wrong.
-inline std::string write_file_atomically(const std::filesystem::path& file, std::string_view bytes) {
-  atomic_file f(file);
-  std::FILE* out = std::fopen(f.temp().c_str(), "wb");
-  if (!out) return "cannot write " + f.temp().string() + ": " + std::generic_category().message(errno);
-  bool ok = bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
-  int err = errno;
-  if (std::fclose(out) != 0 && ok) ok = false, err = errno;
-  if (!ok) return "writing " + f.temp().string() + " failed: " + std::generic_category().message(err);
-  return f.commit();
-}
+NNDL_OUT_OF_LINE std::string write_file_atomically(const std::filesystem::path& file, std::string_view bytes);
 
 /// A whole file's bytes, or what kept them from being read.
 struct file_contents {
@@ -129,79 +122,19 @@ struct file_contents {
 inline constexpr std::size_t default_max_file_bytes = std::size_t{256} << 20;
 
 /// What a file of this type is, when it is not a regular file ("" when it is one).
-inline std::string not_regular_kind(mode_t mode) {
-  if (S_ISREG(mode)) return "";
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a pipe (FIFO)";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-  return "not a regular file";
-}
+NNDL_OUT_OF_LINE std::string not_regular_kind(mode_t mode);
 
 /// Why `file` is not one to read as `what` ("a model file"), found from its type alone and so at
 /// once (opening a pipe would wait for a writer, a device may never end): "no such file", "is a
 /// directory, not a model file", "is a pipe (FIFO), not a regular file: ...", or "" for a regular file.
-inline std::string regular_file_problem(const std::filesystem::path& file, const std::string& what) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return "no such file";
-    return "cannot be examined: " + std::generic_category().message(errno);
-  }
-  if (S_ISDIR(st.st_mode)) return "is a directory, not " + what;
-  if (const std::string kind = not_regular_kind(st.st_mode); !kind.empty())
-    return "is " + kind + ", not a regular file: give " + what + " itself (a file on disk)";
-  return "";
-}
+NNDL_OUT_OF_LINE std::string regular_file_problem(const std::filesystem::path& file, const std::string& what);
 
 /// Reads the whole of `file`, at most `max_bytes` of it: a larger file is a problem, found from its
 /// size (and, for a file that grows while it is read, while reading). A file that is not a regular
 /// file (a pipe, a device, a socket) is refused at once (regular_file_problem). `what` names what
 /// the file should be ("an image file", "a model file").
-inline file_contents read_whole_file(const std::filesystem::path& file, const std::string& what,
-                                     std::size_t max_bytes = default_max_file_bytes) {
-  if (std::string problem = regular_file_problem(file, what); !problem.empty()) return {{}, std::move(problem)};
-  // O_NONBLOCK: a pipe put in the file's place since the check above is not waited on either.
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return {{}, "cannot be opened for reading: " + std::generic_category().message(errno)};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return {{},
-            "is " + not_regular_kind(st.st_mode) + ", not a regular file: give " + what + " itself (a file on disk)"};
-  }
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  file_contents c;
-  if (std::uintmax_t(st.st_size) > max_bytes) {
-    ::close(fd);
-    return {{},
-            "is " + std::to_string(st.st_size) + " bytes, larger than the limit of " + std::to_string(max_bytes) +
-                " bytes for " + what};
-  }
-  // The buffer starts at the file's size (+1 to see the end), and grows by doubling if the file
-  // grows while it is read; never past max_bytes + 1.
-  const std::size_t room = std::max<std::size_t>(std::size_t(st.st_size) + 1, 4096);
-  std::size_t have = 0;
-  for (;;) {
-    if (have == c.bytes.size()) c.bytes.resize(std::min(max_bytes + 1, have + std::max(room, have)));
-    const ssize_t r = ::read(fd, c.bytes.data() + have, c.bytes.size() - have);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      const int err = errno;
-      ::close(fd);
-      return {{}, "cannot be read: " + std::generic_category().message(err)};
-    }
-    if (r == 0) break;
-    have += std::size_t(r);
-    if (have > max_bytes) {
-      ::close(fd);
-      return {{},
-              "goes on past " + std::to_string(max_bytes) + " bytes, the limit for " + what + " (it grew while read)"};
-    }
-  }
-  ::close(fd);
-  c.bytes.resize(have);
-  return c;
-}
+NNDL_OUT_OF_LINE file_contents read_whole_file(const std::filesystem::path& file, const std::string& what,
+                                               std::size_t max_bytes = default_max_file_bytes);
 
 }  // namespace nndl::detail
 
@@ -209,15 +142,15 @@ namespace nndl {
 
 /// Writes `bytes` as the file `file`, atomically (a temporary file beside it, renamed over it once
 /// complete). Returns "" on success, otherwise what went wrong.
-inline std::string write_file_atomically(const std::filesystem::path& file, std::string_view bytes) {
-  return detail::write_file_atomically(file, bytes);
-}
+NNDL_OUT_OF_LINE std::string write_file_atomically(const std::filesystem::path& file, std::string_view bytes);
 
 /// Why `file` is not one to read as `what` ("a model file"), from its type alone: "no such file",
 /// "is a directory, not a model file", "is a pipe (FIFO), not a regular file: ...", or "" for a
 /// regular file.
-inline std::string regular_file_problem(const std::filesystem::path& file, const std::string& what) {
-  return detail::regular_file_problem(file, what);
-}
+NNDL_OUT_OF_LINE std::string regular_file_problem(const std::filesystem::path& file, const std::string& what);
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "file.ipp"
+#endif

@@ -3,6 +3,8 @@
 // it is the checksum MNIST's sums are published in.
 #pragma once
 
+#include "out_of_line.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -121,19 +123,10 @@ class md5 {
 };
 
 /// The MD5 of a file's bytes as md5sum prints it; a file that cannot be read is a data_error naming it.
-inline std::string md5_file(const std::filesystem::path& path) {
-  errno = 0;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw data_error("nndl: " + path.string() + ": cannot open: " + std::strerror(errno ? errno : ENOENT));
-  md5 h;
-  std::vector<std::uint8_t> buf(std::size_t{1} << 20);
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) h.update(std::span(buf.data(), n));
-  const bool failed = std::ferror(f) != 0;
-  const int saved = errno;
-  std::fclose(f);
-  if (failed) throw data_error("nndl: " + path.string() + ": read error: " + std::strerror(saved));
-  return h.hex();
-}
+NNDL_OUT_OF_LINE std::string md5_file(const std::filesystem::path& path);
 
 }  // namespace nndl::detail
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "md5.ipp"
+#endif

@@ -5,6 +5,8 @@
 // load_npz) or turned into a run-time model (load_model).
 #pragma once
 
+#include "../detail/out_of_line.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
@@ -32,12 +34,7 @@ struct book_model {
 
 namespace detail {
 /// The nndl cost name of network2.py's ("CrossEntropyCost" -> "cross-entropy").
-inline std::string cost_of_book_name(const std::string& book) {
-  if (book == "QuadraticCost") return "quadratic";
-  if (book == "CrossEntropyCost") return "cross-entropy";
-  if (book == "LogLikelihoodCost") return "log-likelihood";
-  return book;
-}
+NNDL_OUT_OF_LINE std::string cost_of_book_name(const std::string& book);
 }  // namespace detail
 
 /// The architecture record of a book_model: dense layers, with the dropout layers its activation
@@ -77,3 +74,7 @@ architecture_record record_of(const book_model<T>& m, const std::filesystem::pat
 }
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "book_model.ipp"
+#endif

@@ -10,6 +10,8 @@
 // what to do.
 #pragma once
 
+#include "../detail/out_of_line.hpp"
+
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -25,11 +27,7 @@
 namespace nndl {
 
 namespace detail {
-[[noreturn]] inline void no_onnx(const std::filesystem::path& file) {
-  throw model_error(
-      file,
-      "an ONNX file: this program was built without ONNX (CMake target nndl::onnx, which defines NNDL_WITH_ONNX)");
-}
+[[noreturn]] NNDL_OUT_OF_LINE void no_onnx(const std::filesystem::path& file);
 }  // namespace detail
 
 /// Saves `net` in the format its file name says.
@@ -73,3 +71,7 @@ void load_network(Net& net, const std::filesystem::path& file) {
 }
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "formats.ipp"
+#endif

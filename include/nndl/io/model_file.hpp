@@ -19,6 +19,8 @@
 // nndl::model_error naming the file.
 #pragma once
 
+#include "../detail/out_of_line.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -98,17 +100,7 @@ void read_parameter(const npz_reader& z, const std::filesystem::path& file, cons
 }
 
 /// The "model" entry of a self-describing file, parsed (nesting and size bounded) and checked.
-inline nlohmann::json read_model_info(const npz_reader& z, const std::filesystem::path& file) {
-  const npy_array a = z.read("model", std::size_t{1} << 24);
-  const std::string text = npy_text(a, file, "model");
-  const nlohmann::json j = parse_json_text(file, text, "its model record: ");
-  if (!j.is_object() || j.value("format", "") != "nndl model")
-    throw model_error(file, "not an nndl model: its \"model\" record has no \"format\": \"nndl model\"");
-  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<long>() != 1)
-    throw model_error(file, "model record version " + (j.contains("version") ? brief(j["version"]) : "(none)") +
-                                "; this nndl reads version 1");
-  return j;
-}
+NNDL_OUT_OF_LINE nlohmann::json read_model_info(const npz_reader& z, const std::filesystem::path& file);
 
 template <class T>
 model build_model(const npz_reader& z, const std::filesystem::path& file, const nlohmann::json& info,
@@ -147,33 +139,7 @@ void save_ensemble(std::span<const Net> nets, const std::filesystem::path& file,
 
 /// Writes a run-time model (one network or an ensemble) as a self-describing model file: what
 /// nndl-convert makes of a model read from another format.
-inline void save_model(const model& m, const std::filesystem::path& file) {
-  nlohmann::json provenance = nlohmann::json::object();
-  try {
-    provenance = nlohmann::json::parse(m.provenance());
-  } catch (const nlohmann::json::exception&) {
-  }
-  const nlohmann::json info = {{"format", "nndl model"},
-                               {"version", 1},
-                               {"architecture", record_to_json(m.architecture())},
-                               {"members", m.members()},
-                               {"vote", m.members() > 1 ? nlohmann::json(detail::vote_rule) : nlohmann::json(nullptr)},
-                               {"provenance", provenance}};
-  std::vector<std::pair<std::string, std::string>> entries{{"model.npy", detail::bytes_npy(info.dump())}};
-  for (std::size_t k = 0; k < m.members(); ++k)
-    m.for_each_parameter(k, [&](std::size_t l, const auto& p) {
-      using T = std::remove_const_t<std::remove_pointer_t<decltype(p.value)>>;
-      for (std::size_t i = 0; i < p.size(); ++i)
-        if (!std::isfinite(p.value[i]))
-          throw model_error(
-              file, "refusing to save: layer " + std::to_string(l + 1) + " has a non-finite " + std::string(p.name));
-      const parameter<const T> c{p.name, p.symbol, p.value, nullptr, p.rank, p.shape, p.regularized};
-      entries.emplace_back((m.members() > 1 ? "m" + std::to_string(k) + "_" : "") + "l" + std::to_string(l) + "_" +
-                               std::string(p.symbol) + ".npy",
-                           detail::npy_of(c));
-    });
-  detail::write_npz(file, entries);
-}
+NNDL_OUT_OF_LINE void save_model(const model& m, const std::filesystem::path& file);
 
 /// Reads a self-describing model file into a network of the same architecture (refused, naming
 /// both, otherwise). On any error `net` is unchanged.
@@ -198,3 +164,7 @@ void load_model_into(Net& net, const std::filesystem::path& file) {
 }  // namespace nndl
 
 #include "model_load.hpp"
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "model_file.ipp"
+#endif

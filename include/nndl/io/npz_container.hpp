@@ -8,6 +8,8 @@
 // Link: libzip (-lzip; Debian libzip-dev).
 #pragma once
 
+#include "../detail/out_of_line.hpp"
+
 #include <zip.h>
 
 #include <algorithm>
@@ -34,13 +36,7 @@ struct zip_closer {
 };
 using zip_ptr = std::unique_ptr<zip_t, zip_closer>;
 
-inline std::string zip_message(int code) {
-  zip_error_t e;
-  zip_error_init_with_code(&e, code);
-  std::string s = zip_error_strerror(&e);
-  zip_error_fini(&e);
-  return s;
-}
+NNDL_OUT_OF_LINE std::string zip_message(int code);
 
 /// What a caller expects of an entry, checked against its .npy header before its data is read:
 /// the shape (empty: any) and the dtypes it takes (empty: any).
@@ -169,28 +165,12 @@ class npz_reader {
 
 /// Writes (name.npy, bytes) entries as an uncompressed zip (as numpy.savez), atomically: a
 /// temporary file beside `file` renamed over it once complete; on error nothing at `file` changes.
-inline void write_npz(const std::filesystem::path& file,
-                      const std::vector<std::pair<std::string, std::string>>& entries) {
-  detail::atomic_file out(file);
-  const auto& tmp = out.temp();
-  auto fail = [&](const std::string& problem) { throw model_error(file, problem); };  // out removes tmp
-  int err = 0;
-  detail::zip_ptr z(zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err));
-  if (!z) fail("cannot create " + tmp.string() + ": " + detail::zip_message(err));
-  for (const auto& [name, bytes] : entries) {
-    zip_source_t* src = zip_source_buffer(z.get(), bytes.data(), bytes.size(), 0);
-    if (!src) fail("cannot add " + name + ": " + zip_strerror(z.get()));
-    const zip_int64_t i = zip_file_add(z.get(), name.c_str(), src, ZIP_FL_OVERWRITE);
-    if (i < 0) {
-      zip_source_free(src);
-      fail("cannot add " + name + ": " + zip_strerror(z.get()));
-    }
-    zip_set_file_compression(z.get(), zip_uint64_t(i), ZIP_CM_STORE, 0);  // as numpy.savez
-  }
-  if (zip_close(z.get()) != 0) fail("writing " + tmp.string() + " failed: " + zip_strerror(z.get()));
-  z.release();  // zip_close freed it
-  if (const std::string problem = out.commit(); !problem.empty()) fail(problem);
-}
+NNDL_OUT_OF_LINE void write_npz(const std::filesystem::path& file,
+                                const std::vector<std::pair<std::string, std::string>>& entries);
 
 }  // namespace detail
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "npz_container.ipp"
+#endif

@@ -2,6 +2,8 @@
 // file, a graph). A new kind is its own header in kind/ and one more entry here.
 #pragma once
 
+#include "../detail/out_of_line.hpp"
+
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -30,27 +32,16 @@ bool with_kind(std::string_view name, F&& f) {
 }
 
 /// The kinds' names, "dense, conv, max_pool and dropout", for messages.
-inline std::string kind_names() {
-  std::string s;
-  std::size_t i = 0, n = std::tuple_size_v<layer_kinds>;
-  std::apply(
-      [&](auto... k) { ((s += (i ? (i + 1 == n ? " and " : ", ") : "") + std::string(decltype(k)::name), ++i), ...); },
-      layer_kinds{});
-  return s;
-}
+NNDL_OUT_OF_LINE std::string kind_names();
 
 /// The rank of what a layer makes in a graph: 2 (a matrix {N, n}), 4 (maps {N, C, H, W}), or `input_rank`.
-inline int graph_rank(const layer_record& r, int input_rank) {
-  int rank = input_rank;
-  with_kind(r.kind, [&]<class K>() { rank = K::graph_rank ? K::graph_rank : input_rank; });
-  return rank;
-}
+NNDL_OUT_OF_LINE int graph_rank(const layer_record& r, int input_rank);
 
 /// "dense 30 sigmoid", "conv 20@5x5 relu", "max_pool 2x2", "dropout p=0.5"
-inline std::string describe_layer(const layer_record& r) {
-  std::string s = r.kind;
-  with_kind(r.kind, [&]<class K>() { s = K::describe(r); });
-  return s;
-}
+NNDL_OUT_OF_LINE std::string describe_layer(const layer_record& r);
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "kinds.ipp"
+#endif

@@ -15,6 +15,8 @@
 // default, so it never mixes with the results a program prints on stdout.
 #pragma once
 
+#include "../detail/out_of_line.hpp"
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -43,16 +45,7 @@ struct progress_options {
 
 namespace detail {
 /// "0:07", "12:34", "1:02:03"
-inline std::string clock_string(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const long s = std::lround(seconds), h = s / 3600, m = (s / 60) % 60, sec = s % 60;
-  char buf[32];
-  if (h > 0)
-    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", h, m, sec);
-  else
-    std::snprintf(buf, sizeof buf, "%ld:%02ld", m, sec);
-  return buf;
-}
+NNDL_OUT_OF_LINE std::string clock_string(double seconds);
 }  // namespace detail
 
 /// A progress bar on a terminal (drawn in place), or plain lines elsewhere.
@@ -201,19 +194,7 @@ class progress {
 };
 
 /// The status of an epoch: "test 97.85%, cost 0.0712, train 99.10%" from what the monitors filled in.
-inline std::string epoch_status(const epoch_record& r, const std::string& evaluation_name = "eval") {
-  std::string s;
-  char buf[64];
-  auto add = [&](const char* fmt, double v) {
-    std::snprintf(buf, sizeof buf, fmt, v);
-    s += (s.empty() ? "" : ", ") + std::string(buf);
-  };
-  if (const auto a = r.evaluation_accuracy()) add((evaluation_name + " %.2f%%").c_str(), 100 * *a);
-  if (r.evaluation_cost) add((evaluation_name + " cost %.4g").c_str(), *r.evaluation_cost);
-  if (const auto a = r.training_accuracy()) add("train %.2f%%", 100 * *a);
-  if (r.training_cost) add("train cost %.4g", *r.training_cost);
-  return s;
-}
+NNDL_OUT_OF_LINE std::string epoch_status(const epoch_record& r, const std::string& evaluation_name = "eval");
 
 /// A training callback that shows progress: on a terminal a bar that moves with every mini-batch,
 /// with the current epoch and the figures of the monitors before it in the callback list
@@ -278,3 +259,7 @@ struct progress_callback {
 };
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "progress.ipp"
+#endif

@@ -7,6 +7,8 @@
 //   reader  a kind looks at the next nodes of a chain and, when they are its own, takes them
 #pragma once
 
+#include "../../detail/out_of_line.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -74,11 +76,7 @@ struct tensor {
 };
 
 /// "[20, 1, 5, 5]"
-inline std::string dims_string(const std::vector<std::int64_t>& d) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
-  return s + "]";
-}
+NNDL_OUT_OF_LINE std::string dims_string(const std::vector<std::int64_t>& d);
 
 /// Where a layer kind writes its nodes. The current value is what the layer below produced: each
 /// node() reads it (and the extra inputs) and makes its output the current value.
@@ -130,3 +128,7 @@ class reader {
 };
 
 }  // namespace nndl::graph
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "graph.ipp"
+#endif

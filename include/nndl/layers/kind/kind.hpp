@@ -5,6 +5,8 @@
 // kinds is layers/kinds.hpp, and each kind's run-time twin is in model/runtime_layers.hpp.
 #pragma once
 
+#include "../../detail/out_of_line.hpp"
+
 #include <array>
 #include <concepts>
 #include <cstddef>
@@ -64,39 +66,14 @@ concept layer_kind = requires(const layer_record& r, const field_source& f, reco
 namespace graph {
 
 /// The node of an activation (none for the identity), after the node of a dense or conv layer.
-inline void write_activation(const std::string& name, writer& w) {
-  with_activation(name, [&]<class Act>() {
-    if constexpr (!Act::graph_op.empty()) {
-      std::vector<attribute> attrs;
-      if (!Act::elementwise) attrs.push_back(attribute::of_int("axis", 1));
-      w.node(std::string(Act::graph_op), {}, std::move(attrs));
-    }
-  });
-}
+NNDL_OUT_OF_LINE void write_activation(const std::string& name, writer& w);
 
 /// When the next node is an activation nndl has, takes it as the layer's: its name, or none.
-inline std::optional<std::string> read_activation(reader& g) {
-  const node* n = g.peek();
-  if (!n) return std::nullopt;
-  std::optional<std::string> found;
-  std::apply(
-      [&](auto... a) {
-        (void)((!decltype(a)::graph_op.empty() && n->op == decltype(a)::graph_op
-                    ? (found = std::string(decltype(a)::name), true)
-                    : false) ||
-               ...);
-      },
-      activations{});
-  if (!found) return std::nullopt;
-  const auto* axis = n->find("axis");
-  if (axis &&
-      (axis->kind != attribute::type::ints || axis->ints.size() != 1 || (axis->ints[0] != 1 && axis->ints[0] != -1)))
-    g.refuse(*n, "axis", "only axis 1 (the classes of each sample) is implemented");
-  if (g.rank() != 2 && (*found == "softmax" || *found == "log_softmax"))
-    g.refuse(*n, "", "nndl applies " + *found + " to the outputs of a dense layer only");
-  g.take(1);
-  return found;
-}
+NNDL_OUT_OF_LINE std::optional<std::string> read_activation(reader& g);
 
 }  // namespace graph
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "kind.ipp"
+#endif
