@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+#include "cli.hpp"  // the command line (CLI11), and NNDL_PARSE: a bad command line exits 2
 
 #include "nndl/data/mnist.hpp"
 
@@ -69,7 +69,7 @@ result average_darkness(const nndl::dataset<double>& train, const nndl::dataset<
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chapter 1 baselines on MNIST: average darkness and an SVM (svm.SVC defaults)"};
+  cli::app app{"Chapter 1 baselines on MNIST: average darkness and an SVM (svm.SVC defaults)"};
   std::optional<std::string> data_flag;
   std::size_t svm_train_size = 50000;
   bool no_svm = false;
@@ -79,9 +79,9 @@ int main(int argc, char** argv) {
                  "Folder with the four MNIST files (else NNDL_DATA, else the user's "
                  "folder, else the repository's copy data/mnist)");
   app.add_option("--svm-train-size", svm_train_size, "Train the SVM on the first N training images")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{50000}));
+      ->check(cli::range(std::size_t{1}, std::size_t{50000}));
   app.add_flag("--no-svm", no_svm, "Skip the SVM (it takes several minutes)");
-  app.add_option("--svm-cache-mb", svm_cache_mb, "libsvm kernel cache size in MB")->check(CLI::PositiveNumber);
+  app.add_option("--svm-cache-mb", svm_cache_mb, "libsvm kernel cache size in MB")->check(cli::positive_number);
   app.add_option("--metrics", metrics, "Write a CSV: baseline,correct,total,accuracy,seconds");
   NNDL_PARSE(app, argc, argv);
 

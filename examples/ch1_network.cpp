@@ -111,7 +111,7 @@ int run(const examples::common_flags& f, std::size_t runs, const std::string& pl
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chapter 1: network.py on MNIST (sigmoid, quadratic cost, N(0,1) weights, SGD)"};
+  cli::app app{"Chapter 1: network.py on MNIST (sigmoid, quadratic cost, N(0,1) weights, SGD)"};
   examples::common_flags f;
   std::size_t hidden = 30, runs = 1, train_size = 0;
   std::string plot;
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
                  "Independent runs with seeds seed, seed+1, ...; the book reports the best of three "
                  "(--save keeps the best run)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(cli::positive_number);
   app.add_option("--train-size", train_size, "Train on the first N training images (default: 0, all 50,000)");
   app.add_option("--plot", plot, "Write the learning curve as a PNG (gnuplot), its figures and script beside it");
   bool data_parallel = false;

@@ -37,7 +37,7 @@ double run_epoch(const std::vector<std::size_t>& order, std::size_t m, Step&& st
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chapter 2: per-sample backprop (network.py) against matrix-based backprop, same seed"};
+  cli::app app{"Chapter 2: per-sample backprop (network.py) against matrix-based backprop, same seed"};
   examples::common_flags f;
   f.epochs = 3;
   examples::add_common_flags(app, f);

@@ -155,7 +155,7 @@ int run(const options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chapter 3: more training data (more_data.py): the network and svm.SVC() on 100 ... 50,000 images"};
+  cli::app app{"Chapter 3: more training data (more_data.py): the network and svm.SVC() on 100 ... 50,000 images"};
   options o;
   o.common.eta = 0.5;
   examples::add_common_flags(app, o.common);

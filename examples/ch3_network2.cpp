@@ -260,38 +260,38 @@ int dispatch(const options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chapter 3: network2.py on MNIST (cross-entropy, regularisation, better initialisation, monitors)"};
+  cli::app app{"Chapter 3: network2.py on MNIST (cross-entropy, regularisation, better initialisation, monitors)"};
   options o;
   o.common.eta = 0.5;
   examples::add_common_flags(app, o.common);
   examples::add_model_flags(app, o.common, argc, argv);
   std::string preset_help = "One of the book's runs (sets the flags below; later flags override):";
   for (const auto& [name, p] : presets) preset_help += "\n  " + name + ": " + p.what;
-  app.add_option("--preset", o.preset, preset_help)->check(CLI::IsMember([] {
+  app.add_option("--preset", o.preset, preset_help)->check(cli::is_member([] {
     std::vector<std::string> v;
     for (const auto& [n, p] : presets) v.push_back(n);
     return v;
   }()));
   app.add_option("--cost", o.cost, "quadratic, cross-entropy or log-likelihood (softmax output)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"quadratic", "cross-entropy", "log-likelihood"}));
+      ->check(cli::is_member({"quadratic", "cross-entropy", "log-likelihood"}));
   app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda")->capture_default_str();
   app.add_option("--init", o.init, "Weights: default N(0,1/n_in) or large N(0,1)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"default", "large"}));
+      ->check(cli::is_member({"default", "large"}));
   app.add_option("--monitor", o.monitor,
                  "Comma-separated: eval-acc, eval-cost, train-acc, train-cost, or all (network2.py's monitors)")
       ->capture_default_str();
   app.add_option("--evaluate", o.evaluate, "Evaluate on test or validation data")
       ->capture_default_str()
-      ->check(CLI::IsMember({"test", "validation"}));
+      ->check(cli::is_member({"test", "validation"}));
   app.add_option("--early-stop", o.early_stop, "Stop after N epochs without improvement (0: off)");
   app.add_flag("--schedule", o.schedule,
                "Halve eta after --schedule-patience epochs without improvement; stop at eta/128");
   app.add_option("--schedule-patience", o.schedule_patience, "Patience of --schedule")->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "sgd (the book's, with --momentum) or adam (default eta 0.001)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"sgd", "adam"}));
+      ->check(cli::is_member({"sgd", "adam"}));
   app.add_option("--momentum", o.momentum, "Momentum coefficient mu of sgd (0: plain SGD)")->capture_default_str();
   app.add_flag("--dropout", o.dropout, "Dropout with p = 0.5 on the hidden layer");
   app.add_option("--hidden", o.hidden, "Hidden neurons: 30 or 100 (compile-time sizes)")->capture_default_str();
@@ -301,7 +301,7 @@ int main(int argc, char** argv) {
                  "Independent runs with seeds seed, seed+1, ...; reports each and the best "
                  "(--save and --plot take the best)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(cli::positive_number);
   // A preset fills in the flags the user did not give.
   app.parse_complete_callback([&] {
     if (o.optimizer == "adam" && app.count("--eta") == 0) o.common.eta = 0.001;  // Adam's own default

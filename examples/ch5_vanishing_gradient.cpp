@@ -171,7 +171,7 @@ void plot(const options& o, const std::vector<std::vector<std::vector<double>>>&
 int run(const options& o);
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chapter 5: the vanishing gradient problem (speed of learning per layer, deep sigmoid networks)"};
+  cli::app app{"Chapter 5: the vanishing gradient problem (speed of learning per layer, deep sigmoid networks)"};
   options o;
   o.common.eta = 0.1;
   examples::add_common_flags(app, o.common);

@@ -482,7 +482,7 @@ int dispatch(const options& o);
 
 int main(int argc, char** argv) {
   const examples::mpi::session mpi(&argc, &argv);  // MPI_Init .. MPI_Finalize when mpirun started it
-  CLI::App app{"Chapter 6: convolutional networks (network3.py) on MNIST, float32"};
+  cli::app app{"Chapter 6: convolutional networks (network3.py) on MNIST, float32"};
   options o;
   o.cache = nndl::default_data_dir() + "/../mnist-expanded";
   o.common.workers = std::max(1u, std::thread::hardware_concurrency());  // for one network; cores / K for K
@@ -497,7 +497,7 @@ int main(int argc, char** argv) {
   app.get_option("--eta")->description("Learning rate (default: the preset's)");
   std::string help = "The book's run (sets epochs, eta, lambda and the data; later flags override):";
   for (const auto& [n, p] : presets) help += "\n  " + n + ": " + p.what;
-  app.add_option("--preset", o.preset, help)->capture_default_str()->check(CLI::IsMember([] {
+  app.add_option("--preset", o.preset, help)->capture_default_str()->check(cli::is_member([] {
     std::vector<std::string> v;
     for (const auto& [n, p] : presets) v.push_back(n);
     return v;
@@ -508,7 +508,7 @@ int main(int argc, char** argv) {
                  "Train this many networks (seeds seed, seed+1, ...), one per core at a time, and vote "
                  "(plurality; a tie goes to the larger summed output activation)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(cli::range(1, 64));
   app.add_option("--train-size", o.train_size, "Train on the first N training images only (0: all)")
       ->capture_default_str();
   app.add_flag("--standard-data", o.standard,
@@ -522,7 +522,7 @@ int main(int argc, char** argv) {
                  "Which weights --save keeps, and an ensemble votes with: best (the epoch of best validation accuracy, "
                  "whose test accuracy the book reports) or last")
       ->capture_default_str()
-      ->check(CLI::IsMember({"best", "last"}));
+      ->check(cli::is_member({"best", "last"}));
   app.add_option("--expanded-seed", o.expanded_seed,
                  "Seed of the expanded data's shuffle: one expanded set for every network, as the book's one file")
       ->capture_default_str();

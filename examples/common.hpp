@@ -8,7 +8,7 @@
 #include <nndl/network.hpp>
 #include <nndl/train/progress.hpp>
 
-#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+#include "cli.hpp"  // the command line (CLI11), and NNDL_PARSE: a bad command line exits 2
 
 #include <cstdio>
 #include <cstdlib>
@@ -35,13 +35,13 @@ struct common_flags {
   std::string command;  ///< the command line, for the saved model's provenance
 };
 
-inline void add_common_flags(CLI::App& app, common_flags& f) {
+inline void add_common_flags(cli::app& app, common_flags& f) {
   const auto repository = nndl::repository_data_dir();
   app.add_option("--data", f.data,
                  "Folder with the four MNIST .gz files (default: $NNDL_DATA, then " + nndl::default_data_dir() +
                      (repository ? ", then the repository's copy " + repository->string() : "") + ")");
   app.add_option("--epochs", f.epochs, "Training epochs")->capture_default_str();
-  app.add_option("--mini-batch", f.mini_batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--mini-batch", f.mini_batch, "Mini-batch size")->capture_default_str()->check(cli::positive_number);
   app.add_option("--eta", f.eta, "Learning rate")->capture_default_str();
   app.add_option("--seed", f.seed, "Seed for the weights and the shuffles")->capture_default_str();
   app.add_option("--metrics", f.metrics, "Write per-epoch figures to this CSV file");
@@ -50,15 +50,15 @@ inline void add_common_flags(CLI::App& app, common_flags& f) {
                  "Threads that share each mini-batch and each evaluation (the conv and pooling layers split its "
                  "samples, wide dense layers their neurons)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(cli::range(1, 64));
   app.add_option("--blas-threads", f.blas_threads,
                  "OpenBLAS threads inside each matrix product (default: 1, or OPENBLAS_NUM_THREADS when set; small "
                  "products gain nothing from more)")
-      ->check(CLI::Range(1, 64));
+      ->check(cli::range(1, 64));
 }
 
 /// --save: for every program that trains a network.
-inline void add_save_flag(CLI::App& app, common_flags& f, int argc, char** argv,
+inline void add_save_flag(cli::app& app, common_flags& f, int argc, char** argv,
                           const std::string& what = "Save the trained network") {
   for (int i = 0; i < argc; ++i) f.command += (i ? " " : "") + std::string(argv[i]);
   app.add_option("--save", f.save,
@@ -68,7 +68,7 @@ inline void add_save_flag(CLI::App& app, common_flags& f, int argc, char** argv,
 }
 
 /// --save, --load, --checkpoint, --save-diverged: for the programs that train one network at a time.
-inline void add_model_flags(CLI::App& app, common_flags& f, int argc, char** argv) {
+inline void add_model_flags(cli::app& app, common_flags& f, int argc, char** argv) {
   add_save_flag(app, f, argc, argv);
   app.add_option(
       "--load", f.load,

@@ -26,7 +26,7 @@
 
 namespace examples {
 
-inline void add_data_parallel_flag(CLI::App& app, bool& on) {
+inline void add_data_parallel_flag(cli::app& app, bool& on) {
   app.add_flag("--data-parallel", on,
                "Train one network with all the processes of mpirun -np K: each takes M/K of every mini-batch "
                "(the first M mod K one more), gradients summed in rank order; only process 0 prints and writes "

@@ -192,15 +192,15 @@ std::vector<nndl::tune::trial> search(const options& o, const std::string& strat
 int main(int argc, char** argv) {
   const examples::mpi::session mpi_session(&argc, &argv);  // MPI_Init when mpirun started the program
   rank = examples::mpi::world.rank;
-  CLI::App app{"Hyperparameter search on the validation set: grid, random or Bayesian (GP + EI)"};
+  cli::app app{"Hyperparameter search on the validation set: grid, random or Bayesian (GP + EI)"};
   options o;
   o.common.epochs = 10;
   o.common.eta = 0.5;
   examples::add_common_flags(app, o.common);
   app.add_option("--strategy", o.strategy, "grid, random, bayes, or all (the three in turn)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"grid", "random", "bayes", "all"}));
-  app.add_option("--budget", o.budget, "Trials per strategy")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(cli::is_member({"grid", "random", "bayes", "all"}));
+  app.add_option("--budget", o.budget, "Trials per strategy")->capture_default_str()->check(cli::positive_number);
   app.add_option("--seconds", o.seconds, "Time budget per strategy (no new round of trials after it; 0: none)");
   app.add_option("--space", o.space,
                  "name=lo:hi[:log][:int] or name=a|b|c, comma-separated; names: eta, lambda, mini_batch, epochs, "

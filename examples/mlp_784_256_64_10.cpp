@@ -100,7 +100,7 @@ int run(const options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"The [784, 256, 64, 10] MLP: ReLU (or sigmoid) hidden layers, softmax output, momentum SGD"};
+  cli::app app{"The [784, 256, 64, 10] MLP: ReLU (or sigmoid) hidden layers, softmax output, momentum SGD"};
   options o;
   o.common.epochs = 20;
   o.common.mini_batch = 32;
@@ -109,11 +109,11 @@ int main(int argc, char** argv) {
   examples::add_model_flags(app, o.common, argc, argv);
   app.add_option("--hidden-act", o.hidden_act, "Activation of the hidden layers")
       ->capture_default_str()
-      ->check(CLI::IsMember({"relu", "sigmoid"}));
+      ->check(cli::is_member({"relu", "sigmoid"}));
   app.get_option("--eta")->description("Learning rate (0.02 for sgd; 0.001 unless given for adam)");
   app.add_option("--optimizer", o.optimizer, "sgd (with --momentum) or adam (default eta 0.001)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"sgd", "adam"}));
+      ->check(cli::is_member({"sgd", "adam"}));
   app.add_option("--momentum", o.momentum, "Momentum coefficient mu of sgd (0: plain SGD)")->capture_default_str();
   app.add_option("--lambda", o.lambda, "L2 regularisation parameter lambda")->capture_default_str();
   app.parse_complete_callback([&] {

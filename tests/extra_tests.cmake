@@ -137,15 +137,14 @@ endif()
 # nndl-serve (tools/serve): its JSON API against real servers, its page in headless Chromium through
 # Selenium, and a load check (tests/serve/). The models are trained first, once (fixture serve_models).
 if(TARGET nndl_serve AND TARGET mlp_784_256_64_10 AND TARGET ch6_convnet AND TARGET nndl_predict AND TARGET nndl_evaluate)
-  find_package(CLI11 REQUIRED)
   find_package(nlohmann_json REQUIRED)
   find_package(Boost 1.74 REQUIRED)  # nndl_serve_load: a Boost.Beast client
   find_package(Threads REQUIRED)
   add_executable(serve_test_models serve/serve_test_models.cpp)
   target_link_libraries(serve_test_models PRIVATE nndl::nndl nndl_build_flags)
   add_executable(nndl_serve_load serve/serve_load.cpp)
-  target_link_libraries(nndl_serve_load PRIVATE nndl_build_flags CLI11::CLI11 nlohmann_json::nlohmann_json Boost::headers Threads::Threads)
-  target_include_directories(nndl_serve_load PRIVATE ${PROJECT_SOURCE_DIR}/tools)  # cli.hpp
+  target_link_libraries(nndl_serve_load PRIVATE nndl_build_flags nndl_cli nlohmann_json::nlohmann_json Boost::headers
+                        Threads::Threads)
   # Everything these tests run: cmake --build --preset release --target serve_tests
   add_custom_target(serve_tests DEPENDS nndl_serve nndl_serve_load serve_test_models mlp_784_256_64_10 ch6_convnet
                                         nndl_predict nndl_evaluate)

@@ -14,7 +14,7 @@
 #include <nndl/io/model_file.hpp>
 #include <nndl/io/network2_json.hpp>
 
-#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+#include "cli.hpp"  // the command line (CLI11), and NNDL_PARSE: a bad command line exits 2
 
 #include <chrono>
 #include <cstdio>
@@ -43,7 +43,7 @@ void save_book_json(const nndl::model& m, const std::filesystem::path& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Converts a model file between nndl's model file (.npz), network2.py's JSON (.json, dense networks) and "
+  cli::app app{"Converts a model file between nndl's model file (.npz), network2.py's JSON (.json, dense networks) and "
                "ONNX (.onnx), in every direction the target format can express; says why not otherwise. Exit status: 0 "
                "converted, 2 a model that cannot be read or converted, or a bad command line."};
   std::string in, out;

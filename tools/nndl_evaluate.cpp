@@ -12,7 +12,7 @@
 #include <nndl/io/formats.hpp>  // load_model reads ONNX too
 #include <nndl/io/model_file.hpp>
 
-#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+#include "cli.hpp"  // the command line (CLI11), and NNDL_PARSE: a bad command line exits 2
 
 #include <xtensor/xnpy.hpp>
 
@@ -72,7 +72,7 @@ int run(const options& o, const nndl::model& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Evaluates a saved nndl model on MNIST: accuracy, per-digit accuracy, confusion matrix, the most "
+  cli::app app{"Evaluates a saved nndl model on MNIST: accuracy, per-digit accuracy, confusion matrix, the most "
                "confused pairs, and optionally a picture of the misclassified digits. An ensemble is evaluated by "
                "its vote and network by network. Exit status: 0 evaluated, 2 bad model, data or arguments."};
   options o;
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
                  "Which data: test (10,000 t10k images), validation (the last 10,000 training "
                  "images) or training (the first 50,000)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"test", "validation", "training"}));
+      ->check(cli::is_member({"test", "validation", "training"}));
   app.add_option("--errors", o.errors,
                  "Write the misclassified digits (at most 400) as a PNG grid, each with its true "
                  "and predicted label");

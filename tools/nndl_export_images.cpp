@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+#include "cli.hpp"  // the command line (CLI11), and NNDL_PARSE: a bad command line exits 2
 
 #include <nndl/data/image.hpp>
 #include <nndl/data/mnist.hpp>
@@ -61,14 +61,14 @@ bool write(const std::filesystem::path& file, const nndl::gray_image& g, const s
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Writes MNIST digits as image files named <index>-<label>.<ext>, plain or in a guise. Exit status: 0 "
+  cli::app app{"Writes MNIST digits as image files named <index>-<label>.<ext>, plain or in a guise. Exit status: 0 "
                "written, 1 a file could not be written, 2 bad data or arguments."};
   std::string data, split = "test", out, how = "plain", format = "png";
   std::size_t first = 0, count = 10000;
   app.add_option("--data", data, "Folder with MNIST (default: as the programs find it)");
   app.add_option("--split", split, "test, validation or training")
       ->capture_default_str()
-      ->check(CLI::IsMember({"test", "validation", "training"}));
+      ->check(cli::is_member({"test", "validation", "training"}));
   app.add_option("--first", first, "First image")->capture_default_str();
   app.add_option("--count", count, "How many images")->capture_default_str();
   app.add_option("--out", out, "Folder to write into (made if missing)")->required();
@@ -76,10 +76,10 @@ int main(int argc, char** argv) {
                  "plain, dark-on-light, off-centre (on a 70x50 canvas), larger (3x), larger-dark (4x, "
                  "dark on light)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"plain", "dark-on-light", "off-centre", "larger", "larger-dark"}));
+      ->check(cli::is_member({"plain", "dark-on-light", "off-centre", "larger", "larger-dark"}));
   app.add_option("--format", format, "png, jpg (quality 95), bmp or pgm")
       ->capture_default_str()
-      ->check(CLI::IsMember({"png", "jpg", "bmp", "pgm"}));
+      ->check(cli::is_member({"png", "jpg", "bmp", "pgm"}));
   NNDL_PARSE(app, argc, argv);
   try {
     const auto mnist = nndl::load_mnist<double>(

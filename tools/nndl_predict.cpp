@@ -15,7 +15,7 @@
 #include <nndl/io/model_file.hpp>
 #include <nndl/train/progress.hpp>
 
-#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+#include "cli.hpp"  // the command line (CLI11), and NNDL_PARSE: a bad command line exits 2
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -185,7 +185,7 @@ int classify(const options& o, const nndl::model& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
+  cli::app app{
       "Classifies handwritten digits in image files (PNG, JPEG, BMP, PGM) with a model saved by nndl "
       "(any network: .npz from --save or save_model, the older MLP .npz, or network2.py's JSON). Each image "
       "is preprocessed as MNIST's digits were: grayscale, light background inverted, cropped to the ink, "
@@ -198,8 +198,8 @@ int main(int argc, char** argv) {
   app.add_flag("--json", o.json, "Print the results as JSON");
   app.add_option("--show-input", o.show_input, "Also write each preprocessed 28x28 input as a PNG into this folder");
   app.add_flag("--quiet", o.quiet, "No progress bar and no summary line (errors are still printed)");
-  app.add_option("--workers", o.workers, "Threads that decode images")->capture_default_str()->check(CLI::Range(1, 64));
-  app.add_option("--batch", o.batch, "Images per forward pass")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--workers", o.workers, "Threads that decode images")->capture_default_str()->check(cli::range(1, 64));
+  app.add_option("--batch", o.batch, "Images per forward pass")->capture_default_str()->check(cli::range(1, 100000));
   NNDL_PARSE(app, argc, argv);
   try {
     const nndl::model m = nndl::load_model(o.model);

@@ -4,7 +4,7 @@
 // percentiles; exit status 1 when any request failed or answered another digit, 2 for bad arguments.
 //
 //   nndl_serve_load --port 8080 --image digit.png --requests 2000 --clients 8
-#include "cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+#include "cli.hpp"  // the command line (CLI11), and NNDL_PARSE: a bad command line exits 2
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -60,7 +60,7 @@ class client_connection {
 };
 
 int run(int argc, char** argv) {
-  CLI::App app{"Sends POST /api/predict requests to nndl-serve from concurrent clients and reports requests per second "
+  cli::app app{"Sends POST /api/predict requests to nndl-serve from concurrent clients and reports requests per second "
                "and latency percentiles; fails on any error or changed answer."};
   std::string host = "127.0.0.1", image;
   int port = 8080;
@@ -68,9 +68,9 @@ int run(int argc, char** argv) {
   bool json = false;
   app.add_option("--host", host, "Server address")->capture_default_str();
   app.add_option("--port", port, "Server port")->required();
-  app.add_option("--image", image, "Image file to send (PNG, JPEG, BMP, PGM)")->required()->check(CLI::ExistingFile);
-  app.add_option("--requests", requests, "Requests in all")->capture_default_str()->check(CLI::Range(1, 10000000));
-  app.add_option("--clients", clients, "Concurrent clients")->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--image", image, "Image file to send (PNG, JPEG, BMP, PGM)")->required()->check(cli::existing_file);
+  app.add_option("--requests", requests, "Requests in all")->capture_default_str()->check(cli::range(1, 10000000));
+  app.add_option("--clients", clients, "Concurrent clients")->capture_default_str()->check(cli::range(1, 256));
   app.add_flag("--json", json, "Print the figures as JSON");
   NNDL_PARSE(app, argc, argv);
 

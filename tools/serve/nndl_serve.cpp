@@ -24,7 +24,7 @@
 #include <nndl/io/formats.hpp>  // load_model reads ONNX too
 #include <nndl/io/model_file.hpp>
 
-#include "../cli.hpp"  // CLI11, and NNDL_PARSE: a bad command line exits 2
+#include "../cli.hpp"  // the command line (CLI11), and NNDL_PARSE: a bad command line exits 2
 
 #include <signal.h>
 
@@ -96,7 +96,7 @@ int serve_model(options o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
+  cli::app app{
       "Serves a page where you draw a digit (or drop an image) and see what a saved nndl model answers, "
       "the 28x28 image it saw (nndl-predict's preprocessing), and the model itself: its architecture, "
       "training provenance, first-layer weights and, with --data, its test accuracy, confusion matrix and "
@@ -112,52 +112,52 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--port", o.port, "Port (0: any free port, printed at start)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
+      ->check(cli::range(0, 65535));
   app.add_option("--data", o.data, "MNIST folder: evaluate the model on the test set and show the report on the page");
   serve::limits& l = o.limits;
   app.add_option("--threads", l.threads,
                  "Worker threads that compute answers (connections are all held by one more thread)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 256));
+      ->check(cli::range(1, 256));
   app.add_option("--max-body", l.max_body, "Largest request body in bytes (413 above, refused before it is read)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+      ->check(cli::range(std::size_t{1024}, std::size_t{1} << 30));
   app.add_option("--max-pixels", o.max_pixels,
                  "Largest image in pixels (width x height; 16-bit images count twice) that is decoded (400 above)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, nndl::max_image_pixels));
+      ->check(cli::range(std::size_t{1}, nndl::max_image_pixels));
   app.add_option("--pixel-budget", l.pixel_budget,
                  "Pixels decoded at once by all requests together (503 above); at least --max-pixels")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32));
+      ->check(cli::range(std::size_t{1}, std::size_t{1} << 32));
   app.add_option("--max-line", l.max_line, "Longest request line (414 above) and header line (431 above), in bytes")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20));
+      ->check(cli::range(std::size_t{256}, std::size_t{1} << 20));
   app.add_option("--max-headers", l.max_headers, "Most header lines in a request (431 above)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{8}, std::size_t{10000}));
+      ->check(cli::range(std::size_t{8}, std::size_t{10000}));
   app.add_option("--max-header-bytes", l.max_header_bytes,
                  "Largest request head (request line and headers) in bytes (431 above)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 24));
+      ->check(cli::range(std::size_t{1024}, std::size_t{1} << 24));
   app.add_option("--header-timeout", o.header_timeout,
                  "Seconds a request's head may take from its first byte (then the connection is closed)")
       ->capture_default_str()
-      ->check(CLI::Range(0.05, 3600.0));
+      ->check(cli::range(0.05, 3600.0));
   app.add_option("--body-timeout", o.body_timeout,
                  "Seconds a request's body may take after its head, and an answer to be read")
       ->capture_default_str()
-      ->check(CLI::Range(0.05, 3600.0));
+      ->check(cli::range(0.05, 3600.0));
   app.add_option("--idle-timeout", o.idle_timeout, "Seconds a kept-alive connection may wait for its next request")
       ->capture_default_str()
-      ->check(CLI::Range(0.05, 3600.0));
+      ->check(cli::range(0.05, 3600.0));
   app.add_option("--max-connections", l.max_connections, "Connections open at once (503 and closed above)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+      ->check(cli::range(std::size_t{1}, std::size_t{100000}));
   app.add_option("--max-per-client", l.max_per_client,
                  "Connections open at once from one client address (503 and closed above)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+      ->check(cli::range(std::size_t{1}, std::size_t{100000}));
   app.add_flag("--log", o.log, "Print one line per answer on stderr: client, method, target, status, bytes (escaped)");
   NNDL_PARSE(app, argc, argv);  // --help: 0, its text printed; a bad command line: the message, 2
   if (l.pixel_budget < o.max_pixels) {
