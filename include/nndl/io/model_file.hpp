@@ -39,6 +39,7 @@
 #include "model_record.hpp"
 #include "network2_json.hpp"
 #include "npz_container.hpp"
+#include "parameter_list.hpp"
 
 namespace nndl {
 
@@ -46,34 +47,28 @@ namespace detail {
 inline constexpr const char* vote_rule =
     "plurality; a tie goes to the tied class with the larger summed output activation";
 
-/// The arrays of one network, named prefix + l<layer>_<w|b>.
-template <class Net>
-void add_parameters(const Net& net, const std::string& prefix, const std::filesystem::path& file,
-                    std::vector<std::pair<std::string, std::string>>& entries) {
-  using T = typename Net::scalar;
-  net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
-    for (std::size_t i = 0; i < p.size(); ++i)
-      if (!std::isfinite(p.value[i]))
-        throw model_error(file, "refusing to save: layer " + std::to_string(at.layer + 1) + " has a non-finite " +
-                                    std::string(p.name));
-    entries.emplace_back(prefix + "l" + std::to_string(at.layer) + "_" + std::string(p.symbol) + ".npy", npy_of(p));
-  });
-}
+/// Writes the model file of an ensemble of `members` networks of architecture `rec` (one: a network),
+/// for float and double networks (compiled once, not once per network type).
+NNDL_OUT_OF_LINE void write_model_file(const std::filesystem::path& file, const architecture_record& rec,
+                                       const std::vector<parameter_list<const float>>& members,
+                                       const nlohmann::json& provenance);
+NNDL_OUT_OF_LINE void write_model_file(const std::filesystem::path& file, const architecture_record& rec,
+                                       const std::vector<parameter_list<const double>>& members,
+                                       const nlohmann::json& provenance);
 
 template <class Net>
 void write_model(std::span<const Net> nets, const std::filesystem::path& file, const nlohmann::json& provenance) {
-  if (nets.empty()) throw model_error(file, "refusing to save an ensemble of no networks");
-  const nlohmann::json info = {{"format", "nndl model"},
-                               {"version", 1},
-                               {"architecture", record_to_json(Net::record())},
-                               {"members", nets.size()},
-                               {"vote", nets.size() > 1 ? nlohmann::json(vote_rule) : nlohmann::json(nullptr)},
-                               {"provenance", provenance.is_null() ? nlohmann::json::object() : provenance}};
-  std::vector<std::pair<std::string, std::string>> entries{{"model.npy", bytes_npy(info.dump())}};
-  for (std::size_t i = 0; i < nets.size(); ++i)
-    add_parameters(nets[i], nets.size() > 1 ? "m" + std::to_string(i) + "_" : "", file, entries);
-  write_npz(file, entries);
+  std::vector<parameter_list<const typename Net::scalar>> members;
+  for (const Net& net : nets) members.push_back(parameters_of(net));
+  write_model_file(file, Net::record(), members, provenance);
 }
+
+/// Reads a one-network model file of architecture `ours` into `into`, for float and double networks
+/// (all or nothing is up to the caller).
+NNDL_OUT_OF_LINE void read_model_file_into(const std::filesystem::path& file, const architecture_record& ours,
+                                           const parameter_list<float>& into);
+NNDL_OUT_OF_LINE void read_model_file_into(const std::filesystem::path& file, const architecture_record& ours,
+                                           const parameter_list<double>& into);
 
 /// Copies the array `name` into dst (n values of the model's scalar T), checking dtype, shape and
 /// finite values.
@@ -145,19 +140,8 @@ NNDL_OUT_OF_LINE void save_model(const model& m, const std::filesystem::path& fi
 /// both, otherwise). On any error `net` is unchanged.
 template <class Net>
 void load_model_into(Net& net, const std::filesystem::path& file) {
-  using T = typename Net::scalar;
-  const detail::npz_reader z(file);
-  const auto info = detail::read_model_info(z, file);
-  const auto theirs = record_from_json(info.at("architecture"), file), ours = Net::record();
-  const auto members = info.value("members", nlohmann::json(1));
-  if (theirs.scalar != ours.scalar || layers_string(theirs) != layers_string(ours) || theirs.cost != ours.cost)
-    throw model_error(file, "architecture mismatch: the file holds [" + layers_string(theirs) + ", " + theirs.cost +
-                                "]; this network is [" + layers_string(ours) + ", " + ours.cost + "]");
-  if (members != 1) throw model_error(file, "an ensemble of " + members.dump() + " networks; load it with load_model");
   Net loaded = net;
-  loaded.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {
-    detail::read_parameter(z, file, "l" + std::to_string(at.layer) + "_" + std::string(p.symbol), p);
-  });
+  detail::read_model_file_into(file, Net::record(), detail::parameters_of(loaded));
   net = std::move(loaded);
 }
 

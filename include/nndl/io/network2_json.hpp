@@ -39,6 +39,7 @@
 #include "../describe.hpp"
 #include "../errors.hpp"
 #include "book_model.hpp"
+#include "parameter_list.hpp"
 #include "untrusted_json.hpp"
 #include "../layers/dense.hpp"
 #include "../network/network.hpp"
@@ -145,6 +146,13 @@ book_model<T> read_json_values(const json_book& book, const std::filesystem::pat
   return m;
 }
 
+/// Reads a checked file into the parameters of a network of architecture `rec` (load_json), for float
+/// and double networks (compiled once, not once per network type).
+NNDL_OUT_OF_LINE void read_json_into(const std::filesystem::path& file, const architecture_record& rec,
+                                     const parameter_list<float>& into);
+NNDL_OUT_OF_LINE void read_json_into(const std::filesystem::path& file, const architecture_record& rec,
+                                     const parameter_list<double>& into);
+
 }  // namespace detail
 
 /// Reads a model written by save_json or network2.py's save() into `net`. Everything is checked
@@ -153,28 +161,7 @@ template <class Net>
 void load_json(Net& net, const std::filesystem::path& file) {
   static_assert(detail::only_dense_parameters<Net>(),
                 "nndl: save_json/load_json handle dense layers only (network2.py's format)");
-  using T = typename Net::scalar;
-  const architecture_record rec = Net::record();
-  const detail::json_book book = detail::read_json_shape(file);
-  const auto& sizes = book.sizes;
-  const auto& acts = book.activations;
-  const auto& cost = book.cost;
-  const bool has_extra = book.has_extra;
-  const std::string theirs = book_string(sizes, acts, cost), ours = book_string(rec);
-  const std::string both = "the file holds " + theirs + "; this network is " + ours;
-  if (sizes != book_sizes(rec)) throw model_error(file, "architecture mismatch: " + both);
-  if (acts != book_activations(rec))
-    throw model_error(file, has_extra ? "activation mismatch: " + both
-                                      : "activation mismatch: the file has no \"nndl\" key, so it is a network2.py "
-                                        "file whose layers are all sigmoid: " +
-                                            both);
-  if (cost != rec.cost_book_name) throw model_error(file, "cost mismatch: " + both);
-
-  const book_model<T> m = detail::read_json_values<T>(book, file);
-  net.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {  // same shapes: copies that cannot fail
-    const auto& from = p.rank == 2 ? m.weights[at.weighted_layer] : m.biases[at.weighted_layer];
-    std::copy(from.begin(), from.end(), p.value);
-  });
+  detail::read_json_into(file, Net::record(), detail::parameters_of(net));
 }
 
 }  // namespace nndl

@@ -152,4 +152,37 @@ NNDL_OUT_OF_LINE json_book read_json_shape(const std::filesystem::path& file) {
   return book;
 }
 
+template <class T>
+void json_into(const std::filesystem::path& file, const architecture_record& rec, const parameter_list<T>& into) {
+  const json_book book = read_json_shape(file);
+  const auto& sizes = book.sizes;
+  const auto& acts = book.activations;
+  const auto& cost = book.cost;
+  const bool has_extra = book.has_extra;
+  const std::string theirs = book_string(sizes, acts, cost), ours = book_string(rec);
+  const std::string both = "the file holds " + theirs + "; this network is " + ours;
+  if (sizes != book_sizes(rec)) throw model_error(file, "architecture mismatch: " + both);
+  if (acts != book_activations(rec))
+    throw model_error(file, has_extra ? "activation mismatch: " + both
+                                      : "activation mismatch: the file has no \"nndl\" key, so it is a network2.py "
+                                        "file whose layers are all sigmoid: " +
+                                            both);
+  if (cost != rec.cost_book_name) throw model_error(file, "cost mismatch: " + both);
+
+  const book_model<T> m = read_json_values<T>(book, file);
+  for (const auto& [at, p] : into) {  // same shapes: copies that cannot fail
+    const auto& from = p.rank == 2 ? m.weights[at.weighted_layer] : m.biases[at.weighted_layer];
+    std::copy(from.begin(), from.end(), p.value);
+  }
+}
+
+NNDL_OUT_OF_LINE void read_json_into(const std::filesystem::path& file, const architecture_record& rec,
+                                     const parameter_list<float>& into) {
+  json_into(file, rec, into);
+}
+NNDL_OUT_OF_LINE void read_json_into(const std::filesystem::path& file, const architecture_record& rec,
+                                     const parameter_list<double>& into) {
+  json_into(file, rec, into);
+}
+
 }  // namespace nndl::detail

@@ -25,6 +25,7 @@
 #include "model_record.hpp"
 #include "onnx/read.hpp"
 #include "onnx/write.hpp"
+#include "parameter_list.hpp"
 #include "untrusted_json.hpp"
 
 namespace nndl {
@@ -56,6 +57,13 @@ model model_of_onnx(onnx_contents c) {
 
 NNDL_OUT_OF_LINE model load_onnx_model(const std::filesystem::path& file);
 
+/// Reads an ONNX file into the parameters of a network of architecture `ours` (load_onnx_into), for
+/// float and double networks (compiled once, not once per network type).
+NNDL_OUT_OF_LINE void read_onnx_into(const std::filesystem::path& file, const architecture_record& ours,
+                                     const parameter_list<float>& into);
+NNDL_OUT_OF_LINE void read_onnx_into(const std::filesystem::path& file, const architecture_record& ours,
+                                     const parameter_list<double>& into);
+
 /// Registers ONNX with load_model (model_load.hpp), for every program that includes this header.
 inline const bool onnx_registered = (onnx_model_loader = &load_onnx_model, true);
 
@@ -83,40 +91,8 @@ NNDL_OUT_OF_LINE void save_onnx(const model& m, const std::filesystem::path& fil
 /// `net` is unchanged.
 template <class Net>
 void load_onnx_into(Net& net, const std::filesystem::path& file) {
-  using T = typename Net::scalar;
-  auto c = detail::read_onnx(file);
-  auto& theirs = c.record;
-  const architecture_record ours = Net::record();
-  if (c.log_softmax_output && ours.layers.back().activation == "softmax") theirs.layers.back().activation = "softmax";
-  const std::size_t n = std::max(theirs.layers.size(), ours.layers.size());
-  auto line = [](const architecture_record& a, std::size_t i) {
-    if (i >= a.layers.size()) return std::string("no layer");
-    const auto& l = a.layers[i];
-    const bool flat = graph_rank(l, 2) == 2;  // dense and dropout read a sample as one row
-    return describe_layer(l) + " " + (flat ? std::to_string(shape_size(l.input)) : shape_string(l.input)) + "->" +
-           (flat ? std::to_string(shape_size(l.output)) : shape_string(l.output));
-  };
-  if (shape_size(theirs.input) != shape_size(ours.input))
-    throw model_error(file,
-                      "its input is " + shape_string(theirs.input) + "; this network's is " + shape_string(ours.input));
-  for (std::size_t i = 0; i < n; ++i)
-    if (line(theirs, i) != line(ours, i))
-      throw model_error(file, "layer " + std::to_string(i + 1) + " differs: the file has " + line(theirs, i) +
-                                  ", this network has " + line(ours, i));
-  if (theirs.scalar != ours.scalar)
-    throw model_error(file, "its tensors are " + std::string(theirs.scalar == "float" ? "FLOAT" : "DOUBLE") +
-                                "; this network's scalar is " + ours.scalar);
-  if (!c.metadata_architecture.empty() && theirs.cost != ours.cost)
-    throw model_error(file, "it was trained with the " + theirs.cost + " cost; this network has " + ours.cost);
   Net loaded = net;
-  std::vector<std::size_t> next(theirs.layers.size(), 0);
-  loaded.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {
-    const auto& from = c.parameters.at(at.layer).at(next[at.layer]++);
-    if (from.size() != p.size())
-      throw model_error(file,
-                        "layer " + std::to_string(at.layer + 1) + ": " + std::string(p.name) + " of the wrong size");
-    std::copy(from.begin(), from.end(), p.value);
-  });
+  detail::read_onnx_into(file, Net::record(), detail::parameters_of(loaded));
   net = std::move(loaded);
 }
 

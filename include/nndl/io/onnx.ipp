@@ -152,6 +152,50 @@ NNDL_OUT_OF_LINE model load_onnx_model(const std::filesystem::path& file) {
   auto c = read_onnx(file);
   return c.record.scalar == "float" ? model_of_onnx<float>(std::move(c)) : model_of_onnx<double>(std::move(c));
 }
+template <class T>
+void onnx_into(const std::filesystem::path& file, const architecture_record& ours, const parameter_list<T>& into) {
+  auto c = read_onnx(file);
+  auto& theirs = c.record;
+  if (c.log_softmax_output && ours.layers.back().activation == "softmax") theirs.layers.back().activation = "softmax";
+  const std::size_t n = std::max(theirs.layers.size(), ours.layers.size());
+  auto line = [](const architecture_record& a, std::size_t i) {
+    if (i >= a.layers.size()) return std::string("no layer");
+    const auto& l = a.layers[i];
+    const bool flat = graph_rank(l, 2) == 2;  // dense and dropout read a sample as one row
+    return describe_layer(l) + " " + (flat ? std::to_string(shape_size(l.input)) : shape_string(l.input)) + "->" +
+           (flat ? std::to_string(shape_size(l.output)) : shape_string(l.output));
+  };
+  if (shape_size(theirs.input) != shape_size(ours.input))
+    throw model_error(file,
+                      "its input is " + shape_string(theirs.input) + "; this network's is " + shape_string(ours.input));
+  for (std::size_t i = 0; i < n; ++i)
+    if (line(theirs, i) != line(ours, i))
+      throw model_error(file, "layer " + std::to_string(i + 1) + " differs: the file has " + line(theirs, i) +
+                                  ", this network has " + line(ours, i));
+  if (theirs.scalar != ours.scalar)
+    throw model_error(file, "its tensors are " + std::string(theirs.scalar == "float" ? "FLOAT" : "DOUBLE") +
+                                "; this network's scalar is " + ours.scalar);
+  if (!c.metadata_architecture.empty() && theirs.cost != ours.cost)
+    throw model_error(file, "it was trained with the " + theirs.cost + " cost; this network has " + ours.cost);
+  std::vector<std::size_t> next(theirs.layers.size(), 0);
+  for (const auto& [at, p] : into) {
+    const auto& from = c.parameters.at(at.layer).at(next[at.layer]++);
+    if (from.size() != p.size())
+      throw model_error(file,
+                        "layer " + std::to_string(at.layer + 1) + ": " + std::string(p.name) + " of the wrong size");
+    std::copy(from.begin(), from.end(), p.value);
+  }
+}
+
+NNDL_OUT_OF_LINE void read_onnx_into(const std::filesystem::path& file, const architecture_record& ours,
+                                     const parameter_list<float>& into) {
+  onnx_into(file, ours, into);
+}
+NNDL_OUT_OF_LINE void read_onnx_into(const std::filesystem::path& file, const architecture_record& ours,
+                                     const parameter_list<double>& into) {
+  onnx_into(file, ours, into);
+}
+
 }  // namespace nndl::detail
 
 namespace nndl {
