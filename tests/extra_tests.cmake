@@ -125,7 +125,7 @@ endif()
 
 # The training programs and the model tools end to end (needs MNIST; see programs.cmake).
 if(TARGET ch1_network AND TARGET ch6_convnet AND TARGET nndl_evaluate AND TARGET ch3_more_data)
-  foreach(case save_evaluate ch6_best bad_save diverged interrupted more_data)
+  foreach(case save_evaluate ch6_best bad_save diverged interrupted more_data command_line)
     add_test(NAME programs.${case}
              COMMAND ${CMAKE_COMMAND} -DCASE=${case} -DCH1=$<TARGET_FILE:ch1_network> -DCH6=$<TARGET_FILE:ch6_convnet>
                      -DMORE_DATA=$<TARGET_FILE:ch3_more_data>

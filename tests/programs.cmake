@@ -10,6 +10,9 @@
 #   interrupted    SIGINT during training: status 130, a checkpoint, and the continued run ends with
 #                  the weights of a run that was never stopped
 #   more_data      ch3_more_data's table (network and SVM beside the book's), CSV and plot, on two sizes
+#   command_line   every program's convention (tools/cli.hpp): --help exits 0 with the options and
+#                  their defaults; an unknown flag, a value out of range, not one of the choices, not
+#                  positive or not an existing file exits 2 with CLI11's message, before anything runs
 # Variables: CH1, CH6, EVALUATE, MORE_DATA (programs), PYTHON, WORK (a scratch folder).
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
@@ -114,6 +117,29 @@ elseif(CASE STREQUAL "more_data")
   run(bad ${MORE_DATA} --sizes 100,60000)
   expect(bad 2 "--sizes: 60000 is not in 1..50000")
   message("ok: ch3_more_data's table, CSV and plot")
+elseif(CASE STREQUAL "command_line")
+  run(help ${CH1} --help)
+  expect(help 0 "Usage: [^\n]*ch1_network \\[OPTIONS\\]")
+  expect(help 0 "--hidden UINT=30 ")
+  expect(help 0 "--workers UINT:INT in \\[1 - 64\\]=1")
+  run(help ${EVALUATE} --help)
+  expect(help 0 "--split TEXT:\\{test,validation,training\\}=test")
+  run(bad ${CH1} --no-such-flag)
+  expect(bad 2 "The following argument was not expected: --no-such-flag")
+  run(bad ${CH1} --workers 65)
+  expect(bad 2 "--workers: Value 65 not in range 1 to 64")
+  run(bad ${CH1} --mini-batch 0)
+  expect(bad 2 "--mini-batch: Value 0 not in range 0")
+  run(bad ${CH6} --preset nope)
+  expect(bad 2 "--preset: nope not in \\{conv20,")
+  run(bad ${EVALUATE} --model ${WORK}/missing.npz --split nope)
+  expect(bad 2 "--split: nope not in \\{test,validation,training\\}")
+  foreach(out help bad)
+    if(${out} MATCHES "Epoch 0|Data:")
+      message(FATAL_ERROR "the program ran before its command line was checked:\n${${out}}")
+    endif()
+  endforeach()
+  message("ok: --help, unknown flags and bad values")
 else()
   message(FATAL_ERROR "unknown CASE ${CASE}")
 endif()
