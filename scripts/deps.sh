@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages nndl needs (only those missing). Run as root, or with sudo at hand.
 set -euo pipefail
 packages=(
-  cmake g++ make
+  cmake g++ make ninja-build
   xtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev zlib1g-dev   # the library
   libcli11-dev libsvm-dev nlohmann-json3-dev gnuplot-nox                    # examples, model files, plots
   catch2 libbenchmark-dev python3-numpy                                     # tests and benchmarks
