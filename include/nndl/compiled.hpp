@@ -6,8 +6,8 @@
 //   #include <nndl/compiled.hpp>
 //
 // and compile every other file of the program with -DNNDL_COMPILED. CMake does both with
-// nndl_add_compiled (cmake/nndl_compiled.cmake). The parts of nndl a program does not have (ONNX
-// without NNDL_WITH_ONNX, images without stb) are left out here as they are from the program.
+// nndl_add_compiled (cmake/nndl_compiled.cmake). It needs nndl::io (zlib, nlohmann-json, libzip);
+// the parts a program does not have (ONNX without NNDL_WITH_ONNX, images without stb) are left out.
 #pragma once
 
 #ifdef NNDL_COMPILED
