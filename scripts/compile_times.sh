@@ -6,6 +6,7 @@
 #                   the two compiled in turn, NNDL_COMPILE_RUNS times each (default 3), the median printed;
 #   readme_example_compiled  the example with NNDL_COMPILED, and nndl_compiled_unit: the unit that
 #                   holds nndl's out-of-line functions, compiled once per program;
+#   readme_example_pch  the same with <nndl/network.hpp> precompiled, and precompiled_header: that header;
 #   examples/...    each example program's one source, with the release build's own command line;
 #   full build      with --full: a fresh release build of everything in a temporary folder, the CPU
 #                   time of all its compiler and linker calls.
@@ -18,7 +19,7 @@ full=0
 for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compile_times: unknown argument '$a' (--full, --help)" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +64,18 @@ s=$(echo "${split[*]}" | median)
 printf 'readme_example_compiled\t%s\t(%s; NNDL_COMPILED)\n' "$s" "${split[*]}"
 printf 'readme_example_compiled/dlib_mlp\t%s\n' "$(awk -v a="$s" -v b="$d" 'BEGIN {printf "%.2f", a / b}')"
 printf 'nndl_compiled_unit\t%s\t(once per program)\n' "$(cpu g++ -std=c++20 -O2 -Iinclude -c "$work/compiled.cpp" -o "$work/c.o")"
+# ... and with <nndl/network.hpp> and the MNIST reader precompiled once (what the examples and tools
+# of this repository do, CMake's target_precompile_headers): the example's own compile, and the header.
+printf '#include <nndl/network.hpp>\n#include <nndl/data/mnist.hpp>\n' > "$work/pch.hpp"
+pch_unit=$(cpu g++ -std=c++20 -O2 -Iinclude -DNNDL_COMPILED -x c++-header "$work/pch.hpp" -o "$work/pch.hpp.gch")
+pch=()
+for ((i = 0; i < runs; ++i)); do
+  pch+=("$(cpu g++ -std=c++20 -O2 -Iinclude -DNNDL_COMPILED -Winvalid-pch -include "$work/pch.hpp" -c "$work/readme_example.cpp" -o "$work/a.o")")
+done
+p=$(echo "${pch[*]}" | median)
+printf 'readme_example_pch\t%s\t(%s; NNDL_COMPILED and the precompiled header)\n' "$p" "${pch[*]}"
+printf 'readme_example_pch/dlib_mlp\t%s\n' "$(awk -v a="$p" -v b="$d" 'BEGIN {printf "%.2f", a / b}')"
+printf 'precompiled_header\t%s\t(once per program or project)\n' "$pch_unit"
 
 # Each example, compiled as the release build compiles it.
 cmake --preset release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON > /dev/null
@@ -78,6 +91,12 @@ for e in json.load(open(sys.argv[1])):
     args[i + 1] = work + "/e.o"
     print(shlex.quote(f.split("/examples/")[1]), shlex.quote(e["directory"]), shlex.join(args))
 PY
+# The release build compiles the examples with its precompiled header (NNDL_PROGRAM_PCH): built
+# here first, then made again alone and timed.
+cmake --build --preset release --target nndl_program_pch > /dev/null
+rm -f build/release/CMakeFiles/nndl_program_pch.dir/cmake_pch.hxx.gch
+pch_cpu=$( { /usr/bin/time -f "%U %S" cmake --build --preset release --target nndl_program_pch > /dev/null; } 2>&1 | tail -1 | awk '{printf "%.2f", $1 + $2}')
+printf 'examples_precompiled_header\t%s\t(once for all the examples and tools)\n' "$pch_cpu"
 while read -r name dir cmd; do
   t=$(cd "$dir" && eval cpu "$cmd")
   printf 'examples/%s\t%s\n' "$name" "$t"

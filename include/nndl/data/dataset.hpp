@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/out_of_line.hpp"
 #include "../detail/xtensor.hpp"
 
 namespace nndl {
@@ -29,18 +30,7 @@ struct dataset {
   const T* row(std::size_t i) const { return x.data() + i * features(); }
 
   /// Rows [begin, end) as a new data set (a copy).
-  dataset slice(std::size_t begin, std::size_t end) const {
-    if (begin > end || end > size())
-      throw std::out_of_range("nndl: slice [" + std::to_string(begin) + ", " + std::to_string(end) + ") of " + name +
-                              " with " + std::to_string(size()) + " rows");
-    dataset out;
-    out.x = xt::view(x, xt::range(begin, end), xt::all());
-    out.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(begin),
-                      labels.begin() + static_cast<std::ptrdiff_t>(end));
-    out.classes = classes;
-    out.name = name;
-    return out;
-  }
+  dataset slice(std::size_t begin, std::size_t end) const;
 };
 
 /// A data set split three ways, as the book splits MNIST.
@@ -51,5 +41,24 @@ struct mnist_data {
   dataset<T> training, validation, test;
   //! @}
 };
+
+template <class T>
+dataset<T> dataset<T>::slice(std::size_t begin, std::size_t end) const {
+  if (begin > end || end > size())
+    throw std::out_of_range("nndl: slice [" + std::to_string(begin) + ", " + std::to_string(end) + ") of " + name +
+                            " with " + std::to_string(size()) + " rows");
+  dataset out;
+  out.x = xt::view(x, xt::range(begin, end), xt::all());
+  out.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(begin),
+                    labels.begin() + static_cast<std::ptrdiff_t>(end));
+  out.classes = classes;
+  out.name = name;
+  return out;
+}
+
+#ifdef NNDL_INSTANTIATE  // compiled once (detail/out_of_line.hpp)
+NNDL_INSTANTIATE struct dataset<float>;
+NNDL_INSTANTIATE struct dataset<double>;
+#endif
 
 }  // namespace nndl

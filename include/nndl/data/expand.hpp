@@ -45,6 +45,13 @@ dataset<T> load_expanded_mnist(const std::filesystem::path& mnist_dir, const std
   return load_idx_dataset<T>(f.images, f.labels, "MNIST expanded training", 10);
 }
 
+#ifdef NNDL_INSTANTIATE  // compiled once (detail/out_of_line.hpp)
+NNDL_INSTANTIATE dataset<float> load_expanded_mnist<float>(const std::filesystem::path&, const std::filesystem::path&,
+                                                           std::uint64_t);
+NNDL_INSTANTIATE dataset<double> load_expanded_mnist<double>(const std::filesystem::path&, const std::filesystem::path&,
+                                                             std::uint64_t);
+#endif
+
 }  // namespace nndl
 
 #ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)

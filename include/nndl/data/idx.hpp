@@ -135,6 +135,13 @@ dataset<T> load_idx_dataset(const std::filesystem::path& images_path, const std:
   return detail::idx_rows<T>(images, labels, 0, n, std::move(name), classes);
 }
 
+#ifdef NNDL_INSTANTIATE  // compiled once (detail/out_of_line.hpp)
+NNDL_INSTANTIATE dataset<float> load_idx_dataset<float>(const std::filesystem::path&, const std::filesystem::path&,
+                                                        std::string, std::size_t);
+NNDL_INSTANTIATE dataset<double> load_idx_dataset<double>(const std::filesystem::path&, const std::filesystem::path&,
+                                                          std::string, std::size_t);
+#endif
+
 }  // namespace nndl
 
 #ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)

@@ -149,6 +149,11 @@ mnist_data<T> load_mnist(const std::filesystem::path& dir, std::size_t training_
   return out;
 }
 
+#ifdef NNDL_INSTANTIATE  // compiled once (detail/out_of_line.hpp)
+NNDL_INSTANTIATE mnist_data<float> load_mnist<float>(const std::filesystem::path&, std::size_t);
+NNDL_INSTANTIATE mnist_data<double> load_mnist<double>(const std::filesystem::path&, std::size_t);
+#endif
+
 }  // namespace nndl
 
 #ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)

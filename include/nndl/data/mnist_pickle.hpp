@@ -86,4 +86,9 @@ mnist_data<T> load_mnist_pickle(const std::filesystem::path& file, const pickle_
   return out;
 }
 
+#ifdef NNDL_INSTANTIATE  // compiled once (detail/out_of_line.hpp)
+NNDL_INSTANTIATE mnist_data<float> load_mnist_pickle<float>(const std::filesystem::path&, const pickle_limits&);
+NNDL_INSTANTIATE mnist_data<double> load_mnist_pickle<double>(const std::filesystem::path&, const pickle_limits&);
+#endif
+
 }  // namespace nndl

@@ -171,6 +171,11 @@ void numpy_elements(const numpy_array& a, Out* out) {
     throw std::invalid_argument("nndl: numpy_elements: an array of unknown element type '" + t + "'");
 }
 
+#ifdef NNDL_INSTANTIATE  // compiled once (detail/out_of_line.hpp)
+NNDL_INSTANTIATE void numpy_elements<float>(const numpy_array&, float*);
+NNDL_INSTANTIATE void numpy_elements<double>(const numpy_array&, double*);
+#endif
+
 }  // namespace nndl
 
 #ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)

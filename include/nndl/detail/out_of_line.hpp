@@ -19,3 +19,18 @@
 #else  // header-only
 #define NNDL_OUT_OF_LINE inline
 #endif
+
+// NNDL_INSTANTIATE does the same for the function templates that depend on the scalar type alone
+// (float or double): the data readers, the kernels. Their headers list the two instances at the end,
+//
+//   NNDL_INSTANTIATE mnist_data<float> load_mnist<float>(const std::filesystem::path&, std::size_t);
+//
+// which is an explicit instantiation declaration ("extern template": use the one compiled
+// elsewhere) in NNDL_COMPILED units, the explicit instantiation definition in nndl_compiled's unit,
+// and left out when nndl is header-only. Only templates that are not inline can be listed: GCC
+// instantiates an inline one anyway when it optimises.
+#if defined(NNDL_COMPILED)
+#define NNDL_INSTANTIATE extern template
+#elif defined(NNDL_COMPILING)
+#define NNDL_INSTANTIATE template
+#endif

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../detail/out_of_line.hpp"
 #include "../detail/parallel.hpp"
 #include "../detail/xtensor.hpp"
 #include "layer.hpp"
@@ -37,40 +38,12 @@ struct dense_kernel {
   }
 
   /// Z = X Wᵀ + 1 bᵀ for m rows.
-  void forward(const T* x, std::size_t m, const T* w, const T* b, T* z, worker_team* team) const {
-    for (std::size_t i = 0; i < m; ++i) std::memcpy(z + i * out, b, out * sizeof(T));
-    if (split(team))
-      parallel_for(team, out, [&](std::size_t o0, std::size_t o1, std::size_t) { forward_rows(x, m, w, z, o0, o1); });
-    else
-      forward_rows(x, m, w, z, 0, out);
-  }
+  void forward(const T* x, std::size_t m, const T* w, const T* b, T* z, worker_team* team) const;
 
   /// BP2–BP4 from Δ {m, out} (already ∂C/∂Z): din {m, in} = Δ W when din is given, computed from
   /// W as it was; then the weight and bias gradients into their sinks, a range of neurons per share.
   void backward(const T* x, const T* g, std::size_t m, const T* w, T* din, const gradient_sink<T>& sw,
-                const gradient_sink<T>& sb, std::vector<grow_buffer<T>>& din_shares, worker_team* team) const {
-    const std::size_t shares = split(team) ? parallel_shares(team, out) : 1;
-    if (din_shares.size() < shares) din_shares.resize(shares);  // once, for the team's size
-    auto rows = [&](std::size_t o0, std::size_t o1, std::size_t k) {
-      if (din) input_gradient_rows(g, m, w, k == 0 ? din : din_shares[k].reserve(m * in), o0, o1);
-      weight_gradient_rows(g, x, m, sw, o0, o1);  // BP4
-      if (sb.keep == T(0))
-        std::fill(sb.into + o0, sb.into + o1, T(0));
-      else if (sb.keep != T(1))
-        for (std::size_t j = o0; j < o1; ++j) sb.into[j] = sb.keep * sb.into[j];
-      for (std::size_t i = 0; i < m; ++i)  // BP3
-        for (std::size_t j = o0; j < o1; ++j) sb.into[j] += sb.scale * g[i * out + j];
-    };
-    if (shares > 1)
-      parallel_for(team, out, rows);
-    else
-      rows(0, out, 0);
-    if (din)  // the shares' parts of ∂C/∂X, added in share order
-      for (std::size_t k = 1; k < shares; ++k) {
-        const T* p = din_shares[k].data.data();
-        for (std::size_t i = 0; i < m * in; ++i) din[i] += p[i];
-      }
-  }
+                const gradient_sink<T>& sb, std::vector<grow_buffer<T>>& din_shares, worker_team* team) const;
 
  private:
   /// Z[:, o0:o1] += X W[o0:o1, :]ᵀ.
@@ -97,5 +70,46 @@ struct dense_kernel {
                in);
   }
 };
+
+template <class T>
+void dense_kernel<T>::forward(const T* x, std::size_t m, const T* w, const T* b, T* z, worker_team* team) const {
+  for (std::size_t i = 0; i < m; ++i) std::memcpy(z + i * out, b, out * sizeof(T));
+  if (split(team))
+    parallel_for(team, out, [&](std::size_t o0, std::size_t o1, std::size_t) { forward_rows(x, m, w, z, o0, o1); });
+  else
+    forward_rows(x, m, w, z, 0, out);
+}
+
+template <class T>
+void dense_kernel<T>::backward(const T* x, const T* g, std::size_t m, const T* w, T* din, const gradient_sink<T>& sw,
+                               const gradient_sink<T>& sb, std::vector<grow_buffer<T>>& din_shares,
+                               worker_team* team) const {
+  const std::size_t shares = split(team) ? parallel_shares(team, out) : 1;
+  if (din_shares.size() < shares) din_shares.resize(shares);  // once, for the team's size
+  auto rows = [&](std::size_t o0, std::size_t o1, std::size_t k) {
+    if (din) input_gradient_rows(g, m, w, k == 0 ? din : din_shares[k].reserve(m * in), o0, o1);
+    weight_gradient_rows(g, x, m, sw, o0, o1);  // BP4
+    if (sb.keep == T(0))
+      std::fill(sb.into + o0, sb.into + o1, T(0));
+    else if (sb.keep != T(1))
+      for (std::size_t j = o0; j < o1; ++j) sb.into[j] = sb.keep * sb.into[j];
+    for (std::size_t i = 0; i < m; ++i)  // BP3
+      for (std::size_t j = o0; j < o1; ++j) sb.into[j] += sb.scale * g[i * out + j];
+  };
+  if (shares > 1)
+    parallel_for(team, out, rows);
+  else
+    rows(0, out, 0);
+  if (din)  // the shares' parts of ∂C/∂X, added in share order
+    for (std::size_t k = 1; k < shares; ++k) {
+      const T* p = din_shares[k].data.data();
+      for (std::size_t i = 0; i < m * in; ++i) din[i] += p[i];
+    }
+}
+
+#ifdef NNDL_INSTANTIATE  // compiled once (detail/out_of_line.hpp)
+NNDL_INSTANTIATE struct dense_kernel<float>;
+NNDL_INSTANTIATE struct dense_kernel<double>;
+#endif
 
 }  // namespace nndl::detail

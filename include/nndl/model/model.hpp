@@ -205,19 +205,11 @@ class model {
     detail::scratch_pool<typename detail::runtime_network<T>::workspace> pool;
 
     std::vector<std::size_t> predict(const T* x, std::size_t rows, std::size_t classes) const {
-      std::vector<std::size_t> votes(rows * classes, 0), winners(rows);
-      std::vector<double> activation(rows * classes, 0.0);
+      std::vector<std::size_t> winners(rows);
       auto ws = pool.take();
-      for (const auto& net : members) {
-        const T* a = net.forward(x, rows, *ws);
-        for (std::size_t i = 0; i < rows; ++i) {
-          const T* p = a + i * classes;
-          ++votes[i * classes + std::size_t(std::max_element(p, p + classes) - p)];
-          for (std::size_t c = 0; c < classes; ++c) activation[i * classes + c] += double(p[c]);
-        }
-      }
-      for (std::size_t i = 0; i < rows; ++i)
-        winners[i] = detail::vote_winner(votes.data() + i * classes, activation.data() + i * classes, classes);
+      detail::vote_rows<T>(
+          members.size(), rows, classes, [&](std::size_t k) { return members[k].forward(x, rows, *ws); },
+          winners.data());
       return winners;
     }
   };

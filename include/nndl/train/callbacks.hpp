@@ -20,6 +20,7 @@
 #include "../detail/file.hpp"
 #include "history.hpp"
 #include "process_group.hpp"
+#include "../detail/out_of_line.hpp"
 
 namespace nndl {
 
@@ -212,15 +213,7 @@ struct csv_metrics {
   explicit csv_metrics(std::filesystem::path p) : path(std::move(p)) {}
 
   /// For a run continued at first_epoch: keeps the existing file's rows of the earlier epochs.
-  csv_metrics& resume(std::size_t first_epoch) {
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line);  // the header
-    while (std::getline(in, line))
-      if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0])) && std::stoul(line) < first_epoch)
-        kept += line + '\n';
-    return *this;
-  }
+  csv_metrics& resume(std::size_t first_epoch);
 
   /// Records the epoch and rewrites the file; never stops training.
   template <class Net>
@@ -231,25 +224,11 @@ struct csv_metrics {
   }
 
   /// Writes the header, the kept rows and every recorded epoch, atomically.
-  void write() const {
-    std::ostringstream f;
-    f << "epoch,eta,train_seconds,elapsed_seconds,evaluation_correct,evaluation_total,evaluation_accuracy,"
-         "evaluation_cost,training_correct,training_total,training_accuracy,training_cost\n"
-      << kept;
-    auto opt = [&](const auto& v) {
-      if (v) f << *v;
-      f << ',';
-    };
-    for (const auto& e : rows) {
-      f << e.epoch << ',' << e.eta << ',' << e.train_seconds << ',' << e.elapsed_seconds << ',';
-      opt(e.evaluation_correct), opt(e.evaluation_total), opt(e.evaluation_accuracy()), opt(e.evaluation_cost);
-      opt(e.training_correct), opt(e.training_total), opt(e.training_accuracy());
-      if (e.training_cost) f << *e.training_cost;
-      f << '\n';
-    }
-    if (const std::string problem = detail::write_file_atomically(path, f.str()); !problem.empty())
-      throw std::runtime_error("nndl: metrics file " + path.string() + ": " + problem);
-  }
+  void write() const;
 };
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "callbacks.ipp"
+#endif

@@ -27,23 +27,13 @@ std::vector<std::size_t> plurality_vote(std::span<const Net> nets, const dataset
                                 " values per sample, the ensemble's networks take " + std::to_string(Net::input_size));
   std::vector<std::size_t> winners(data.size());
   constexpr std::size_t chunk = 1000;
-  std::vector<std::size_t> votes(chunk * classes);
-  std::vector<double> activation(chunk * classes);
   typename Net::workspace ws;  // one for all the networks: they are of one type
   for (std::size_t start = 0; start < data.size(); start += chunk) {
     const std::size_t rows = std::min(chunk, data.size() - start);
-    std::fill(votes.begin(), votes.end(), 0);
-    std::fill(activation.begin(), activation.end(), 0.0);
-    for (const Net& net : nets) {
-      const auto a = net.feedforward(data.row(start), rows, ws);  // {rows, classes}, valid until the next call
-      for (std::size_t i = 0; i < rows; ++i) {
-        const auto* p = a.data() + i * classes;
-        ++votes[i * classes + std::size_t(std::max_element(p, p + classes) - p)];
-        for (std::size_t c = 0; c < classes; ++c) activation[i * classes + c] += double(p[c]);
-      }
-    }
-    for (std::size_t i = 0; i < rows; ++i)
-      winners[start + i] = detail::vote_winner(votes.data() + i * classes, activation.data() + i * classes, classes);
+    detail::vote_rows<typename Net::scalar>(
+        nets.size(), rows, classes,
+        [&](std::size_t k) { return nets[k].feedforward(data.row(start), rows, ws).data(); },  // {rows, classes}
+        winners.data() + start);
   }
   return winners;
 }

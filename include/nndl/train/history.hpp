@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "../detail/out_of_line.hpp"
+
 namespace nndl {
 
 /// The figures of one epoch. Monitors (callbacks) fill the optional ones.
@@ -57,12 +59,11 @@ struct train_history {
   double eta = 0;  ///< η when training ended (eta_schedule may have changed it): for a continued run
 
   /// The epoch with the highest evaluation accuracy (the first of equals), if any was evaluated.
-  std::optional<epoch_record> best_evaluation() const {
-    std::optional<epoch_record> best;
-    for (const auto& e : epochs)
-      if (e.evaluation_accuracy() && (!best || *e.evaluation_accuracy() > *best->evaluation_accuracy())) best = e;
-    return best;
-  }
+  std::optional<epoch_record> best_evaluation() const;
 };
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "history.ipp"
+#endif

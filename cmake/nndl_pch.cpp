@@ -1,0 +1,2 @@
+// nndl_program_pch: builds the precompiled header that the examples and tools of this repository
+// reuse (CMakeLists.txt, NNDL_PROGRAM_PCH): <nndl/network.hpp> and the MNIST reader, parsed once.
