@@ -20,7 +20,9 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <span>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -28,8 +30,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../detail/out_of_line.hpp"
 #include "../network.hpp"
 #include "npz_container.hpp"
+#include "parameter_list.hpp"
 #include "untrusted_json.hpp"
 
 namespace nndl {
@@ -46,85 +50,60 @@ concept has_mask_generator = requires(L& l) {
   l.mask_generator().state();
 };
 
+/// What a checkpoint holds besides the caller's state, gathered from a typed network and optimizer,
+/// so that writing and reading it depend on the scalar type only (compiled once for float and once
+/// for double, not once per network type). T is const to write from, plain to read into.
 template <class T>
-std::string npy_values(std::span<const T> v) {
-  xt::xtensor<T, 1> a = xt::adapt(v.data(), v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()});
-  return xt::dump_npy(a);
-}
-
-/// Per parameter tensor k: the entry name of its state array `name`, l<layer>_<name><symbol> (l3_vw),
-/// and its shape (a state array has its parameter's shape).
-struct state_entry {
-  std::string entry;
-  std::vector<std::size_t> shape;
+struct checkpoint_parts {
+  architecture_record record;  ///< the network's layers
+  std::string optimizer;       ///< the optimizer's name
+  parameter_list<T> parameters;
+  /// One of the optimizer's state arrays: its name ("v") and its values, for parameter tensor k.
+  struct state_array {
+    std::size_t k;
+    std::string name;
+    std::span<T> values;
+  };
+  std::vector<state_array> states;
+  std::vector<std::pair<std::string, std::uint64_t*>> counters;  ///< the optimizer's counters
+  /// Per dropout layer (its index): its mask generator's state.
+  std::vector<std::pair<std::size_t, std::array<std::uint64_t, 6>>> generators;
 };
-template <class Net>
-std::vector<state_entry> state_entries(const Net& net, std::string_view name) {
-  std::vector<state_entry> v;
-  net.for_each_parameter([&](const parameter_slot& at, const auto& p) {
-    std::vector<std::size_t> shape{p.shape[0]};
-    if (p.rank == 2) shape.push_back(p.shape[1]);
-    v.push_back({"l" + std::to_string(at.layer) + "_" + std::string(name) + std::string(p.symbol), shape});
+
+/// The parts of `net` and `opt` (opt prepared for net's parameters when it keeps state).
+template <class Net, optimizer Opt>
+auto checkpoint_parts_of(Net& net, Opt& opt) {
+  using S = typename Net::scalar;
+  using T = std::conditional_t<std::is_const_v<Net>, const S, S>;
+  checkpoint_parts<T> c{std::remove_const_t<Net>::record(), std::string(opt.name()), parameters_of(net), {}, {}, {}};
+  opt.template for_each_state<S>([&](std::size_t k, std::string_view name, std::span<S> values) {
+    c.states.push_back({k, std::string(name), std::span<T>(values.data(), values.size())});
   });
-  return v;
+  opt.for_each_counter([&](std::string_view name, std::uint64_t& value) { c.counters.emplace_back(name, &value); });
+  net.for_each_layer([&](auto& layer, std::size_t k) {
+    if constexpr (has_mask_generator<std::decay_t<decltype(layer)>>)
+      c.generators.emplace_back(k, layer.mask_generator().state());
+  });
+  return c;
 }
 
-/// Copies the array `name` into dst, which must match it exactly (dtype, shape, C order, finite).
-template <class T>
-void read_exactly(const npz_reader& z, const std::filesystem::path& file, const std::string& name, T* dst,
-                  const std::vector<std::size_t>& shape) {
-  const npy_array a = z.read(name);
-  const std::string want = sizeof(T) == 4 ? "<f4" : "<f8";
-  std::size_t n = 1;
-  for (std::size_t d : shape) n *= d;
-  if (a.descr != want || a.shape != shape || a.fortran_order)
-    throw model_error(file, "array " + name + ": " + a.descr + " " + a.shape_string() + ", expected " + want + " of " +
-                                std::to_string(n) + " values in C order");
-  std::memcpy(dst, a.data.data(), n * sizeof(T));
-  for (std::size_t i = 0; i < n; ++i)
-    if (!std::isfinite(dst[i])) throw model_error(file, "array " + name + " holds a non-finite value");
-}
+/// Writes a checkpoint of these parts and `state` (an object or null).
+NNDL_OUT_OF_LINE void write_checkpoint_file(const std::filesystem::path& file, const checkpoint_parts<const float>& c,
+                                            const nlohmann::json& state);
+NNDL_OUT_OF_LINE void write_checkpoint_file(const std::filesystem::path& file, const checkpoint_parts<const double>& c,
+                                            const nlohmann::json& state);
 
+/// Checks a checkpoint against the parts' architecture and optimizer, reads everything it holds into
+/// them (parameters, state arrays, counters, generator states) and returns its state; the caller's
+/// copies take the parts, so that a refused file changes nothing.
+NNDL_OUT_OF_LINE nlohmann::json read_checkpoint_into(const std::filesystem::path& file, checkpoint_parts<float>& into);
+NNDL_OUT_OF_LINE nlohmann::json read_checkpoint_into(const std::filesystem::path& file, checkpoint_parts<double>& into);
 }  // namespace detail
 
 /// Writes the network's parameters and dropout generators, the optimizer's state and `state`.
 template <class Net, optimizer Opt>
 void save_checkpoint(const Net& net, Opt& opt, const std::filesystem::path& file, const nlohmann::json& state) {
-  using T = typename Net::scalar;
-  const architecture_record rec = Net::record();
-  if (!state.is_object() && !state.is_null())  // (null, what {} gives, is written as an empty object)
-    throw model_error(file, "refusing to save: the state must be a JSON object, found " + detail::found(state));
-  std::vector<std::pair<std::string, std::string>> entries;
-  net.for_each_parameter([&](const parameter_slot& at, const parameter<const T>& p) {
-    for (std::size_t i = 0; i < p.size(); ++i)
-      if (!std::isfinite(p.value[i]))
-        throw model_error(file, "refusing to save: layer " + std::to_string(at.layer) + " (" +
-                                    describe_layer(rec.layers[at.layer]) + ") has a non-finite " + std::string(p.name));
-    entries.emplace_back("l" + std::to_string(at.layer) + "_" + std::string(p.symbol) + ".npy", detail::npy_of(p));
-  });
-  opt.template for_each_state<T>([&](std::size_t k, std::string_view name, std::span<T> values) {
-    const auto at = detail::state_entries(net, name).at(k);
-    entries.emplace_back(at.entry + ".npy",
-                         detail::npy_of(parameter<const T>{name,
-                                                           name,
-                                                           values.data(),
-                                                           nullptr,
-                                                           at.shape.size(),
-                                                           {at.shape[0], at.shape.size() == 2 ? at.shape[1] : 1}}));
-  });
-  opt.for_each_counter([&](std::string_view name, std::uint64_t& value) {
-    entries.emplace_back("optimizer_" + std::string(name) + ".npy", detail::npy_values<std::uint64_t>({&value, 1}));
-  });
-  net.for_each_layer([&](const auto& layer, std::size_t k) {
-    if constexpr (detail::has_mask_generator<std::decay_t<decltype(layer)>>) {
-      const auto st = layer.mask_generator().state();
-      entries.emplace_back("l" + std::to_string(k) + "_rng.npy", detail::npy_values<std::uint64_t>(st));
-    }
-  });
-  entries.emplace_back("optimizer.npy", detail::bytes_npy(std::string(opt.name())));
-  entries.emplace_back("architecture.npy", detail::bytes_npy(layers_string(rec)));
-  entries.emplace_back("state.npy", detail::bytes_npy(state.is_null() ? "{}" : state.dump()));
-  detail::write_npz(file, entries);
+  detail::write_checkpoint_file(file, detail::checkpoint_parts_of(net, opt), state);
 }
 
 /// The same for plain SGD, which keeps no state.
@@ -139,66 +118,18 @@ void save_checkpoint(const Net& net, const std::filesystem::path& file, const nl
 template <class Net, optimizer Opt>
 nlohmann::json load_checkpoint(Net& net, Opt& opt, const std::filesystem::path& file) {
   using T = typename Net::scalar;
-  const detail::npz_reader z(file);
-  const std::string theirs = detail::npy_text(z.read("architecture"), file, "architecture");
-  const std::string ours = checkpoint_architecture(net);
-  if (theirs != ours)
-    throw model_error(file,
-                      "a checkpoint of another network: it holds [" + theirs + "], this network is [" + ours + "]");
-  // Written by an earlier nndl when there is no name: SGD, with momentum when its velocities are not all zero.
-  const std::string written_by = z.has("optimizer") ? detail::npy_text(z.read("optimizer"), file, "optimizer") : "sgd";
-  if (written_by != opt.name())
-    throw model_error(
-        file, "a checkpoint of a run with the " + written_by + " optimizer; this run uses " + std::string(opt.name()));
-  const nlohmann::json state =
-      detail::parse_json_text(file, detail::npy_text(z.read("state"), file, "state"), "its state: ");
-  if (!state.is_object()) throw model_error(file, "its state must be a JSON object, found " + detail::found(state));
   // Read and check everything into copies first: all or nothing.
   Net loaded = net;
   Opt staged = opt;
   std::vector<std::size_t> sizes;
-  loaded.for_each_parameter([&](const parameter_slot& at, const parameter<T>& p) {
-    sizes.push_back(p.size());
-    std::vector<std::size_t> shape{p.shape[0]};
-    if (p.rank == 2) shape.push_back(p.shape[1]);
-    detail::read_exactly(z, file, "l" + std::to_string(at.layer) + "_" + std::string(p.symbol), p.value, shape);
-  });
+  loaded.for_each_parameter([&](const parameter_slot&, const parameter<T>& p) { sizes.push_back(p.size()); });
   staged.template prepare<T>(sizes);
-  std::vector<std::string> expected;
-  staged.template for_each_state<T>([&](std::size_t k, std::string_view name, std::span<T> values) {
-    const auto at = detail::state_entries(loaded, name).at(k);
-    expected.push_back(at.entry);
-    if (!z.has(at.entry))
-      throw model_error(file, "no " + at.entry + ": the checkpoint holds no " + std::string(name) + " state for " +
-                                  std::string(staged.name()) + " (a run with other optimizer settings?)");
-    detail::read_exactly(z, file, at.entry, values.data(), at.shape);
-  });
-  if (expected.empty())  // plain SGD: an earlier nndl saved zero velocities; other ones mean momentum
-    for (const auto& at : detail::state_entries(loaded, "v")) {
-      if (!z.has(at.entry)) continue;
-      const npy_array a = z.read(at.entry);
-      for (std::size_t i = 0; i < a.data.size(); ++i)
-        if (a.data[i] != 0)
-          throw model_error(file, "a checkpoint of a run with momentum (" + at.entry +
-                                      " holds velocities); continue it with sgd_optimizer({.momentum = ...})");
-    }
-  staged.for_each_counter([&](std::string_view name, std::uint64_t& value) {
-    const std::string entry = "optimizer_" + std::string(name);
-    const npy_array a = z.read(entry);
-    if (a.descr != "<u8" || a.shape != std::vector<std::size_t>{1})
-      throw model_error(file, "array " + entry + ": " + a.descr + " " + a.shape_string() + ", expected one uint64");
-    std::memcpy(&value, a.data.data(), sizeof value);
-  });
-  loaded.for_each_layer([&](auto& layer, std::size_t k) {
-    if constexpr (detail::has_mask_generator<std::decay_t<decltype(layer)>>) {
-      const std::string name = "l" + std::to_string(k) + "_rng";
-      const npy_array a = z.read(name);
-      if (a.descr != "<u8" || a.shape != std::vector<std::size_t>{6})
-        throw model_error(file, "array " + name + ": " + a.descr + " " + a.shape_string() + ", expected 6 uint64");
-      std::array<std::uint64_t, 6> st;
-      std::memcpy(st.data(), a.data.data(), sizeof st);
-      layer.mask_generator().restore(st);
-    }
+  auto parts = detail::checkpoint_parts_of(loaded, staged);
+  const nlohmann::json state = detail::read_checkpoint_into(file, parts);
+  std::size_t g = 0;
+  loaded.for_each_layer([&](auto& layer, std::size_t) {
+    if constexpr (detail::has_mask_generator<std::decay_t<decltype(layer)>>)
+      layer.mask_generator().restore(parts.generators[g++].second);
   });
   net = std::move(loaded);
   opt = std::move(staged);
@@ -213,3 +144,7 @@ nlohmann::json load_checkpoint(Net& net, const std::filesystem::path& file) {
 }
 
 }  // namespace nndl
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "checkpoint.ipp"
+#endif

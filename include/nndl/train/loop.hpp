@@ -19,6 +19,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../data/dataset.hpp"
@@ -96,12 +97,38 @@ NNDL_OUT_OF_LINE std::string divergence(const epoch_record& r, const epoch_recor
 NNDL_OUT_OF_LINE std::string epoch_line(const std::string& label, const epoch_record& r);
 }  // namespace detail
 
+namespace detail {
+/// What train() does with the network, the optimizer and the callbacks, behind one interface: the
+/// epoch loop around it (run_epochs) is then compiled once, not once per network type.
+struct training_steps {
+  /// One mini-batch step on these rows of the training set (next: the rows after them, to prefetch).
+  virtual void take(std::span<const std::size_t> rows, const step_settings& s, std::span<const std::size_t> next) = 0;
+  /// This process's rows of a mini-batch of m_global (train_options::data_parallel); true when any
+  /// process's stop flag was set.
+  virtual bool take_shared(std::span<const std::size_t> mine, std::size_t m_global, const step_settings& s,
+                           process_group& group, bool stop) = 0;
+  /// The callbacks' on_batch_end.
+  virtual void batch_end(std::size_t batch, std::size_t batches) = 0;
+  /// The callbacks' on_epoch_end, every one of them; true when one asks to stop.
+  virtual bool epoch_end(epoch_record& r) = 0;
+  /// The largest |w| or |b| of the network; infinite when one is not a finite number.
+  virtual double largest_parameter() const = 0;
+
+ protected:
+  ~training_steps() = default;
+};
+
+/// The epochs of train() over n samples of `classes` classes: the shuffles, the steps, the epoch
+/// records, the divergence checks, the stops and the "Epoch k" lines.
+NNDL_OUT_OF_LINE train_history run_epochs(training_steps& steps, std::size_t n, std::size_t classes,
+                                          const train_options& o);
+}  // namespace detail
+
 /// Trains `net` on `training` with `opt` (its state continues from any earlier training with it).
 template <class Net, optimizer Opt, class... Callbacks>
 train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt& opt, const train_options& o,
                     Callbacks&&... callbacks) {
   static_assert((detail::check_callback<Callbacks, Net>() && ...));
-  using clock = std::chrono::steady_clock;
   if (o.mini_batch == 0) throw std::invalid_argument("nndl: train: mini_batch must be at least 1");
   if (o.momentum != 0)
     throw std::invalid_argument("nndl: train: train_options::momentum is read by sgd() only; with train(), give "
@@ -115,90 +142,32 @@ train_history train(Net& net, const dataset<typename Net::scalar>& training, Opt
                                   ", the network has " + std::to_string(Net::output_size) + " outputs");
   (detail::call_train_begin(callbacks, net, o), ...);
 
-  trainer<Net, Opt> step(net, opt, o.workers);
-  process_group* const group = o.data_parallel;
-  const bool speaks = !group || group->rank() == 0;  // only process 0 prints
-  bool group_stop = false;                           // any process's stop flag at the last step
-  const std::size_t n = training.size();
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  rng shuffler(o.seed);
-  double eta = o.eta;  // callbacks may change it between epochs (eta_schedule)
-  double best = 0;     // the best evaluation accuracy so far
-  const double start_largest = detail::largest_parameter(net);
-  train_history h;
-  auto throw_diverged = [](std::size_t epoch, double eta_now, const std::string& why) {
-    char e[32];
-    std::snprintf(e, sizeof e, "%g", eta_now);
-    throw training_diverged("nndl: training diverged in epoch " + std::to_string(epoch) + " (eta = " + e + "): " + why +
-                            "; try a smaller eta");
-  };
-  if (o.shuffle)
-    for (std::size_t epoch = 0; epoch < o.first_epoch && epoch < o.epochs; ++epoch)
-      shuffler.shuffle(order.begin(), order.end());
-  const auto begin = clock::now();
-  const std::size_t batches = (n + o.mini_batch - 1) / o.mini_batch;
-  for (std::size_t epoch = o.first_epoch; epoch < o.epochs; ++epoch) {
-    const auto t0 = clock::now();
-    if (o.shuffle) shuffler.shuffle(order.begin(), order.end());
-    const step_settings s{eta, o.lambda, n};
-    const std::size_t first = epoch == o.first_epoch ? o.first_batch : 0;
-    for (std::size_t batch = first; batch < batches; ++batch) {
-      const std::size_t k = batch * o.mini_batch, next = std::min(k + o.mini_batch, n);
-      bool stop_now = false;
-      if (group) {  // the processes agree on stopping: the flags (as they were before the step) travel with the sums
-        const auto mine = share(next - k, group->rank(), group->size());
-        stop_now = group_stop =
-            step.take_shared(training, std::span(order).subspan(k + mine.begin, mine.count), next - k, s, *group,
-                             o.stop && o.stop->load(std::memory_order_relaxed));
-      } else {
-        step.take(training, std::span(order).subspan(k, next - k), s,
-                  std::span(order).subspan(next, std::min(o.mini_batch, n - next)));
-      }
-      (detail::call_batch_end(callbacks, net, batch, batches), ...);
-      if (!group) stop_now = o.stop && o.stop->load(std::memory_order_relaxed);
-      if (stop_now && batch + 1 < batches) {
-        h.interrupted = true, h.epochs_done = epoch, h.batches_done = batch + 1;
-        h.stop_reason = "interrupted after mini-batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
-                        " in epoch " + std::to_string(epoch);
-        break;
-      }
+  struct steps final : detail::training_steps {
+    Net& net;
+    const dataset<typename Net::scalar>& training;
+    trainer<Net, Opt> step;
+    std::tuple<Callbacks&...> callbacks;
+
+    steps(Net& n, const dataset<typename Net::scalar>& t, Opt& opt, std::size_t workers, Callbacks&... c)
+        : net(n), training(t), step(n, opt, workers), callbacks(c...) {}
+    void take(std::span<const std::size_t> rows, const step_settings& s, std::span<const std::size_t> next) override {
+      step.take(training, rows, s, next);
     }
-    if (h.interrupted) break;
-    epoch_record r;
-    r.epoch = epoch;
-    r.eta = eta;
-    r.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
-    h.train_seconds += r.train_seconds;
-    const double largest = detail::largest_parameter(net);
-    if (!std::isfinite(largest))
-      throw_diverged(epoch, eta, detail::divergence(r, nullptr, largest, start_largest, best, Net::output_size, false));
-    r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();  // as callbacks see it
-    bool stop = false;
-    ((stop = detail::call_epoch_end(callbacks, net, r) || stop), ...);
-    r.elapsed_seconds = std::chrono::duration<double>(clock::now() - begin).count();
-    const epoch_record* previous = h.epochs.empty() ? nullptr : &h.epochs.back();
-    if (const std::string why =
-            detail::divergence(r, previous, largest, start_largest, best, Net::output_size, o.stop_on_divergence);
-        !why.empty())
-      throw_diverged(epoch, eta, why);
-    if (const auto a = r.evaluation_accuracy()) best = std::max(best, *a);
-    if (o.verbose && o.out && speaks) *o.out << detail::epoch_line(o.label, r) << std::flush;
-    if (r.next_eta) eta = *r.next_eta;
-    h.epochs.push_back(r);
-    h.epochs_done = epoch + 1;
-    if (stop) {
-      h.stop_reason = r.note.empty() ? "stopped by a callback" : r.note;
-      break;
+    bool take_shared(std::span<const std::size_t> mine, std::size_t m_global, const step_settings& s,
+                     process_group& group, bool stop) override {
+      return step.take_shared(training, mine, m_global, s, group, stop);
     }
-    if ((group ? group_stop : o.stop && o.stop->load(std::memory_order_relaxed)) && epoch + 1 < o.epochs) {
-      h.interrupted = true;
-      h.stop_reason = "interrupted after epoch " + std::to_string(epoch);
-      break;
+    void batch_end(std::size_t batch, std::size_t batches) override {
+      std::apply([&](auto&... c) { (detail::call_batch_end(c, net, batch, batches), ...); }, callbacks);
     }
-  }
-  h.total_seconds = std::chrono::duration<double>(clock::now() - begin).count();
-  h.eta = eta;
+    bool epoch_end(epoch_record& r) override {
+      bool stop = false;
+      std::apply([&](auto&... c) { ((stop = detail::call_epoch_end(c, net, r) || stop), ...); }, callbacks);
+      return stop;
+    }
+    double largest_parameter() const override { return detail::largest_parameter(net); }
+  } s(net, training, opt, o.workers, callbacks...);
+  train_history h = detail::run_epochs(s, training.size(), Net::output_size, o);
   (detail::call_train_end(callbacks, net, h), ...);
   return h;
 }
