@@ -93,6 +93,12 @@ book_model<T> read_npz_arrays(const npz_reader& z, const std::filesystem::path& 
   return m;
 }
 
+#ifdef NNDL_INSTANTIATE  // compiled once (detail/out_of_line.hpp)
+NNDL_INSTANTIATE book_model<float> read_npz_arrays<float>(const npz_reader&, const std::filesystem::path&,
+                                                          const npz_model_info&);
+NNDL_INSTANTIATE book_model<double> read_npz_arrays<double>(const npz_reader&, const std::filesystem::path&,
+                                                            const npz_model_info&);
+#endif
 }  // namespace detail
 
 /// The architecture and sizes stored in an .npz model, without loading the weights.
