@@ -3,8 +3,7 @@
 # compile options; whatever links it is compiled with NNDL_COMPILED and leaves those functions out
 # of its own objects. nndl itself stays header-only: without this, every function is inline.
 function(nndl_add_compiled target)
-  add_library(${target} STATIC EXCLUDE_FROM_ALL ${PROJECT_SOURCE_DIR}/cmake/nndl_compiled.cpp
-              ${PROJECT_SOURCE_DIR}/cmake/nndl_instances.cpp)
+  add_library(${target} STATIC EXCLUDE_FROM_ALL ${PROJECT_SOURCE_DIR}/cmake/nndl_compiled.cpp)
   target_link_libraries(${target} PUBLIC nndl::nndl)
   target_compile_options(${target} PRIVATE ${ARGN})
   target_compile_definitions(${target} INTERFACE NNDL_COMPILED)

@@ -29,14 +29,8 @@
 // elsewhere) in NNDL_COMPILED units, the explicit instantiation definition in nndl_compiled's unit,
 // and left out when nndl is header-only. Only templates that are not inline can be listed: GCC
 // instantiates an inline one anyway when it optimises.
-// A build may also split that unit in two, so that both halves compile side by side: one includes
-// <nndl/compiled.hpp> with NNDL_NO_INSTANCES defined (the functions), the other defines
-// NNDL_INSTANCES_ONLY and NNDL_COMPILED and includes the headers with instance lists (the
-// instances; cmake/nndl_instances.cpp).
-#if defined(NNDL_INSTANCES_ONLY)
-#define NNDL_INSTANTIATE template
-#elif defined(NNDL_COMPILED)
+#if defined(NNDL_COMPILED)
 #define NNDL_INSTANTIATE extern template
-#elif defined(NNDL_COMPILING) && !defined(NNDL_NO_INSTANCES)
+#elif defined(NNDL_COMPILING)
 #define NNDL_INSTANTIATE template
 #endif
