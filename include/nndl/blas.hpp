@@ -25,8 +25,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "detail/xtensor.hpp"
 #include "detail/out_of_line.hpp"
+#include "detail/xtensor.hpp"
 
 extern "C" __attribute__((weak)) void gotoblas_dynamic_init(void);
 extern "C" __attribute__((weak)) void gotoblas_dynamic_quit(void);

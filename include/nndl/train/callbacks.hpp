@@ -18,9 +18,9 @@
 
 #include "../data/dataset.hpp"
 #include "../detail/file.hpp"
+#include "../detail/out_of_line.hpp"
 #include "history.hpp"
 #include "process_group.hpp"
-#include "../detail/out_of_line.hpp"
 
 namespace nndl {
 
