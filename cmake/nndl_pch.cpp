@@ -1,2 +1,3 @@
 // nndl_program_pch: builds the precompiled header that the examples and tools of this repository
-// reuse (CMakeLists.txt, NNDL_PROGRAM_PCH): <nndl/network.hpp> and the MNIST reader, parsed once.
+// reuse (CMakeLists.txt, NNDL_PROGRAM_PCH): <nndl/network.hpp>, the data readers and the file
+// formats, parsed once.
