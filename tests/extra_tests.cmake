@@ -4,11 +4,27 @@ target_link_options(test_allocation PRIVATE
 
 # A wrong composition fails to compile with exactly one static_assert in plain words.
 file(GLOB nndl_compile_fail_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/*.cpp)
+# With g++, the files find <nndl/network.hpp> precompiled, in a folder searched before include/: a
+# header there that includes the real one, and its .gch, which g++ takes instead when it fits (it
+# then parses the header once for all the files, not once each); the header when it does not.
+set(nndl_compile_fail_flags -I${PROJECT_SOURCE_DIR}/include)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  set(pch ${CMAKE_CURRENT_BINARY_DIR}/compile_fail_pch)
+  file(CONFIGURE OUTPUT ${pch}/nndl/network.hpp CONTENT "#include \"${PROJECT_SOURCE_DIR}/include/nndl/network.hpp\"\n")
+  add_custom_command(OUTPUT ${pch}/nndl/network.hpp.gch
+                     COMMAND ${CMAKE_CXX_COMPILER} -std=c++20 -I${PROJECT_SOURCE_DIR}/include -x c++-header
+                             -MD -MT ${pch}/nndl/network.hpp.gch -MF ${pch}/network.d
+                             ${pch}/nndl/network.hpp -o ${pch}/nndl/network.hpp.gch
+                     DEPFILE ${pch}/network.d
+                     COMMENT "Precompiling <nndl/network.hpp> for the compile_fail tests")
+  add_custom_target(nndl_compile_fail_pch ALL DEPENDS ${pch}/nndl/network.hpp.gch)
+  set(nndl_compile_fail_flags "-I${pch} ${nndl_compile_fail_flags}")
+endif()
 foreach(src IN LISTS nndl_compile_fail_sources)
   get_filename_component(name ${src} NAME_WE)
   add_test(NAME compile_fail.${name}
            COMMAND ${CMAKE_COMMAND} -DCXX=${CMAKE_CXX_COMPILER} -DSRC=${src}
-                   "-DFLAGS=-I${PROJECT_SOURCE_DIR}/include"
+                   "-DFLAGS=${nndl_compile_fail_flags}"
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/check.cmake)
 endforeach()
 
