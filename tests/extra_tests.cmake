@@ -29,13 +29,16 @@ foreach(src IN LISTS nndl_compile_fail_sources)
 endforeach()
 
 # Another project uses nndl: through find_package(nndl) after an install, and through add_subdirectory.
+# They are built without optimisation (no build type): they check that nndl's package builds, links and
+# runs in someone else's project, not how fast (the CPU time of -O3 goes to the programs here).
 set(nndl_consumer_work ${CMAKE_CURRENT_BINARY_DIR}/consumer)
+set(nndl_consumer_build_type "")
 add_test(NAME consumer.install
          COMMAND ${CMAKE_COMMAND} --install ${PROJECT_BINARY_DIR} --prefix ${nndl_consumer_work}/prefix)
 add_test(NAME consumer.find_package
          COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer
                  ${nndl_consumer_work}/find_package --build-generator ${CMAKE_GENERATOR}
-                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=Release
+                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type}
                                  -DNNDL_CONSUMER_SPLIT=ON
                  --test-command sh -c "./nndl_consumer && ./nndl_consumer_split")
 set_tests_properties(consumer.find_package PROPERTIES DEPENDS consumer.install
@@ -44,7 +47,7 @@ set_tests_properties(consumer.find_package PROPERTIES DEPENDS consumer.install
 add_test(NAME consumer.add_subdirectory
          COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer
                  ${nndl_consumer_work}/add_subdirectory --build-generator ${CMAKE_GENERATOR}
-                 --build-options -DNNDL_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release
+                 --build-options -DNNDL_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type}
                  --test-command nndl_consumer)
 set_tests_properties(consumer.add_subdirectory PROPERTIES
                      PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters.*repository's MNIST copy: ${PROJECT_SOURCE_DIR}/data/mnist")
@@ -54,7 +57,7 @@ set_tests_properties(consumer.add_subdirectory PROPERTIES
 add_test(NAME consumer.core_only
          COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer_core
                  ${nndl_consumer_work}/core --build-generator ${CMAKE_GENERATOR}
-                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=Release
+                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type}
                                  -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON
                  --test-command ${CMAKE_COMMAND} -E env --unset=OPENBLAS_NUM_THREADS ${nndl_consumer_work}/core/nndl_core_consumer)
 set_tests_properties(consumer.core_only PROPERTIES DEPENDS consumer.install
