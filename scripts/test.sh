@@ -29,7 +29,7 @@ for stage in "${stages[@]}"; do
       scripts/build.sh
       cmake --build --preset release --target docs   # the API reference: zero Doxygen warnings
       # One job more than cores: several tests spend seconds waiting (MPI ranks killed and resumed,
-      # a browser, signals), and the extra job uses the core they leave (130 s -> 108 s on 2 cores).
+      # a browser, signals), and the extra job uses the core they leave (docs/speed.md has the figures).
       ctest --preset release -j "$(( $(nproc) + 1 ))" ;;
     asan)
       cmake --preset asan

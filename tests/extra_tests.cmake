@@ -9,16 +9,18 @@ file(GLOB nndl_compile_fail_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR
 # then parses the header once for all the files, not once each); the header when it does not.
 set(nndl_compile_fail_flags -I${PROJECT_SOURCE_DIR}/include)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  set(pch ${CMAKE_CURRENT_BINARY_DIR}/compile_fail_pch)
-  file(CONFIGURE OUTPUT ${pch}/nndl/network.hpp CONTENT "#include \"${PROJECT_SOURCE_DIR}/include/nndl/network.hpp\"\n")
-  add_custom_command(OUTPUT ${pch}/nndl/network.hpp.gch
+  set(nndl_compile_fail_pch ${CMAKE_CURRENT_BINARY_DIR}/compile_fail_pch)
+  file(CONFIGURE OUTPUT ${nndl_compile_fail_pch}/nndl/network.hpp
+       CONTENT "#include \"${PROJECT_SOURCE_DIR}/include/nndl/network.hpp\"\n")
+  add_custom_command(OUTPUT ${nndl_compile_fail_pch}/nndl/network.hpp.gch
                      COMMAND ${CMAKE_CXX_COMPILER} -std=c++20 -I${PROJECT_SOURCE_DIR}/include -x c++-header
-                             -MD -MT ${pch}/nndl/network.hpp.gch -MF ${pch}/network.d
-                             ${pch}/nndl/network.hpp -o ${pch}/nndl/network.hpp.gch
-                     DEPFILE ${pch}/network.d
+                             -MD -MT ${nndl_compile_fail_pch}/nndl/network.hpp.gch
+                             -MF ${nndl_compile_fail_pch}/network.d
+                             ${nndl_compile_fail_pch}/nndl/network.hpp -o ${nndl_compile_fail_pch}/nndl/network.hpp.gch
+                     DEPFILE ${nndl_compile_fail_pch}/network.d
                      COMMENT "Precompiling <nndl/network.hpp> for the compile_fail tests")
-  add_custom_target(nndl_compile_fail_pch ALL DEPENDS ${pch}/nndl/network.hpp.gch)
-  set(nndl_compile_fail_flags "-I${pch} ${nndl_compile_fail_flags}")
+  add_custom_target(nndl_compile_fail_pch ALL DEPENDS ${nndl_compile_fail_pch}/nndl/network.hpp.gch)
+  set(nndl_compile_fail_flags "-I${nndl_compile_fail_pch} ${nndl_compile_fail_flags}")
 endif()
 foreach(src IN LISTS nndl_compile_fail_sources)
   get_filename_component(name ${src} NAME_WE)
@@ -38,8 +40,8 @@ add_test(NAME consumer.install
 add_test(NAME consumer.find_package
          COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer
                  ${nndl_consumer_work}/find_package --build-generator ${CMAKE_GENERATOR}
-                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type}
-                                 -DNNDL_CONSUMER_SPLIT=ON
+                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix
+                                 -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type} -DNNDL_CONSUMER_SPLIT=ON
                  --test-command sh -c "./nndl_consumer && ./nndl_consumer_split")
 set_tests_properties(consumer.find_package PROPERTIES DEPENDS consumer.install
                      PASS_REGULAR_EXPRESSION
@@ -47,7 +49,8 @@ set_tests_properties(consumer.find_package PROPERTIES DEPENDS consumer.install
 add_test(NAME consumer.add_subdirectory
          COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer
                  ${nndl_consumer_work}/add_subdirectory --build-generator ${CMAKE_GENERATOR}
-                 --build-options -DNNDL_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type}
+                 --build-options -DNNDL_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+                                 -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type}
                  --test-command nndl_consumer)
 set_tests_properties(consumer.add_subdirectory PROPERTIES
                      PASS_REGULAR_EXPRESSION "consumer: 784 -> 30 -> 10, 23,860 parameters.*repository's MNIST copy: ${PROJECT_SOURCE_DIR}/data/mnist")
@@ -57,7 +60,8 @@ set_tests_properties(consumer.add_subdirectory PROPERTIES
 add_test(NAME consumer.core_only
          COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consumer_core
                  ${nndl_consumer_work}/core --build-generator ${CMAKE_GENERATOR}
-                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type}
+                 --build-options -DCMAKE_PREFIX_PATH=${nndl_consumer_work}/prefix
+                                 -DCMAKE_BUILD_TYPE=${nndl_consumer_build_type}
                                  -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON
                  --test-command ${CMAKE_COMMAND} -E env --unset=OPENBLAS_NUM_THREADS ${nndl_consumer_work}/core/nndl_core_consumer)
 set_tests_properties(consumer.core_only PROPERTIES DEPENDS consumer.install
