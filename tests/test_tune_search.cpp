@@ -3,7 +3,6 @@
 
 #include <nndl/tune/runner.hpp>
 
-#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <fstream>
@@ -113,8 +112,7 @@ TEST_CASE("A resumed search does not rerun finished trials", "[tune][journal]") 
   journal j(path, s, "random");
   REQUIRE(j.trials().size() == 5);
   // The journal keeps the order in which the two workers finished; run_search returns by id.
-  auto read = j.trials();
-  std::sort(read.begin(), read.end(), [](const trial& a, const trial& b) { return a.id < b.id; });
+  const auto read = detail::sorted_by_id(j.trials());
   for (std::size_t i = 0; i < 5; ++i) {
     CHECK(read[i].id == first[i].id);
     CHECK(read[i].x == first[i].x);  // exact round trip (%.17g)
