@@ -7,7 +7,8 @@
 //
 // and compile every other file of the program with -DNNDL_COMPILED. CMake does both with
 // nndl_add_compiled (cmake/nndl_compiled.cmake). It needs nndl::io (zlib, nlohmann-json, libzip);
-// the parts a program does not have (ONNX without NNDL_WITH_ONNX, images without stb) are left out.
+// the parts a program does not have (ONNX without NNDL_WITH_ONNX, images without stb, the
+// hyperparameter search without NLopt) are left out.
 #pragma once
 
 #ifdef NNDL_COMPILED
@@ -29,4 +30,13 @@
 #include "train/progress.hpp"
 #if __has_include(<stb/stb_image.h>)
 #include "data/image.hpp"
+#endif
+#if __has_include(<nlopt.hpp>)  // nndl::tune
+#include "tune/acquisition.hpp"
+#include "tune/gp.hpp"
+#include "tune/journal.hpp"
+#include "tune/report.hpp"
+#include "tune/runner.hpp"
+#include "tune/search.hpp"
+#include "tune/space.hpp"
 #endif

@@ -26,6 +26,7 @@
 #include <mpi.h>
 #endif
 
+#include "../detail/out_of_line.hpp"
 #include "../detail/xtensor.hpp"
 #include "journal.hpp"
 #include "search.hpp"
@@ -51,29 +52,12 @@ struct run_options {
 };
 
 namespace detail {
-inline std::vector<trial> sorted_by_id(std::vector<trial> v) {
-  std::sort(v.begin(), v.end(), [](const trial& a, const trial& b) { return a.id < b.id; });
-  return v;
-}
+NNDL_OUT_OF_LINE std::vector<trial> sorted_by_id(std::vector<trial> v);
 
 /// The next up-to-`n` trial ids not yet finished, with their proposed points.
-inline std::vector<std::pair<std::size_t, point>> next_round(strategy& st, const std::vector<trial>& done,
-                                                             std::size_t& next_id, std::size_t end, std::size_t n) {
-  std::vector<std::pair<std::size_t, point>> round;
-  std::vector<point> pending;
-  while (round.size() < n && next_id < end) {
-    const std::size_t id = next_id++;
-    if (std::any_of(done.begin(), done.end(), [&](const trial& t) { return t.id == id; })) continue;
-    auto p = st.propose(id, done, pending);
-    if (!p) {
-      next_id = end;
-      break;
-    }
-    pending.push_back(*p);
-    round.emplace_back(id, std::move(*p));
-  }
-  return round;
-}
+NNDL_OUT_OF_LINE std::vector<std::pair<std::size_t, point>> next_round(strategy& st, const std::vector<trial>& done,
+                                                                       std::size_t& next_id, std::size_t end,
+                                                                       std::size_t n);
 }  // namespace detail
 
 /// Runs the search with threads; returns all finished trials (the journal's and the new ones) by id.
@@ -204,3 +188,7 @@ std::vector<trial> run_search_mpi(strategy& st, journal* j, const space& s, F&& 
 #endif
 
 }  // namespace nndl::tune
+
+#ifndef NNDL_COMPILED  // else nndl_compiled holds them (detail/out_of_line.hpp)
+#include "runner.ipp"
+#endif
