@@ -9,11 +9,14 @@
 // Nothing is allocated per round: the work is passed as a pointer to the caller's lambda.
 #pragma once
 
+#include "out_of_line.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -140,9 +143,11 @@ inline std::unique_ptr<worker_team> make_team(std::size_t threads) {
 
 /// Σ fn(start, rows) over blocks of `chunk` rows of [0, n), the blocks taken by `workers` threads
 /// (the caller one of them) and the partial results added in block order: the same sum for any
-/// number of workers. For evaluations, where each block is independent.
-template <class R, class Fn>
-R sum_over_chunks(std::size_t n, std::size_t chunk, std::size_t workers, Fn&& fn) {
+/// number of workers. For evaluations, where each block is independent. The same for every network
+/// type: compiled once per result type.
+template <class R>
+R sum_over_chunks(std::size_t n, std::size_t chunk, std::size_t workers,
+                  const std::function<R(std::size_t start, std::size_t rows)>& fn) {
   const std::size_t blocks = chunk == 0 ? 0 : (n + chunk - 1) / chunk;
   std::vector<R> part(blocks, R{});
   std::vector<std::exception_ptr> failed(std::max<std::size_t>(workers, 1));
@@ -164,5 +169,12 @@ R sum_over_chunks(std::size_t n, std::size_t chunk, std::size_t workers, Fn&& fn
   for (const R& r : part) sum += r;
   return sum;
 }
+
+#ifdef NNDL_INSTANTIATE  // compiled once (out_of_line.hpp)
+NNDL_INSTANTIATE std::size_t sum_over_chunks<std::size_t>(std::size_t, std::size_t, std::size_t,
+                                                          const std::function<std::size_t(std::size_t, std::size_t)>&);
+NNDL_INSTANTIATE double sum_over_chunks<double>(std::size_t, std::size_t, std::size_t,
+                                                const std::function<double(std::size_t, std::size_t)>&);
+#endif
 
 }  // namespace nndl::detail
