@@ -8,7 +8,9 @@
 // and compile every other file of the program with -DNNDL_COMPILED. CMake does both with
 // nndl_add_compiled (cmake/nndl_compiled.cmake). It needs nndl::io (zlib, nlohmann-json, libzip);
 // the parts a program does not have (ONNX without NNDL_WITH_ONNX, images without stb, the
-// hyperparameter search without NLopt) are left out.
+// hyperparameter search without NLopt) are left out. A build may define NNDL_COMPILED_WITHOUT_TUNE
+// here and compile the search's functions in a unit of its own, which only the programs that search
+// link (this repository does: cmake/nndl_compiled.cmake).
 #pragma once
 
 #ifdef NNDL_COMPILED
@@ -31,7 +33,7 @@
 #if __has_include(<stb/stb_image.h>)
 #include "data/image.hpp"
 #endif
-#if __has_include(<nlopt.hpp>)  // nndl::tune
+#if __has_include(<nlopt.hpp>) && !defined(NNDL_COMPILED_WITHOUT_TUNE)  // nndl::tune
 #include "tune/acquisition.hpp"
 #include "tune/gp.hpp"
 #include "tune/journal.hpp"
