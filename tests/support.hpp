@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "nndl/data/mnist.hpp"
+#include "nndl/rng.hpp"
 
 namespace test_support {
 
@@ -73,5 +74,16 @@ struct temp_dir {
   temp_dir& operator=(const temp_dir&) = delete;
   std::filesystem::path operator/(const std::string& name) const { return path / name; }
 };
+
+/// Moves every parameter of `net` by a uniform amount in [−0.05, 0.05): weights that are not the
+/// seed's, as a few steps of training would give, for the tests of formats (which need no training,
+/// and so do not compile it for each network type, to check that what is written is read).
+template <class Net>
+void perturb(Net& net, std::uint64_t seed) {
+  nndl::rng r(seed);
+  net.for_each_parameter([&](const auto&, const auto& p) {
+    for (std::size_t i = 0; i < p.size(); ++i) p.value[i] += static_cast<typename Net::scalar>(0.1 * (r.uniform() - 0.5));
+  });
+}
 
 }  // namespace test_support

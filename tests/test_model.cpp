@@ -49,8 +49,7 @@ void same_outputs() {
   const test_support::temp_dir dir("model");
   Net net{3};
   const auto d = data<Net>(40, 5);
-  sgd(net, d,
-      {.epochs = 2, .mini_batch = 8, .eta = 0.05, .lambda = 0.1, .verbose = false});  // not just the seed's weights
+  test_support::perturb(net, 6);  // not just the seed's weights
   save_model(net, dir / "m.npz", {{"program", "test_model"}, {"epochs", 2}});
   const model m = load_model(dir / "m.npz");
   CHECK(m.is_float() == std::is_same_v<T, float>);
@@ -90,7 +89,7 @@ TEST_CASE("an ensemble file votes as plurality_vote, member by member as each ne
   std::vector<net_t> nets;
   for (std::uint64_t s = 1; s <= 3; ++s) {
     nets.emplace_back(s);
-    sgd(nets.back(), d, {.epochs = 1, .mini_batch = 6, .eta = 0.1, .seed = s, .verbose = false});
+    test_support::perturb(nets.back(), s);
   }
   save_ensemble(std::span<const net_t>(nets), dir / "vote.npz", {{"members", "seeds 1-3"}});
   const model m = load_model(dir / "vote.npz");
@@ -195,7 +194,7 @@ void numpy_forward_agrees(double tolerance) {
   const test_support::temp_dir dir("model-py");
   Net net{4};
   const auto d = data<Net>(24, 6);
-  sgd(net, d, {.epochs = 2, .mini_batch = 8, .eta = 0.05, .lambda = 0.1, .verbose = false});
+  test_support::perturb(net, 5);
   save_model(net, dir / "m.npz", {{"program", "test_model"}});
   {
     std::ofstream f(dir / "in.txt");
