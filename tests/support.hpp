@@ -82,7 +82,8 @@ template <class Net>
 void perturb(Net& net, std::uint64_t seed) {
   nndl::rng r(seed);
   net.for_each_parameter([&](const auto&, const auto& p) {
-    for (std::size_t i = 0; i < p.size(); ++i) p.value[i] += static_cast<typename Net::scalar>(0.1 * (r.uniform() - 0.5));
+    for (std::size_t i = 0; i < p.size(); ++i)
+      p.value[i] += static_cast<typename Net::scalar>(0.1 * (r.uniform() - 0.5));
   });
 }
 
