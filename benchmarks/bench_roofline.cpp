@@ -10,8 +10,8 @@
 // conv layer; training adds the same for ∂C/∂w (BP4) and, but for the first layer, for the input's
 // gradient (BP2)), and of_peak: that rate over the float or double GEMM peak measured at the start
 // (N = 1024) on as many threads as the workload uses: 1/of_peak is how far it is from its GEMM
-// floor. (Two threads' peak is measured, not assumed twice one's: this machine's two cores give
-// about 1.4x one core's GEMM rate.)
+// floor. (Two threads' peak is measured, not assumed twice one's: two virtual CPUs may share a core,
+// and docs/speed.md has what each machine gave.)
 #include "bench_data.hpp"
 #include "bench_main.hpp"
 
