@@ -50,7 +50,7 @@ void same_outputs() {
   Net net{3};
   const auto d = data<Net>(40, 5);
   test_support::perturb(net, 6);  // not just the seed's weights
-  save_model(net, dir / "m.npz", {{"program", "test_model"}, {"epochs", 2}});
+  save_model(net, dir / "m.npz", {{"program", "test_model"}, {"weights", "perturbed"}});
   const model m = load_model(dir / "m.npz");
   CHECK(m.is_float() == std::is_same_v<T, float>);
   CHECK(m.members() == 1);
