@@ -11,7 +11,9 @@
 // gradient (BP2)), and of_peak: that rate over the float or double GEMM peak measured at the start
 // (N = 1024) on as many threads as the workload uses: 1/of_peak is how far it is from its GEMM
 // floor. (Two threads' peak is measured, not assumed twice one's: two virtual CPUs may share a core,
-// and docs/speed.md has what each machine gave.)
+// and docs/speed.md has what each machine gave.) of_peak_now: the same rate over the peak measured
+// just before and just after the workload (N = 512, their mean), and peak_drift: after / before,
+// for a machine whose speed changes between the start and the workload.
 #include "bench_data.hpp"
 #include "bench_main.hpp"
 
@@ -21,6 +23,8 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -33,17 +37,17 @@ double& peak(std::size_t threads = 1) {  // flop/s at N = 1024 on 1 or 2 threads
 }
 
 template <class T>
-double measure_peak(std::size_t n, int threads) {
+double measure_peak(std::size_t n, int threads, int rounds = 5, double seconds = 0.2) {
   set_blas_threads(threads);
   matrix<T> a = xt::ones<T>({n, n}), b = a, c = xt::zeros<T>({n, n});
   const auto run = [&] { detail::gemm(a, b, c, false, false, T(1), T(0)); };
   run();
   double best = 0;
-  for (int round = 0; round < 5; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     const auto t0 = std::chrono::steady_clock::now();
     int k = 0;
     double s = 0;
-    for (; s < 0.2; ++k) {
+    for (; s < seconds; ++k) {
       run();
       s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
@@ -51,6 +55,17 @@ double measure_peak(std::size_t n, int threads) {
   }
   set_blas_threads(1);
   return best;
+}
+
+/// The GEMM peak of this moment on `threads` threads (N = 512, best of three 50 ms rounds), measured
+/// just before and just after a workload: a virtual machine's speed comes in spells (its second
+/// virtual CPU may give two threads much less for a while), and a ceiling of the same spell says how
+/// far the workload is from its floor then. OpenBLAS's own helper gets a moment to go idle after it.
+template <class T>
+double peak_now(std::size_t threads) {
+  const double p = measure_peak<T>(512, int(threads), 3, 0.05);
+  if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return p;
 }
 
 /// Wall-clock seconds of a benchmark's timed loop (Google Benchmark's rates divide by the main
@@ -132,10 +147,15 @@ flops count_flops(const architecture_record& a) {
   return f;
 }
 
-void rates(benchmark::State& s, const wall& w, double flops_per_image, double images, double peak_rate) {
-  const double it = double(s.iterations()), t = w.seconds();
+/// GFLOP/s and of_peak (over the start-of-run peak); with `beside` (the peak of this moment just
+/// before and after the workload), of_peak_now (over their mean) and peak_drift (after / before).
+void rates(benchmark::State& s, double t, double flops_per_image, double images, double peak_rate,
+           std::pair<double, double> beside) {
+  const double it = double(s.iterations());
   per_second(s, "GFLOP/s", it * images * flops_per_image * 1e-9, t);
   per_second(s, "of_peak", it * images * flops_per_image / peak_rate, t);
+  per_second(s, "of_peak_now", it * images * flops_per_image / ((beside.first + beside.second) / 2), t);
+  s.counters["peak_drift"] = benchmark::Counter(beside.second / beside.first);
 }
 
 template <class Net>
@@ -145,10 +165,11 @@ void train(benchmark::State& s, std::size_t n, std::size_t workers, double eta, 
   Net net{1};
   const train_options o{
       .epochs = 1, .mini_batch = 10, .eta = eta, .lambda = lambda, .verbose = false, .workers = workers};
+  const double before = peak_now<T>(workers);
   const wall w;
   for (auto _ : s) sgd(net, d, o);
-  rates(s, w, count_flops(Net::record()).training, double(n), peak<T>(workers));
-  const double it = double(s.iterations()), t = w.seconds();
+  const double t = w.seconds(), it = double(s.iterations());
+  rates(s, t, count_flops(Net::record()).training, double(n), peak<T>(workers), {before, peak_now<T>(workers)});
   s.counters["ms/step"] = benchmark::Counter(t * 1e3 / (it * double(n / 10)));
   s.counters["s/epoch"] = benchmark::Counter(t * 50000.0 / (it * double(n)));
 }
@@ -158,9 +179,11 @@ void infer(benchmark::State& s) {
   using T = typename Net::scalar;
   static const dataset<T> d = nndl_bench::generated_images<T>(10000);
   const Net net{1};
+  const double before = peak_now<T>(1);
   const wall w;
   for (auto _ : s) benchmark::DoNotOptimize(net.evaluate(d));
-  rates(s, w, count_flops(Net::record()).forward, 10000.0, peak<T>());
+  const double t = w.seconds();
+  rates(s, t, count_flops(Net::record()).forward, 10000.0, peak<T>(), {before, peak_now<T>(1)});
 }
 
 // The programs' networks (examples/ch1_network.cpp, ch3_network2.cpp, mlp_784_256_64_10.cpp,

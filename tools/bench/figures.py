@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Turns Google Benchmark JSON output (one file per benchmark program, with repetitions) into nndl's
 figures file: one line per benchmark and metric, with the median, the lowest and the highest value
-over the repetitions and which way is better (lower, higher, or none: of_peak, to be read, not
-compared). The format (version 1), tab-separated:
+over the repetitions and which way is better (lower, higher, or none: of_peak and peak_drift, to be
+read, not compared; of_peak_now, over a peak of the workload's own moment, is compared). The format (version 1), tab-separated:
 
   # nndl-figures 1
   # commit <c>   # date <UTC>   # machine <cpu, cores>   # blas <kernels>   # load <1-min average>
@@ -21,8 +21,8 @@ STANDARD = {"name", "family_index", "per_family_instance_index", "run_name", "ru
             "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
             "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label"}
 LOWER_IS_BETTER = {"real_time", "cpu_time", "ms/step", "s/epoch"}
-NEITHER = {"of_peak"}  # over a peak measured in the same run: a ratio of two noisy figures, for reading
-UNITS = {"ms/step": "ms", "s/epoch": "s", "of_peak": "fraction"}
+NEITHER = {"of_peak", "peak_drift"}  # over a peak measured at the run's start, or of the machine: for reading
+UNITS = {"ms/step": "ms", "s/epoch": "s", "of_peak": "fraction", "of_peak_now": "fraction", "peak_drift": "ratio"}
 
 
 def cpu_name():
