@@ -2,7 +2,8 @@
 """Turns Google Benchmark JSON output (one file per benchmark program, with repetitions) into nndl's
 figures file: one line per benchmark and metric, with the median, the lowest and the highest value
 over the repetitions and which way is better (lower, higher, or none: of_peak and peak_drift, to be
-read, not compared; of_peak_now, over a peak of the workload's own moment, is compared). The format (version 1), tab-separated:
+read, not compared; of_peak_now, over a peak of the workload's own moment, is compared). The format
+(version 1), tab-separated:
 
   # nndl-figures 1
   # commit <c>   # date <UTC>   # machine <cpu, cores>   # blas <kernels>   # load <1-min average>
