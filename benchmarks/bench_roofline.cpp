@@ -60,11 +60,13 @@ double measure_peak(std::size_t n, int threads, int rounds = 5, double seconds =
 /// The GEMM peak of this moment on `threads` threads (N = 512, best of three 50 ms rounds), measured
 /// just before and just after a workload: a virtual machine's speed comes in spells (its second
 /// virtual CPU may give two threads much less for a while), and a ceiling of the same spell says how
-/// far the workload is from its floor then. OpenBLAS's own helper gets a moment to go idle after it.
+/// far the workload is from its floor then. After a product on two threads OpenBLAS's helper spins
+/// (yielding) for a while before it sleeps: it is given a quarter of a second to stop, so that it
+/// takes no CPU from the workload.
 template <class T>
 double peak_now(std::size_t threads) {
   const double p = measure_peak<T>(512, int(threads), 3, 0.05);
-  if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   return p;
 }
 
